@@ -1,0 +1,289 @@
+#include "bridge/bridge.hpp"
+
+#include "bridge/retained_state.hpp"
+#include "mqtt/broker_client.hpp"
+#include "version.hpp"
+#include "wyze/cloud_client.hpp"
+#include "wyze/https_client.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <random>
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace bridge {
+namespace {
+
+constexpr int failed_polls_before_cloud_offline = 3;
+constexpr auto once_broker_timeout = 30s;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+json::value time_or_null(const std::optional<std::int64_t>& ms) {
+  return ms ? json::value(broker::iso8601_utc(*ms)) : json::value(nullptr);
+}
+
+std::string random_phone_id() {
+  std::random_device rd;
+  std::uniform_int_distribution<int> hex(0, 15);
+  std::string id = "xxxxxxxx-xxxx-4xxx-axxx-xxxxxxxxxxxx";
+  for (auto& c : id)
+    if (c == 'x') c = "0123456789abcdef"[hex(rd)];
+  return id;
+}
+
+}  // namespace
+
+bool is_selected(const wyze::Camera& camera, const std::vector<std::string>& include,
+                 const std::vector<std::string>& exclude) {
+  auto matches = [&](const std::string& entry) {
+    if (camera.nickname && *camera.nickname == entry) return true;
+    std::string id = wyze::camera_id(entry);
+    return !id.empty() && id == camera.id();
+  };
+  if (!include.empty() && std::none_of(include.begin(), include.end(), matches)) return false;
+  return std::none_of(exclude.begin(), exclude.end(), matches);
+}
+
+struct service::impl {
+  impl(net::io_context& io, const config& cfg, run_mode mode)
+      : io(io), cfg(cfg), mode(mode), base(cfg.mqtt.base_topic),
+        https(io.get_executor(), {cfg.wyze.ca_file, cfg.wyze.timeout, cfg.wyze.max_response,
+                                   std::string("wyze-mqtt-bridge/") + wyze_bridge::version}),
+        cloud(https, account(cfg), now_ms), retained(publishing(cfg)),
+        mqtt(io.get_executor(), client(cfg), {[this] { on_broker_connected(); },
+                                              [this](std::string t, std::string p) { on_message(t, p); }}),
+        poll_timer(io), birth_timer(io), once_timer(io) {}
+
+  static wyze::account_settings account(const config& cfg) {
+    return {cfg.wyze.auth,    cfg.wyze.email,   cfg.wyze.password, cfg.wyze.key_id,
+            cfg.wyze.api_key, cfg.wyze.auth_url, cfg.wyze.api_url, random_phone_id()};
+  }
+
+  static publish_settings publishing(const config& cfg) {
+    return {cfg.mqtt.base_topic,
+            cfg.homeassistant.discovery,
+            {cfg.homeassistant.discovery_prefix, cfg.mqtt.base_topic, cfg.homeassistant.discovery_mode,
+             wyze_bridge::version, wyze_bridge::support_url}};
+  }
+
+  static broker::client_settings client(const config& cfg) {
+    broker::client_settings s;
+    s.url = cfg.mqtt.url;
+    s.client_id = cfg.mqtt.client_id;
+    s.username = cfg.mqtt.username;
+    s.password = cfg.mqtt.password;
+    s.keepalive = std::chrono::duration_cast<std::chrono::seconds>(cfg.mqtt.keepalive);
+    s.qos = cfg.mqtt.qos;
+    s.ca_file = cfg.mqtt.ca_file;
+    s.cert_file = cfg.mqtt.cert_file;
+    s.key_file = cfg.mqtt.key_file;
+    s.will = {cfg.mqtt.base_topic + "/bridge/state", "offline"};
+    return s;
+  }
+
+  net::io_context& io;
+  const config& cfg;
+  run_mode mode;
+  std::string base;
+  wyze::https_client https;
+  wyze::cloud_client cloud;
+  retained_state retained;
+  broker::client mqtt;
+  net::steady_timer poll_timer, birth_timer, once_timer;
+  std::mt19937 random{std::random_device{}()};
+
+  bool polling = false;
+  bool stopping = false;
+  std::vector<std::function<void(const std::string& error, std::size_t cameras)>> poll_waiters;
+  int failed_polls = 0;
+  std::optional<bool> cloud_online;
+  std::int64_t started_at = now_ms();
+  std::optional<std::int64_t> last_poll, last_success;
+  std::optional<std::string> last_error;
+  std::vector<std::string> last_problems;
+  bool once_polled = false;
+  int exit_code = 0;
+  std::function<void()> stopped;
+
+  void start(std::function<void()> on_stopped) {
+    stopped = std::move(on_stopped);
+    mqtt.subscribe(cfg.homeassistant.status_topic);
+    mqtt.subscribe(base + "/bridge/request/poll");
+    mqtt.start();
+    poll();
+    if (mode == run_mode::once) {
+      // --once must not wait forever for a broker that is not there.
+      once_timer.expires_after(once_broker_timeout);
+      once_timer.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopping) return;
+        LOG_AT(error, "bridge", "the broker at ", cfg.mqtt.url, " did not accept the connection within ",
+               once_broker_timeout.count(), " s");
+        finish_once(1);
+      });
+    }
+  }
+
+  // ---- polling ----
+
+  void schedule_poll() {
+    if (mode == run_mode::once || stopping) return;
+    poll_timer.expires_after(cfg.wyze.poll_interval);
+    poll_timer.async_wait([this](boost::system::error_code ec) {
+      if (!ec) poll();
+    });
+  }
+
+  void poll() {
+    if (polling || stopping) return;
+    polling = true;
+    poll_timer.cancel();
+    last_poll = now_ms();
+    cloud.fetch_cameras([this](wyze::result<wyze::device_list> list) { on_poll_done(std::move(list)); });
+  }
+
+  void on_poll_done(wyze::result<wyze::device_list> list) {
+    polling = false;
+    if (stopping) return;
+    std::string error;
+    if (list) {
+      report_problems(list.value().problems);
+      std::vector<wyze::Camera> cameras;
+      for (auto& camera : list.value().cameras)
+        if (is_selected(camera, cfg.wyze.include, cfg.wyze.exclude)) cameras.push_back(std::move(camera));
+      auto changes = retained.update(cameras);
+      LOG_AT(debug, "bridge", "poll: ", cameras.size(), " cameras, ", changes.size(), " changed topics");
+      for (auto& m : changes) mqtt.publish(std::move(m));
+      failed_polls = 0;
+      last_success = now_ms();
+      last_error.reset();
+      set_cloud_online(true);
+    } else {
+      error = list.error().message;
+      LOG_AT(error, "wyze", "poll failed: ", error);
+      last_error = error;
+      if (++failed_polls >= failed_polls_before_cloud_offline) set_cloud_online(false);
+    }
+    publish_info();
+    auto waiters = std::move(poll_waiters);
+    poll_waiters.clear();
+    for (auto& w : waiters) w(error, retained.size());
+    if (mode == run_mode::once) {
+      once_polled = true;
+      if (!error.empty()) return finish_once(1);
+      return finish_once_when_published();
+    }
+    schedule_poll();
+  }
+
+  // Entries the cloud sent that could not be used: said once, not on every poll.
+  void report_problems(const std::vector<std::string>& problems) {
+    if (problems == last_problems) return;
+    for (const auto& p : problems) LOG_AT(warn, "wyze", "device list: ", p);
+    last_problems = problems;
+  }
+
+  void set_cloud_online(bool online) {
+    if (cloud_online == online) return;
+    cloud_online = online;
+    LOG_AT(info, "bridge", "Wyze cloud is ", online ? "reachable" : "unreachable (3 failed polls in a row)");
+    mqtt.publish({base + "/bridge/cloud", online ? "online" : "offline"});
+  }
+
+  void publish_info() {
+    json::object info{{"version", wyze_bridge::version},
+                      {"started_at", broker::iso8601_utc(started_at)},
+                      {"last_poll", time_or_null(last_poll)},
+                      {"last_success", time_or_null(last_success)},
+                      {"poll_interval_s", cfg.wyze.poll_interval.count() / 1000},
+                      {"cameras", retained.size()},
+                      {"last_error", last_error ? json::value(*last_error) : json::value(nullptr)}};
+    mqtt.publish({base + "/bridge/info", json::serialize(info)});
+  }
+
+  // ---- broker ----
+
+  void on_broker_connected() {
+    mqtt.publish({base + "/bridge/state", "online"});
+    publish_everything();
+    if (mode == run_mode::once && once_polled) mqtt.when_delivered([this] { finish_once(0); });
+  }
+
+  // The complete retained picture: after a reconnect (the broker may have lost it) or HA's birth.
+  void publish_everything() {
+    for (auto& m : retained.everything()) mqtt.publish(std::move(m));
+    if (cloud_online) mqtt.publish({base + "/bridge/cloud", *cloud_online ? "online" : "offline"});
+    publish_info();
+  }
+
+  void on_message(const std::string& topic, const std::string& payload) {
+    if (topic == cfg.homeassistant.status_topic) {
+      if (payload != "online") return;
+      // Spread the republish so many bridges don't answer HA's birth in the same instant.
+      auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(1000, 5000)(random));
+      LOG_AT(info, "bridge", "Home Assistant started; republishing discovery and states in ", delay.count(), " ms");
+      birth_timer.expires_after(delay);
+      birth_timer.async_wait([this](boost::system::error_code ec) {
+        if (!ec && !stopping) publish_everything();
+      });
+      return;
+    }
+    if (topic == base + "/bridge/request/poll") {
+      poll_waiters.push_back([this](const std::string& error, std::size_t cameras) {
+        json::object answer = error.empty() ? json::object{{"status", "ok"}, {"cameras", cameras}}
+                                            : json::object{{"status", "error"}, {"error", error}};
+        mqtt.publish({base + "/bridge/response/poll", json::serialize(answer), false});
+      });
+      poll();
+    }
+  }
+
+  // ---- --once and stopping ----
+
+  void finish_once_when_published() {
+    if (!mqtt.connected()) return;  // on_broker_connected publishes everything, then we finish
+    mqtt.when_delivered([this] { finish_once(0); });
+  }
+
+  void finish_once(int code) {
+    if (stopping) return;
+    exit_code = code;
+    stop_all();
+  }
+
+  void stop_all() {
+    if (stopping) return;
+    stopping = true;
+    poll_timer.cancel();
+    birth_timer.cancel();
+    once_timer.cancel();
+    mqtt.stop({base + "/bridge/state", "offline"}, 5s, [this] {
+      if (stopped) stopped();
+    });
+  }
+};
+
+service::service(net::io_context& io, const config& cfg, run_mode mode) : impl_(new impl(io, cfg, mode)) {}
+
+service::~service() = default;
+
+void service::start(std::function<void()> stopped) { impl_->start(std::move(stopped)); }
+
+void service::stop() {
+  LOG_AT(info, "bridge", "stopping: publishing offline and disconnecting");
+  impl_->stop_all();
+}
+
+int service::exit_code() const { return impl_->exit_code; }
+
+}  // namespace bridge

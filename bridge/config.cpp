@@ -1,0 +1,460 @@
+#include "bridge/config.hpp"
+
+#include <boost/url/parse.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace bridge {
+
+config_error::config_error(std::vector<std::string> problems)
+    : std::runtime_error(problems.empty() ? "bad config" : problems.front()), problems_(std::move(problems)) {}
+
+environment process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (!value || !*value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t next = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = row[j];
+      row[j] = next;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest(std::string_view key, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(3, key.size() / 2) + 1;
+  for (const auto& k : known)
+    if (auto d = edit_distance(key, k); d < best_distance) best = k, best_distance = d;
+  return best;
+}
+
+bool valid_topic(std::string_view topic) {
+  if (topic.empty() || topic.front() == '/' || topic.back() == '/') return false;
+  if (topic.find("//") != std::string_view::npos) return false;
+  return topic.find_first_of("+#") == std::string_view::npos;
+}
+
+// Reads one file, collecting every problem instead of stopping at the first.
+class reader {
+ public:
+  reader(std::string file, const environment& env) : file_(std::move(file)), env_(env) {}
+
+  using field = std::function<void(const YAML::Node& value, const std::string& name)>;
+
+  void problem(const YAML::Mark& mark, const std::string& text) {
+    problems_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+                        ": " + text);
+  }
+
+  // Walks one section: every key must be known, each known key is handed to its field.
+  void section(const YAML::Node& root, const std::string& name, const std::map<std::string, field>& fields) {
+    const YAML::Node node = root[name];
+    if (!node.IsDefined() || node.IsNull()) return;
+    marks_[name] = node.Mark();
+    if (!node.IsMap()) return problem(node.Mark(), name + ": expected a mapping of keys");
+    std::vector<std::string> known;
+    for (const auto& [key, f] : fields) known.push_back(key);
+    for (const auto& entry : node) {
+      std::string key = entry.first.Scalar();
+      auto it = fields.find(key);
+      if (it == fields.end()) {
+        std::string hint = closest(key, known);
+        problem(entry.first.Mark(), "unknown key " + name + "." + key +
+                                        (hint.empty() ? "" : " (did you mean " + name + "." + hint + "?)"));
+        continue;
+      }
+      marks_[name + "." + key] = entry.second.Mark();
+      it->second(entry.second, name + "." + key);
+    }
+  }
+
+  YAML::Mark mark_of(const std::string& name) const {
+    for (std::string key = name;;) {
+      if (auto it = marks_.find(key); it != marks_.end()) return it->second;
+      auto dot = key.rfind('.');
+      if (dot == std::string::npos) return YAML::Mark();
+      key.resize(dot);
+    }
+  }
+
+  std::optional<std::string> scalar(const YAML::Node& n, const std::string& name, const char* expected) {
+    if (n.IsNull()) return std::string();
+    if (!n.IsScalar()) {
+      problem(n.Mark(), name + ": expected " + expected);
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  field text(std::string& out) {
+    return [this, &out](const YAML::Node& n, const std::string& name) {
+      if (auto v = scalar(n, name, "a string")) out = *v;
+    };
+  }
+
+  field topic(std::string& out) {
+    return [this, &out](const YAML::Node& n, const std::string& name) {
+      auto v = scalar(n, name, "a topic");
+      if (!v) return;
+      if (!valid_topic(*v))
+        return problem(n.Mark(), name + ": \"" + *v +
+                                     "\" is not a valid topic (expected levels like wyze or home/wyze, without "
+                                     "+, # or empty levels)");
+      out = *v;
+    };
+  }
+
+  field duration(milliseconds& out, milliseconds min, milliseconds max) {
+    return [this, &out, min, max](const YAML::Node& n, const std::string& name) {
+      auto v = scalar(n, name, "a duration");
+      if (!v) return;
+      auto d = parse_duration(*v);
+      if (!d) return problem(n.Mark(), name + ": \"" + *v + "\" is not a duration (expected e.g. 90, 90s, 5m, 1h)");
+      if (*d < min || *d > max)
+        return problem(n.Mark(), name + ": " + *v + " is out of range (expected " + std::to_string(min.count() / 1000) +
+                                     "s to " + std::to_string(max.count() / 1000) + "s)");
+      out = *d;
+    };
+  }
+
+  field size(std::size_t& out) {
+    return [this, &out](const YAML::Node& n, const std::string& name) {
+      auto v = scalar(n, name, "a size");
+      if (!v) return;
+      auto s = parse_size(*v);
+      if (!s || *s < 1024)
+        return problem(n.Mark(), name + ": \"" + *v + "\" is not a size of at least 1KiB (expected e.g. 64MiB)");
+      out = *s;
+    };
+  }
+
+  field boolean(bool& out) {
+    return [this, &out](const YAML::Node& n, const std::string& name) {
+      bool value = false;
+      if (!n.IsScalar() || !YAML::convert<bool>::decode(n, value))
+        return problem(n.Mark(), name + ": expected true or false");
+      out = value;
+    };
+  }
+
+  field integer(int& out, int min, int max) {
+    return [this, &out, min, max](const YAML::Node& n, const std::string& name) {
+      auto v = scalar(n, name, "a number");
+      if (!v) return;
+      int value = 0;
+      auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
+      if (ec != std::errc{} || end != v->data() + v->size() || value < min || value > max)
+        return problem(n.Mark(), name + ": \"" + *v + "\" is not a whole number from " + std::to_string(min) +
+                                     " to " + std::to_string(max));
+      out = value;
+    };
+  }
+
+  template <class T>
+  field choice(T& out, std::vector<std::pair<std::string, T>> options) {
+    return [this, &out, options](const YAML::Node& n, const std::string& name) {
+      auto v = scalar(n, name, "a word");
+      if (!v) return;
+      std::string expected;
+      for (const auto& [word, value] : options) {
+        if (word == *v) return void(out = value);
+        expected += (expected.empty() ? "" : " | ") + word;
+      }
+      problem(n.Mark(), name + ": \"" + *v + "\" is not one of " + expected);
+    };
+  }
+
+  field list(std::vector<std::string>& out) {
+    return [this, &out](const YAML::Node& n, const std::string& name) {
+      if (n.IsNull()) return;
+      if (!n.IsSequence()) return problem(n.Mark(), name + ": expected a list, e.g. [\"2CAA8E123456\", \"Porch\"]");
+      for (const auto& item : n)
+        if (auto v = scalar(item, name, "a MAC or nickname")) out.push_back(*v);
+    };
+  }
+
+  // `<name>_file: /path` gives the secret from a file (Docker secrets); its trailing newline is dropped.
+  field secret_file(std::string& out) {
+    return [this, &out](const YAML::Node& n, const std::string& name) {
+      auto path = scalar(n, name, "a file path");
+      if (!path || path->empty()) return;
+      std::ifstream in(*path, std::ios::binary);
+      if (!in) return problem(n.Mark(), name + ": cannot read " + *path + " (check the path and its permissions)");
+      std::ostringstream content;
+      content << in.rdbuf();
+      std::string value = content.str();
+      while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+      if (!out.empty())
+        return problem(n.Mark(), name + ": give the secret either inline or as a file, not both");
+      out = value;
+    };
+  }
+
+  void override_from(const std::string& variable, std::string& out) {
+    if (auto v = env_(variable)) out = *v;
+  }
+
+  void require(const std::string& name, const std::string& value, const std::string& variable) {
+    if (value.empty())
+      problem(mark_of(name), name + " is required (set it in the file or in the environment as " + variable + ")");
+  }
+
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::string file_;
+  const environment& env_;
+  std::vector<std::string> problems_;
+  std::map<std::string, YAML::Mark> marks_;
+};
+
+void check_url(reader& r, const std::string& name, const std::string& url,
+               std::initializer_list<std::string_view> schemes) {
+  auto parsed = boost::urls::parse_uri(url);
+  bool scheme_ok = parsed && std::find(schemes.begin(), schemes.end(), parsed->scheme()) != schemes.end();
+  if (!scheme_ok || parsed->host().empty()) {
+    std::string expected;
+    for (auto s : schemes) expected += (expected.empty() ? "" : " or ") + std::string(s) + "://host[:port]";
+    r.problem(r.mark_of(name), name + ": \"" + url + "\" is not a URL of the form " + expected);
+  }
+}
+
+}  // namespace
+
+std::optional<milliseconds> parse_duration(std::string_view text) {
+  std::int64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{} || number < 0) return std::nullopt;
+  std::string_view unit(end, text.data() + text.size() - end);
+  static const std::map<std::string_view, std::int64_t> units{{"", 1000}, {"s", 1000}, {"ms", 1},
+                                                                {"m", 60'000}, {"h", 3'600'000}};
+  auto it = units.find(unit);
+  if (it == units.end() || number > INT64_MAX / it->second) return std::nullopt;
+  return milliseconds(number * it->second);
+}
+
+std::optional<std::size_t> parse_size(std::string_view text) {
+  std::uint64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{}) return std::nullopt;
+  std::string_view unit(end, text.data() + text.size() - end);
+  static const std::map<std::string_view, std::uint64_t> units{
+      {"", 1},          {"B", 1},          {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
+      {"KB", 1000},     {"MB", 1000'000},  {"GB", 1000'000'000}};
+  auto it = units.find(unit);
+  if (it == units.end() || number > (1ull << 40) / it->second) return std::nullopt;
+  return static_cast<std::size_t>(number * it->second);
+}
+
+bool is_wyze_host(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return false;
+  std::string host(parsed->host());
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view domain : {"wyze.com", "wyzecam.com"})
+    if (host == domain || (host.size() > domain.size() && host.ends_with(domain) &&
+                           host[host.size() - domain.size() - 1] == '.'))
+      return true;
+  return false;
+}
+
+std::string default_client_id(std::string_view host_name) {
+  // FNV-1a: stable across runs and builds, unlike std::hash.
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char c : host_name) hash = (hash ^ c) * 16777619u;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%06x", hash & 0xffffff);
+  return std::string("wyze-mqtt-bridge-") + suffix;
+}
+
+config parse_config(const std::string& yaml, const std::string& file_name, const environment& env) {
+  reader r(file_name, env);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    r.problem(e.mark, "not valid YAML: " + e.msg);
+    throw config_error(r.problems());
+  }
+  config cfg;
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+    r.problem(root.Mark(), "expected a mapping with the sections wyze, mqtt, homeassistant, log, metrics");
+    throw config_error(r.problems());
+  }
+  const std::vector<std::string> sections{"wyze", "mqtt", "homeassistant", "log", "metrics"};
+  if (root.IsMap())
+    for (const auto& entry : root)
+      if (std::find(sections.begin(), sections.end(), entry.first.Scalar()) == sections.end()) {
+        std::string hint = closest(entry.first.Scalar(), sections);
+        r.problem(entry.first.Mark(), "unknown section " + entry.first.Scalar() +
+                                          (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+      }
+
+  using std::chrono::hours;
+  using std::chrono::seconds;
+  auto& w = cfg.wyze;
+  r.section(root, "wyze",
+            {{"auth", r.choice(w.auth, {{"api_key", wyze::auth_mode::api_key}, {"legacy", wyze::auth_mode::legacy}})},
+             {"email", r.text(w.email)},
+             {"password", r.text(w.password)},
+             {"password_file", r.secret_file(w.password)},
+             {"key_id", r.text(w.key_id)},
+             {"key_id_file", r.secret_file(w.key_id)},
+             {"api_key", r.text(w.api_key)},
+             {"api_key_file", r.secret_file(w.api_key)},
+             {"totp_key", r.text(w.totp_key)},
+             {"totp_key_file", r.secret_file(w.totp_key)},
+             {"auth_url", r.text(w.auth_url)},
+             {"api_url", r.text(w.api_url)},
+             {"ca_file", r.text(w.ca_file)},
+             {"poll_interval", r.duration(w.poll_interval, seconds(1), hours(24))},
+             {"timeout", r.duration(w.timeout, seconds(1), seconds(300))},
+             {"max_response", r.size(w.max_response)},
+             {"state_dir", r.text(w.state_dir)},
+             {"include", r.list(w.include)},
+             {"exclude", r.list(w.exclude)}});
+  auto& m = cfg.mqtt;
+  r.section(root, "mqtt",
+            {{"url", r.text(m.url)},
+             {"username", r.text(m.username)},
+             {"password", r.text(m.password)},
+             {"password_file", r.secret_file(m.password)},
+             {"client_id", r.text(m.client_id)},
+             {"keepalive", r.duration(m.keepalive, seconds(5), seconds(65535))},
+             {"base_topic", r.topic(m.base_topic)},
+             {"qos", r.integer(m.qos, 0, 2)},
+             {"ca_file", r.text(m.ca_file)},
+             {"cert_file", r.text(m.cert_file)},
+             {"key_file", r.text(m.key_file)}});
+  auto& h = cfg.homeassistant;
+  r.section(root, "homeassistant",
+            {{"discovery", r.boolean(h.discovery)},
+             {"discovery_prefix", r.topic(h.discovery_prefix)},
+             {"discovery_mode", r.choice(h.discovery_mode, {{"device", broker::discovery_mode::device},
+                                                            {"components", broker::discovery_mode::components}})},
+             {"status_topic", r.topic(h.status_topic)}});
+  r.section(root, "log",
+            {{"level", r.choice(cfg.log.level, {{"trace", logging::level::trace},
+                                                {"debug", logging::level::debug},
+                                                {"info", logging::level::info},
+                                                {"warn", logging::level::warn},
+                                                {"error", logging::level::error}})}});
+  r.section(root, "metrics", {{"listen", r.text(cfg.metrics.listen)}});
+
+  r.override_from("WYZE_EMAIL", w.email);
+  r.override_from("WYZE_PASSWORD", w.password);
+  r.override_from("WYZE_KEY_ID", w.key_id);
+  r.override_from("WYZE_API_KEY", w.api_key);
+  r.override_from("WYZE_TOTP_KEY", w.totp_key);
+  r.override_from("MQTT_URL", m.url);
+  r.override_from("MQTT_USERNAME", m.username);
+  r.override_from("MQTT_PASSWORD", m.password);
+
+  r.require("wyze.email", w.email, "WYZE_EMAIL");
+  r.require("wyze.password", w.password, "WYZE_PASSWORD");
+  if (w.auth == wyze::auth_mode::api_key) {
+    r.require("wyze.key_id", w.key_id, "WYZE_KEY_ID");
+    r.require("wyze.api_key", w.api_key, "WYZE_API_KEY");
+  }
+  check_url(r, "wyze.auth_url", w.auth_url, {"https"});
+  check_url(r, "wyze.api_url", w.api_url, {"https"});
+  check_url(r, "mqtt.url", m.url, {"mqtt", "mqtts"});
+  if ((is_wyze_host(w.api_url) || is_wyze_host(w.auth_url)) && w.poll_interval < seconds(10))
+    r.problem(r.mark_of("wyze.poll_interval"),
+              "wyze.poll_interval: at least 10s against Wyze's own hosts, so the account is not rate-limited");
+  if (m.client_id.size() > 23)
+    r.problem(r.mark_of("mqtt.client_id"), "mqtt.client_id: \"" + m.client_id +
+                                               "\" is longer than 23 characters, which MQTT 3.1.1 brokers may refuse");
+  if (m.cert_file.empty() != m.key_file.empty())
+    r.problem(r.mark_of(m.cert_file.empty() ? "mqtt.key_file" : "mqtt.cert_file"),
+              "mqtt.cert_file and mqtt.key_file go together: set both for a client certificate, or neither");
+  if (!r.problems().empty()) throw config_error(r.problems());
+  return cfg;
+}
+
+config load_config(const std::string& path, const environment& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error({path + ": cannot read the config file (check --config and the file's permissions)"});
+  std::ostringstream content;
+  content << in.rdbuf();
+  return parse_config(content.str(), path, env);
+}
+
+std::string render_config(const config& cfg) {
+  auto masked = [](const std::string& secret) { return secret.empty() ? std::string() : std::string("***"); };
+  auto seconds = [](milliseconds d) {
+    return d.count() % 1000 ? std::to_string(d.count()) + "ms" : std::to_string(d.count() / 1000) + "s";
+  };
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  const auto& w = cfg.wyze;
+  out << YAML::Key << "wyze" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "auth" << YAML::Value << (w.auth == wyze::auth_mode::api_key ? "api_key" : "legacy");
+  out << YAML::Key << "email" << YAML::Value << w.email;
+  out << YAML::Key << "password" << YAML::Value << masked(w.password);
+  out << YAML::Key << "key_id" << YAML::Value << masked(w.key_id);
+  out << YAML::Key << "api_key" << YAML::Value << masked(w.api_key);
+  out << YAML::Key << "totp_key" << YAML::Value << masked(w.totp_key);
+  out << YAML::Key << "auth_url" << YAML::Value << w.auth_url;
+  out << YAML::Key << "api_url" << YAML::Value << w.api_url;
+  out << YAML::Key << "ca_file" << YAML::Value << w.ca_file;
+  out << YAML::Key << "poll_interval" << YAML::Value << seconds(w.poll_interval);
+  out << YAML::Key << "timeout" << YAML::Value << seconds(w.timeout);
+  out << YAML::Key << "max_response" << YAML::Value << std::to_string(w.max_response);
+  out << YAML::Key << "state_dir" << YAML::Value << w.state_dir;
+  out << YAML::Key << "include" << YAML::Value << YAML::Flow << w.include;
+  out << YAML::Key << "exclude" << YAML::Value << YAML::Flow << w.exclude;
+  out << YAML::EndMap;
+  const auto& m = cfg.mqtt;
+  out << YAML::Key << "mqtt" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "url" << YAML::Value << m.url;
+  out << YAML::Key << "username" << YAML::Value << m.username;
+  out << YAML::Key << "password" << YAML::Value << masked(m.password);
+  out << YAML::Key << "client_id" << YAML::Value << m.client_id;
+  out << YAML::Key << "keepalive" << YAML::Value << seconds(m.keepalive);
+  out << YAML::Key << "base_topic" << YAML::Value << m.base_topic;
+  out << YAML::Key << "qos" << YAML::Value << m.qos;
+  out << YAML::Key << "ca_file" << YAML::Value << m.ca_file;
+  out << YAML::Key << "cert_file" << YAML::Value << m.cert_file;
+  out << YAML::Key << "key_file" << YAML::Value << m.key_file;
+  out << YAML::EndMap;
+  const auto& h = cfg.homeassistant;
+  out << YAML::Key << "homeassistant" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "discovery" << YAML::Value << h.discovery;
+  out << YAML::Key << "discovery_prefix" << YAML::Value << h.discovery_prefix;
+  out << YAML::Key << "discovery_mode" << YAML::Value
+      << (h.discovery_mode == broker::discovery_mode::device ? "device" : "components");
+  out << YAML::Key << "status_topic" << YAML::Value << h.status_topic;
+  out << YAML::EndMap;
+  static constexpr const char* levels[] = {"trace", "debug", "info", "warn", "error"};
+  out << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "level" << YAML::Value << levels[static_cast<int>(cfg.log.level)];
+  out << YAML::EndMap;
+  out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value << cfg.metrics.listen;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace bridge

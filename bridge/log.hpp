@@ -1,0 +1,34 @@
+#pragma once
+// One line per event: time, level, component, message. Never pass a secret in.
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace logging {
+
+enum class level { trace, debug, info, warn, error };
+
+/// Parses "trace".."error"; returns false on anything else.
+bool parse_level(std::string_view text, level& out);
+
+/// Lines below this level are dropped.
+void set_level(level threshold);
+
+/// True when a line at `lvl` would be written.
+bool enabled(level lvl);
+
+/// Writes one line to stderr: `2026-11-26T10:00:00.123Z INFO  wyze: message`.
+void write(level lvl, std::string_view component, std::string_view message);
+
+/// Streams its arguments into one line.
+template <class... Args>
+void log(level lvl, std::string_view component, const Args&... args) {
+  if (!enabled(lvl)) return;
+  std::ostringstream line;
+  (line << ... << args);
+  write(lvl, component, line.str());
+}
+
+}  // namespace logging
+
+#define LOG_AT(lvl, component, ...) ::logging::log(::logging::level::lvl, component, __VA_ARGS__)

@@ -1,0 +1,70 @@
+// wyze-mqtt-bridge: wires the command line, the config and the bridge service to one event loop.
+#include "bridge/bridge.hpp"
+#include "bridge/command_line.hpp"
+#include "version.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <unistd.h>
+
+#include <iostream>
+
+namespace net = boost::asio;
+
+int main(int argc, char** argv) {
+  std::string usage_error;
+  auto cli = bridge::parse_command_line({argv + 1, argv + argc}, usage_error);
+  if (!cli) {
+    std::cerr << "wyze-mqtt-bridge: " << usage_error << "\n" << bridge::usage();
+    return 2;
+  }
+  if (cli->help) {
+    std::cout << bridge::usage();
+    return 0;
+  }
+  if (cli->version) {
+    std::cout << "wyze-mqtt-bridge " << wyze_bridge::version << "\n";
+    return 0;
+  }
+
+  bridge::config cfg;
+  try {
+    cfg = bridge::load_config(bridge::config_path_to_use(*cli), bridge::process_environment());
+  } catch (const bridge::config_error& e) {
+    for (const auto& problem : e.problems()) std::cerr << problem << "\n";
+    std::cerr << "wyze-mqtt-bridge: the config has " << e.problems().size()
+              << " problem(s); see config.example.yaml for every key\n";
+    return 2;
+  }
+  if (cfg.mqtt.client_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    cfg.mqtt.client_id = bridge::default_client_id(host);
+  }
+  if (cli->check_config) {
+    std::cout << bridge::render_config(cfg);
+    return 0;
+  }
+  logging::set_level(cli->log_level.value_or(cfg.log.level));
+  LOG_AT(info, "bridge", "wyze-mqtt-bridge ", wyze_bridge::version, " starting");
+  if (!cfg.metrics.listen.empty())
+    LOG_AT(warn, "bridge", "metrics.listen is not served by this version yet; /metrics and /healthz are off");
+  if (!cfg.wyze.state_dir.empty())
+    LOG_AT(warn, "bridge", "wyze.state_dir is not used by this version yet; tokens are kept in memory only");
+
+  net::io_context io(1);
+  try {
+    bridge::service service(io, cfg, cli->once ? bridge::run_mode::once : bridge::run_mode::forever);
+    net::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+      if (!ec) service.stop();
+    });
+    service.start([&] { io.stop(); });
+    io.run();
+    LOG_AT(info, "bridge", "stopped");
+    return service.exit_code();
+  } catch (const std::exception& e) {
+    LOG_AT(error, "bridge", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,285 @@
+#include "mqtt/broker_client.hpp"
+
+#include "bridge/log.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mqtt/async_client.h>
+
+#include <deque>
+
+namespace net = boost::asio;
+
+namespace broker {
+namespace {
+
+// Publications in flight at once: enough to keep the broker busy, few enough that a burst of
+// thousands never exceeds Paho's own in-flight limit.
+constexpr std::size_t publish_window = 512;
+constexpr std::chrono::seconds max_backoff{60};
+
+// A Paho action listener that forwards to plain functions (which run on Paho's thread).
+class forwarding_listener final : public mqtt::iaction_listener {
+ public:
+  std::function<void(const mqtt::token&)> success, failure;
+  void on_success(const mqtt::token& t) override { success(t); }
+  void on_failure(const mqtt::token& t) override { failure(t); }
+};
+
+std::string connect_failure_reason(int rc, const std::string& url) {
+  switch (rc) {
+    case 4: return "bad user name or password: check mqtt.username and mqtt.password";
+    case 5:
+      return "not authorized: the broker refuses this client; set mqtt.username and mqtt.password "
+             "(mosquitto 2 refuses anonymous clients unless allow_anonymous is true)";
+    case 2: return "the broker rejected the client id: set mqtt.client_id (at most 23 characters)";
+    case 3: return "the broker is unavailable";
+    default:
+      return "cannot reach " + url + " (" + mqtt::exception::error_str(rc) + ", code " + std::to_string(rc) +
+             "); for mqtts:// check mqtt.ca_file and that the certificate names this host";
+  }
+}
+
+}  // namespace
+
+struct client::impl : std::enable_shared_from_this<impl> {
+  enum class phase { idle, connecting, connected, stopping, stopped };
+
+  impl(net::any_io_executor ex, client_settings s, client_events e)
+      : executor(std::move(ex)), settings(std::move(s)), events(std::move(e)),
+        paho(settings.url, settings.client_id), retry_timer(executor), stop_deadline(executor) {}
+
+  net::any_io_executor executor;
+  client_settings settings;
+  client_events events;
+  mqtt::async_client paho;
+  net::steady_timer retry_timer;
+  net::steady_timer stop_deadline;
+  forwarding_listener connect_listener, publish_listener, disconnect_listener;
+  std::chrono::seconds backoff{1};
+  phase state = phase::idle;
+  std::uintptr_t generation = 0;  ///< one per connection; late acks of an older one are ignored
+  std::vector<std::string> subscriptions;
+  std::deque<message> queue;
+  std::size_t in_flight = 0;
+  std::vector<std::function<void()>> delivered_waiters;
+  std::uint64_t published = 0;
+
+  // Runs `f` on the owner's loop if the client still exists.
+  template <class F>
+  void on_loop(F f) {
+    net::post(executor, [weak = weak_from_this(), f = std::move(f)]() mutable {
+      if (auto self = weak.lock()) f(*self);
+    });
+  }
+
+  void install_callbacks() {
+    std::weak_ptr<impl> weak = weak_from_this();
+    auto forward = [weak](auto f) {
+      return [weak, f](const mqtt::token& t) {
+        if (auto self = weak.lock()) {
+          auto gen = reinterpret_cast<std::uintptr_t>(t.get_user_context());
+          int rc = t.get_return_code();
+          self->on_loop([f, gen, rc](impl& me) { f(me, gen, rc); });
+        }
+      };
+    };
+    connect_listener.success = forward([](impl& me, std::uintptr_t gen, int) { me.on_connected(gen); });
+    connect_listener.failure = forward([](impl& me, std::uintptr_t gen, int rc) { me.on_connect_failed(gen, rc); });
+    publish_listener.success = forward([](impl& me, std::uintptr_t gen, int) { me.on_published(gen); });
+    publish_listener.failure = forward([](impl& me, std::uintptr_t gen, int) { me.on_published(gen); });
+    disconnect_listener.success = forward([](impl& me, std::uintptr_t, int) { me.on_stopped(); });
+    disconnect_listener.failure = forward([](impl& me, std::uintptr_t, int) { me.on_stopped(); });
+    paho.set_connection_lost_handler([weak](const std::string& cause) {
+      if (auto self = weak.lock()) self->on_loop([cause](impl& me) { me.on_connection_lost(cause); });
+    });
+    paho.set_message_callback([weak](mqtt::const_message_ptr m) {
+      if (auto self = weak.lock())
+        self->on_loop([topic = m->get_topic(), payload = m->to_string()](impl& me) {
+          if (me.state == phase::connected && me.events.message) me.events.message(topic, payload);
+        });
+    });
+  }
+
+  mqtt::connect_options options() const {
+    auto builder = mqtt::connect_options_builder()
+                       .keep_alive_interval(settings.keepalive)
+                       .connect_timeout(std::chrono::seconds(10))
+                       .clean_session(true)
+                       .max_inflight(static_cast<int>(publish_window) * 2)
+                       .will(mqtt::message(settings.will.topic, settings.will.payload, settings.qos, true));
+    if (!settings.username.empty()) builder.user_name(settings.username);
+    if (!settings.password.empty()) builder.password(settings.password);
+    if (settings.url.starts_with("mqtts://")) {
+      auto tls = mqtt::ssl_options_builder().verify(true).enable_server_cert_auth(true);
+      if (!settings.ca_file.empty()) tls.trust_store(settings.ca_file);
+      if (!settings.cert_file.empty()) tls.key_store(settings.cert_file).private_key(settings.key_file);
+      tls.error_handler([](const std::string& text) { LOG_AT(warn, "mqtt", "TLS: ", text); });
+      builder.ssl(tls.finalize());
+    }
+    return builder.finalize();
+  }
+
+  void connect() {
+    if (state == phase::stopping || state == phase::stopped) return;
+    state = phase::connecting;
+    ++generation;
+    try {
+      paho.connect(options(), reinterpret_cast<void*>(generation), connect_listener);
+    } catch (const mqtt::exception& e) {
+      on_connect_failed(generation, e.get_return_code());
+    }
+  }
+
+  void retry_later() {
+    if (state == phase::stopping || state == phase::stopped) return;
+    state = phase::idle;
+    retry_timer.expires_after(backoff);
+    retry_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->connect();
+    });
+    backoff = std::min(backoff * 2, max_backoff);
+  }
+
+  void on_connected(std::uintptr_t gen) {
+    if (gen != generation || state != phase::connecting) return;
+    state = phase::connected;
+    backoff = std::chrono::seconds(1);
+    LOG_AT(info, "mqtt", "connected to ", settings.url, " as ", settings.client_id);
+    for (const auto& filter : subscriptions) subscribe_now(filter);
+    if (events.connected) events.connected();
+  }
+
+  void on_connect_failed(std::uintptr_t gen, int rc) {
+    if (gen != generation || state != phase::connecting) return;
+    LOG_AT(warn, "mqtt", "cannot connect: ", connect_failure_reason(rc, settings.url), "; retrying in ",
+           backoff.count(), " s");
+    retry_later();
+  }
+
+  void on_connection_lost(const std::string& cause) {
+    if (state != phase::connected) return;
+    LOG_AT(warn, "mqtt", "connection to the broker lost", cause.empty() ? "" : ": " + cause, "; reconnecting");
+    drop_pending();
+    retry_later();
+  }
+
+  // What was queued or in flight on a lost connection is gone; `connected` republishes it all.
+  void drop_pending() {
+    ++generation;
+    queue.clear();
+    in_flight = 0;
+    notify_delivered();
+  }
+
+  void subscribe_now(const std::string& filter) {
+    try {
+      paho.subscribe(filter, settings.qos);
+    } catch (const mqtt::exception& e) {
+      LOG_AT(warn, "mqtt", "cannot subscribe to ", filter, ": ", e.what());
+    }
+  }
+
+  void pump() {
+    while (state == phase::connected && in_flight < publish_window && !queue.empty()) {
+      message m = std::move(queue.front());
+      queue.pop_front();
+      try {
+        auto msg = mqtt::make_message(m.topic, m.payload, settings.qos, m.retain);
+        paho.publish(msg, reinterpret_cast<void*>(generation), publish_listener);
+        ++in_flight;
+        ++published;
+      } catch (const mqtt::exception& e) {
+        LOG_AT(warn, "mqtt", "cannot publish ", m.topic, ": ", e.what());
+      }
+    }
+    if (queue.empty() && in_flight == 0) notify_delivered();
+  }
+
+  void on_published(std::uintptr_t gen) {
+    if (gen != generation || in_flight == 0) return;
+    --in_flight;
+    pump();
+  }
+
+  void notify_delivered() {
+    auto waiters = std::move(delivered_waiters);
+    delivered_waiters.clear();
+    for (auto& w : waiters) w();
+  }
+
+  std::function<void()> stopped_callback;
+
+  void on_stopped() {
+    if (state == phase::stopped) return;
+    state = phase::stopped;
+    retry_timer.cancel();
+    stop_deadline.cancel();
+    if (auto done = std::exchange(stopped_callback, nullptr)) done();
+  }
+};
+
+client::client(net::any_io_executor executor, client_settings settings, client_events events)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(settings), std::move(events))) {
+  impl_->install_callbacks();
+}
+
+client::~client() {
+  if (impl_->state == impl::phase::connected) {
+    try {
+      impl_->paho.disconnect()->wait_for(std::chrono::seconds(2));
+    } catch (const mqtt::exception&) {
+    }
+  }
+}
+
+void client::start() { impl_->connect(); }
+
+void client::publish(message m) {
+  if (impl_->state != impl::phase::connected) return;
+  impl_->queue.push_back(std::move(m));
+  impl_->pump();
+}
+
+void client::subscribe(std::string topic_filter) {
+  if (impl_->state == impl::phase::connected) impl_->subscribe_now(topic_filter);
+  impl_->subscriptions.push_back(std::move(topic_filter));
+}
+
+void client::when_delivered(std::function<void()> done) {
+  if (impl_->queue.empty() && impl_->in_flight == 0) return done();
+  impl_->delivered_waiters.push_back(std::move(done));
+}
+
+void client::stop(message last, std::chrono::milliseconds timeout, std::function<void()> done) {
+  auto& me = *impl_;
+  me.stopped_callback = std::move(done);
+  me.retry_timer.cancel();
+  if (me.state != impl::phase::connected) {
+    me.state = impl::phase::stopping;
+    return me.on_stopped();
+  }
+  me.queue.push_back(std::move(last));
+  me.pump();
+  // Bounded: a broker that never acknowledges must not keep the process from exiting.
+  me.stop_deadline.expires_after(timeout);
+  me.stop_deadline.async_wait([weak = impl_->weak_from_this()](boost::system::error_code ec) {
+    if (auto self = weak.lock(); self && !ec) self->on_stopped();
+  });
+  when_delivered([weak = impl_->weak_from_this()] {
+    auto self = weak.lock();
+    if (!self || self->state == impl::phase::stopped) return;
+    self->state = impl::phase::stopping;
+    try {
+      self->paho.disconnect(1000, nullptr, self->disconnect_listener);
+    } catch (const mqtt::exception&) {
+      self->on_stopped();
+    }
+  });
+}
+
+bool client::connected() const { return impl_->state == impl::phase::connected; }
+
+std::uint64_t client::messages_published() const { return impl_->published; }
+
+}  // namespace broker

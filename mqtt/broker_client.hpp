@@ -1,0 +1,62 @@
+#pragma once
+// The connection to the MQTT broker: Paho behind a narrow interface, every event delivered on the
+// caller's Asio loop. It reconnects by itself (1 s doubling to 60 s) and paces publications.
+#include "mqtt/topics.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace broker {
+
+struct client_settings {
+  std::string url = "mqtt://localhost:1883";
+  std::string client_id;
+  std::string username, password;
+  std::chrono::seconds keepalive{60};
+  int qos = 1;
+  std::string ca_file, cert_file, key_file;
+  message will;  ///< published by the broker if the connection drops without a DISCONNECT
+};
+
+/// What the client tells its owner, always on the owner's loop.
+struct client_events {
+  std::function<void()> connected;
+  std::function<void(std::string topic, std::string payload)> message;
+};
+
+class client {
+ public:
+  client(boost::asio::any_io_executor executor, client_settings settings, client_events events);
+  ~client();
+
+  /// Connects, and keeps reconnecting whenever the connection is lost, until stop().
+  void start();
+
+  /// Queues a publication at the configured QoS. While disconnected it is dropped: the owner
+  /// republishes everything from `connected`.
+  void publish(message m);
+
+  /// Subscribes now and after every reconnect.
+  void subscribe(std::string topic_filter);
+
+  /// Calls `done` once everything queued so far has been acknowledged, or the connection dropped.
+  void when_delivered(std::function<void()> done);
+
+  /// Publishes `last`, waits (at most `timeout`) for its acknowledgement, disconnects cleanly,
+  /// then calls `done`.
+  void stop(message last, std::chrono::milliseconds timeout, std::function<void()> done);
+
+  bool connected() const;
+  std::uint64_t messages_published() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace broker

@@ -1,0 +1,32 @@
+#pragma once
+// Home Assistant MQTT discovery payloads (SPEC §5). Pure functions of values.
+#include "mqtt/topics.hpp"
+
+#include <string>
+#include <vector>
+
+namespace broker {
+
+enum class discovery_mode { device, components };
+
+struct discovery_settings {
+  std::string prefix = "homeassistant";
+  std::string base = "wyze";  ///< mqtt.base_topic, as used in state topics
+  discovery_mode mode = discovery_mode::device;
+  std::string version;      ///< origin sw_version
+  std::string support_url;  ///< origin support_url
+};
+
+/// The discovery config(s) of one camera: one message in device mode, three in components mode.
+std::vector<message> camera_discovery(const discovery_settings& settings, const wyze::Camera& camera);
+
+/// The discovery config(s) of the bridge device itself.
+std::vector<message> bridge_discovery(const discovery_settings& settings);
+
+/// The identifier of the bridge device, which cameras name in `via_device`.
+std::string bridge_device_id(const discovery_settings& settings);
+
+/// The name shown for a camera: its nickname, or `Wyze <model name> <last 4 of MAC>`.
+std::string camera_display_name(const wyze::Camera& camera);
+
+}  // namespace broker

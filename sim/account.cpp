@@ -1,0 +1,291 @@
+#include "sim/account.hpp"
+
+#include "wyze/password.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace json = boost::json;
+
+namespace sim {
+namespace {
+
+constexpr const char* models[] = {"WYZE_CAKP2JFUS", "HL_CAM4", "HL_PAN3", "GW_GC1", "WYZEDB3", "HL_CAM3P",
+                                  "WYZEC1-JZ", "AN_RSCW", "HL_CFL2", "UNKNOWN_NEW_MODEL"};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+response json_answer(unsigned status, const json::value& body) { return {status, json::serialize(body)}; }
+
+response envelope(const json::value& data) {
+  return json_answer(200, json::object{{"ts", now_ms()}, {"code", "1"}, {"msg", ""}, {"data", data}});
+}
+
+response envelope_error(std::string_view code, std::string_view msg) {
+  return json_answer(200, json::object{{"ts", now_ms()}, {"code", code}, {"msg", msg}, {"data", json::object{}}});
+}
+
+std::string field(const json::object& o, std::string_view key) {
+  if (const auto* v = o.if_contains(key))
+    if (const auto* s = v->if_string()) return std::string(*s);
+  return {};
+}
+
+std::string upper(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+json::object parse_object(const std::string& body) {
+  json::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return {};
+  return v.get_object();
+}
+
+}  // namespace
+
+std::string account::generated_mac(std::size_t index) {
+  char mac[16];
+  std::snprintf(mac, sizeof mac, "2CAA8E%06zX", (index + 1) & 0xffffff);
+  return mac;
+}
+
+account::account(credentials creds, std::size_t cameras, std::uint32_t seed) : creds_(std::move(creds)), random_(seed) {
+  for (std::size_t i = 0; i < cameras; ++i) devices_.push_back(camera_entry(next_index_++));
+  // Devices that are not cameras: the bridge must ignore them.
+  devices_.push_back({{"mac", "7C78B2000001"}, {"nickname", "Hallway plug"}, {"product_model", "WLPP1CFH"},
+                      {"product_type", "Plug"}, {"conn_state", 1}, {"firmware_ver", "1.2.0.105"},
+                      {"device_params", json::object{{"switch_state", 1}}}});
+  devices_.push_back({{"mac", "7C78B2000002"}, {"nickname", "Desk lamp"}, {"product_model", "WLPA19C"},
+                      {"product_type", "MeshLight"}, {"conn_state", 0}, {"firmware_ver", nullptr}});
+}
+
+std::string account::random_hex(std::size_t length) {
+  std::string out;
+  for (std::size_t i = 0; i < length; ++i) out += "0123456789abcdef"[random_() % 16];
+  return out;
+}
+
+// A camera entry with the field set of a real get_object_list answer (wyze-sdk #150), with the
+// variations real accounts show: models the bridge does not know, nulls, older cameras.
+json::object account::camera_entry(std::size_t index) {
+  std::string mac = generated_mac(index);
+  std::int64_t ts = 1764150000000 + static_cast<std::int64_t>(index) * 1000;
+  json::object params{
+      {"p2p_id", "P2P" + random_hex(17)},
+      {"p2p_type", 4},
+      {"public_ip", "203.0.113." + std::to_string(index % 250 + 1)},
+      {"ip", "192.168." + std::to_string(1 + index / 250 % 250) + "." + std::to_string(index % 250 + 2)},
+      {"power_switch", 1},
+      {"records_event_switch", 1},
+      {"motion_alarm_switch", 1},
+      {"audio_alarm_switch", 0},
+      {"electricity", index % 3 == 0 ? json::value(100) : json::value(nullptr)},
+      {"battery_charging_status", nullptr},
+      {"power_source", nullptr},
+      {"camera_thumbnails",
+       json::object{{"thumbnails_url", "https://wyze-thumbnails.s3.amazonaws.com/" + mac +
+                                           ".jpg?X-Amz-Signature=" + random_hex(64)},
+                    {"thumbnails_ts", ts}}},
+      {"dtls", 1},
+      {"main_device_dtls", 1},
+      {"dongle_switch", 0},
+      {"dongle_product_model", ""},
+      {"a_field_added_next_year", json::object{{"nested", json::array{1, "two", nullptr}}}}};
+  if (index % 7 == 6) params.erase("ip");  // some models report no LAN IP
+  json::object entry{{"mac", mac},
+                     {"enr", random_hex(16)},
+                     {"nickname", "Camera " + std::to_string(index + 1)},
+                     {"timezone_name", "America/Los_Angeles"},
+                     {"timezone_gmt_offset", -8.0},
+                     {"product_model", models[index % std::size(models)]},
+                     {"product_type", "Camera"},
+                     {"product_model_logo_url", "https://wyze-product-logo.example/" + std::to_string(index)},
+                     {"hardware_ver", index % 5 == 4 ? json::value(nullptr) : json::value("0.0.0.0")},
+                     {"firmware_ver", "4.36.11." + std::to_string(7000 + index % 100)},
+                     {"user_role", 1},
+                     {"binding_user_nickname", "demo"},
+                     {"conn_state", index % 4 == 3 ? 0 : 1},
+                     {"conn_state_ts", ts},
+                     {"push_switch", 1},
+                     {"event_master_switch", 1},
+                     {"is_in_auto", 0},
+                     {"parent_device_mac", ""},
+                     {"parent_device_enr", ""},
+                     {"binding_ts", ts},
+                     {"first_activation_ts", ts},
+                     {"first_binding_ts", ts},
+                     {"device_params", std::move(params)}};
+  return entry;
+}
+
+bool account::pending_fault(response& out) {
+  if (fault_count_ <= 0) return false;
+  --fault_count_;
+  if (fault_kind_ == "http500") {
+    out = {500, "<html><body>Internal Server Error</body></html>", "text/html"};
+  } else if (fault_kind_ == "garbage") {
+    out = {200, "{\"ts\":1,\"code\":\"1\",\"data\":{\"device_list\":[{\"mac\":"};
+  } else if (fault_kind_ == "slow") {
+    out.delay = fault_delay_;
+    return false;  // answered normally, late
+  }
+  return true;
+}
+
+response account::handle(const request& req) {
+  std::lock_guard lock(mutex_);
+  ++stats_["requests"];
+  if (req.target.starts_with("/sim/")) return control(req);
+  response faulted;
+  if (pending_fault(faulted)) return faulted;
+  response answer;
+  json::object body = parse_object(req.body);
+  if (req.method != "POST") answer = {405, "{\"description\":\"use POST\"}"};
+  else if (req.target == "/api/user/login") answer = api_key_login(req);
+  else if (req.target == "/app/user/login") answer = legacy_login(req);
+  else if (req.target == "/app/user/refresh_token") answer = refresh(body);
+  else if (req.target == "/app/v2/home_page/get_object_list") answer = device_list(body, false);
+  else if (req.target == "/app/device/get_device_list") answer = device_list(body, true);
+  else answer = {404, "{\"description\":\"no such endpoint\"}"};
+  answer.delay = faulted.delay;
+  return answer;
+}
+
+response account::issue_tokens(bool as_envelope) {
+  access_token_ = "lvtx." + random_hex(40);
+  refresh_token_ = "lvtx." + random_hex(40);
+  if (as_envelope) return envelope(json::object{{"access_token", access_token_}, {"refresh_token", refresh_token_}});
+  return json_answer(200, json::object{{"access_token", access_token_},
+                                       {"refresh_token", refresh_token_},
+                                       {"user_id", "sim-user"},
+                                       {"mfa_options", nullptr},
+                                       {"mfa_details", nullptr},
+                                       {"sms_session_id", nullptr},
+                                       {"email_session_id", nullptr}});
+}
+
+response account::api_key_login(const request& req) {
+  ++stats_["logins"];
+  auto key_id = req.headers.find("keyid");
+  auto api_key = req.headers.find("apikey");
+  if (key_id == req.headers.end() || api_key == req.headers.end())
+    return json_answer(400, json::object{{"description", "keyid and apikey are required"},
+                                         {"requestId", random_hex(8)}, {"errorCode", 5000}});
+  json::object body = parse_object(req.body);
+  bool valid = key_id->second == creds_.key_id && api_key->second == creds_.api_key &&
+               field(body, "email") == creds_.email &&
+               field(body, "password") == wyze::hash_password(creds_.password, wyze::api_key_login_rounds);
+  if (!valid)
+    return json_answer(400, json::object{
+                                {"description", "Invalid credentials, please check username, password, keyid or apikey"},
+                                {"requestId", random_hex(8)},
+                                {"errorCode", 1000}});
+  return issue_tokens(false);
+}
+
+response account::legacy_login(const request& req) {
+  ++stats_["logins"];
+  json::object body = parse_object(req.body);
+  if (field(body, "user_name") != creds_.email ||
+      field(body, "password") != wyze::hash_password(creds_.password, wyze::legacy_login_rounds))
+    return envelope_error("2000", "UserNameOrPasswordError");
+  return issue_tokens(true);
+}
+
+response account::refresh(const json::object& body) {
+  ++stats_["refreshes"];
+  if (refresh_token_.empty() || field(body, "refresh_token") != refresh_token_)
+    return envelope_error("2002", "RefreshTokenError");
+  return issue_tokens(true);
+}
+
+response account::device_list(const json::object& body, bool legacy) {
+  ++stats_["device_list_calls"];
+  if (access_token_.empty() || field(body, "access_token") != access_token_)
+    return envelope_error("2001", "AccessTokenError");
+  json::array list;
+  for (const auto& device : devices_) {
+    if (!legacy) {
+      list.push_back(device);
+      continue;
+    }
+    // The 2018 list is flat: ip, power_switch and p2p_id at the top level.
+    json::object flat = device;
+    if (auto* params = flat.if_contains("device_params"); params && params->is_object()) {
+      auto& p = params->get_object();
+      for (std::string_view key : {"ip", "power_switch", "p2p_id", "p2p_type"})
+        if (auto* v = p.if_contains(key)) flat[key] = *v;
+      flat.erase("device_params");
+    }
+    list.push_back(std::move(flat));
+  }
+  std::string key = legacy ? "device_info_list" : "device_list";
+  return envelope(json::object{{key, std::move(list)}, {"device_group_list", json::array{}},
+                               {"device_sort_list", json::array{}}});
+}
+
+response account::add_camera(const json::object& fields) {
+  json::object entry = camera_entry(next_index_++);
+  for (const auto& [key, value] : fields) entry[key] = value;
+  std::string mac = upper(field(entry, "mac"));
+  devices_.push_back(std::move(entry));
+  return json_answer(200, json::object{{"mac", mac}});
+}
+
+response account::change_camera(const std::string& mac, const json::object& fields) {
+  for (auto& device : devices_) {
+    if (upper(field(device, "mac")) != upper(mac)) continue;
+    for (const auto& [key, value] : fields) {
+      if (key == "ip" && device.contains("device_params")) device["device_params"].as_object()["ip"] = value;
+      else device[key] = value;
+    }
+    return json_answer(200, device);
+  }
+  return json_answer(404, json::object{{"error", "no device with MAC " + mac}});
+}
+
+response account::control(const request& req) {
+  json::object body = parse_object(req.body);
+  const std::string cameras = "/sim/cameras";
+  if (req.target == "/sim/stats") {
+    json::object stats;
+    for (const auto& [name, value] : stats_) stats[name] = value;
+    stats["cameras"] = std::count_if(devices_.begin(), devices_.end(),
+                                     [](const json::object& d) { return field(d, "product_type") == "Camera"; });
+    return json_answer(200, stats);
+  }
+  if (req.target == cameras && req.method == "POST") return add_camera(body);
+  if (req.target.starts_with(cameras + "/")) {
+    std::string mac = req.target.substr(cameras.size() + 1);
+    if (req.method == "POST") return change_camera(mac, body);
+    if (req.method == "DELETE") {
+      auto gone = std::erase_if(devices_, [&](const json::object& d) { return upper(field(d, "mac")) == upper(mac); });
+      return json_answer(gone ? 200 : 404, json::object{{"removed", gone}});
+    }
+  }
+  if (req.target == "/sim/tokens/expire" && req.method == "POST") {
+    access_token_ = "expired";
+    if (const auto* r = body.if_contains("refresh"); r && r->is_bool() && r->get_bool()) refresh_token_.clear();
+    return json_answer(200, json::object{{"expired", true}});
+  }
+  if (req.target == "/sim/fault" && req.method == "POST") {
+    fault_kind_ = field(body, "kind");
+    if (fault_kind_ != "http500" && fault_kind_ != "garbage" && fault_kind_ != "slow")
+      return json_answer(400, json::object{{"error", "kind must be http500, garbage or slow"}});
+    const auto* count = body.if_contains("count");
+    fault_count_ = count && count->is_int64() ? static_cast<int>(count->get_int64()) : 1;
+    const auto* delay = body.if_contains("delay_ms");
+    fault_delay_ = std::chrono::milliseconds(delay && delay->is_int64() ? delay->get_int64() : 0);
+    return json_answer(200, json::object{{"kind", fault_kind_}, {"count", fault_count_}});
+  }
+  return json_answer(404, json::object{{"error", "unknown control call " + req.method + " " + req.target}});
+}
+
+}  // namespace sim

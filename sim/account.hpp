@@ -1,0 +1,72 @@
+#pragma once
+// The simulated Wyze account: its devices, tokens and faults, and the answers of every endpoint
+// the bridge calls plus the control API tests use. Pure request → response; thread-safe.
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace sim {
+
+struct credentials {
+  std::string email = "demo@example.com";
+  std::string password = "demo-password";
+  std::string key_id = "demo-key-id";
+  std::string api_key = "demo-api-key";
+};
+
+struct request {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;  ///< names in lower case
+  std::string body;
+};
+
+struct response {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::chrono::milliseconds delay{0};  ///< the server waits this long before answering
+};
+
+class account {
+ public:
+  account(credentials creds, std::size_t cameras, std::uint32_t seed = 1);
+
+  /// Answers one request: Wyze endpoints, or the control API under /sim/.
+  response handle(const request& req);
+
+  /// The MAC of generated camera `index` (0-based): 2CAA8E followed by six hex digits.
+  static std::string generated_mac(std::size_t index);
+
+ private:
+  response control(const request& req);
+  response api_key_login(const request& req);
+  response legacy_login(const request& req);
+  response refresh(const boost::json::object& body);
+  response device_list(const boost::json::object& body, bool legacy);
+  response add_camera(const boost::json::object& fields);
+  response change_camera(const std::string& mac, const boost::json::object& fields);
+  response issue_tokens(bool envelope);
+  boost::json::object camera_entry(std::size_t index);
+  std::string random_hex(std::size_t length);
+  bool pending_fault(response& out);
+
+  std::mutex mutex_;
+  credentials creds_;
+  std::mt19937 random_;
+  std::vector<boost::json::object> devices_;
+  std::size_t next_index_ = 0;
+  std::string access_token_, refresh_token_;
+  std::string fault_kind_;
+  int fault_count_ = 0;
+  std::chrono::milliseconds fault_delay_{0};
+  std::map<std::string, std::uint64_t> stats_;
+};
+
+}  // namespace sim

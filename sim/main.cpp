@@ -1,0 +1,84 @@
+// wyze-cloud-sim: a Wyze cloud on 127.0.0.1 for demos, tests and benchmarks, with real TLS.
+#include "sim/server.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+namespace {
+
+const char* usage =
+    "usage: wyze-cloud-sim [--listen ADDR] [--port N] [--port-file PATH] [--ca-out PATH] [--cameras N]\n"
+    "                      [--email E] [--password P] [--key-id K] [--api-key A] [--seed N]\n"
+    "\n"
+    "Serves the Wyze cloud endpoints the bridge uses (API-key and legacy login, refresh, device lists)\n"
+    "over HTTPS with a certificate from a throwaway CA written to --ca-out (point wyze.ca_file at it).\n"
+    "Control API for tests: GET /sim/stats; POST /sim/cameras (add); POST|DELETE /sim/cameras/<MAC>;\n"
+    "POST /sim/tokens/expire {\"refresh\":bool}; POST /sim/fault {\"kind\":\"http500|garbage|slow\",\n"
+    "\"count\":N,\"delay_ms\":N}.\n";
+
+bool write_file(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string listen = "127.0.0.1", port_file, ca_out = "wyze-cloud-sim-ca.pem";
+  unsigned long port = 0, cameras = 4, seed = 1;
+  sim::credentials creds;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "wyze-cloud-sim: " << arg << " needs a value\n" << usage;
+      return 2;
+    }
+    std::string value = argv[++i];
+    try {
+      if (arg == "--listen") listen = value;
+      else if (arg == "--port") port = std::stoul(value);
+      else if (arg == "--port-file") port_file = value;
+      else if (arg == "--ca-out") ca_out = value;
+      else if (arg == "--cameras") cameras = std::stoul(value);
+      else if (arg == "--seed") seed = std::stoul(value);
+      else if (arg == "--email") creds.email = value;
+      else if (arg == "--password") creds.password = value;
+      else if (arg == "--key-id") creds.key_id = value;
+      else if (arg == "--api-key") creds.api_key = value;
+      else throw std::invalid_argument("unknown");
+    } catch (const std::exception&) {
+      std::cerr << "wyze-cloud-sim: bad argument " << arg << " " << value << "\n" << usage;
+      return 2;
+    }
+  }
+  if (port > 65535 || cameras > 1'000'000) {
+    std::cerr << "wyze-cloud-sim: --port must be 0..65535 and --cameras at most 1000000\n";
+    return 2;
+  }
+  try {
+    auto certs = sim::make_certificates();
+    if (!write_file(ca_out, certs.ca_pem)) {
+      std::cerr << "wyze-cloud-sim: cannot write the CA to " << ca_out << "\n";
+      return 1;
+    }
+    sim::account account(creds, cameras, static_cast<std::uint32_t>(seed));
+    sim::serve(account, certs, listen, static_cast<std::uint16_t>(port), [&](std::uint16_t bound) {
+      // The port file is written last and whole, so a reader that sees it can connect.
+      if (!port_file.empty() && !(write_file(port_file + ".tmp", std::to_string(bound) + "\n") &&
+                                  std::rename((port_file + ".tmp").c_str(), port_file.c_str()) == 0))
+        std::cerr << "wyze-cloud-sim: cannot write " << port_file << "\n";
+      std::cout << "wyze-cloud-sim: " << cameras << " cameras on https://" << listen << ":" << bound
+                << " (CA: " << ca_out << ")" << std::endl;
+    });
+  } catch (const std::exception& e) {
+    std::cerr << "wyze-cloud-sim: " << e.what() << "\n";
+    return 1;
+  }
+}

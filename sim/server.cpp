@@ -1,0 +1,86 @@
+#include "sim/server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <cctype>
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace sim {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Serves one client until it closes the connection or sends garbage.
+void session(tcp::socket socket, ssl::context& tls, account& acct) {
+  beast::error_code ec;
+  ssl::stream<tcp::socket> stream(std::move(socket), tls);
+  stream.handshake(ssl::stream_base::server, ec);
+  if (ec) return;  // e.g. a client that does not trust our CA: its own error tells the story
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(1 << 20);
+    http::read(stream, buffer, parser, ec);
+    if (ec) break;
+    auto& in = parser.get();
+    request req{std::string(in.method_string()), std::string(in.target()), {}, std::move(in.body())};
+    for (const auto& h : in) req.headers[lower(h.name_string())] = std::string(h.value());
+    response answer = acct.handle(req);
+    if (answer.delay.count() > 0) std::this_thread::sleep_for(answer.delay);
+    http::response<http::string_body> out{static_cast<http::status>(answer.status), in.version()};
+    out.set(http::field::server, "wyze-cloud-sim");
+    out.set(http::field::content_type, answer.content_type);
+    out.keep_alive(in.keep_alive());
+    out.body() = std::move(answer.body);
+    out.prepare_payload();
+    http::write(stream, out, ec);
+    if (ec || !out.keep_alive()) break;
+  }
+  stream.shutdown(ec);
+}
+
+}  // namespace
+
+void serve(account& acct, const certificates& certs, const std::string& address, std::uint16_t port,
+           const std::function<void(std::uint16_t)>& ready) {
+  ssl::context tls(ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+  tls.use_certificate_chain(net::buffer(certs.server_cert_pem));
+  tls.use_private_key(net::buffer(certs.server_key_pem), ssl::context::pem);
+
+  net::io_context io(1);
+  tcp::acceptor acceptor(io);
+  beast::error_code ec;
+  tcp::endpoint endpoint(net::ip::make_address(address, ec), port);
+  if (ec) throw std::runtime_error("--listen: \"" + address + "\" is not an IP address");
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(endpoint, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message());
+  acceptor.listen();
+  ready(acceptor.local_endpoint().port());
+  for (;;) {
+    tcp::socket socket(io);
+    acceptor.accept(socket, ec);
+    if (ec) continue;
+    std::thread(session, std::move(socket), std::ref(tls), std::ref(acct)).detach();
+  }
+}
+
+}  // namespace sim

@@ -1,0 +1,92 @@
+#include "wyze/camera.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+namespace json = boost::json;
+
+namespace {
+// A real-shaped v2 entry (fields of the GW_GC1 log in wyze-sdk #150).
+const char* v2_entry = R"({
+  "mac":"2C:AA:8E:12:34:56","enr":"SECRETENR","nickname":"Porch","timezone_name":"Europe/Berlin",
+  "timezone_gmt_offset":1.0,"product_model":"GW_GC1","product_type":"Camera","hardware_ver":"0.0.0.0",
+  "firmware_ver":"4.52.3.8392","user_role":1,"conn_state":1,"conn_state_ts":1764150000000,
+  "parent_device_mac":"","device_params":{"p2p_id":"SECRETP2P","ip":"192.168.1.20","public_ip":"203.0.113.1",
+  "power_switch":1,"dtls":1,"camera_thumbnails":{"thumbnails_url":"https://signed?X-Amz-Signature=abc"}},
+  "something_new":{"a":[1,2]}})";
+
+wyze::device_list parse(const std::string& entries) {
+  return wyze::parse_device_list(json::parse(R"({"device_list":[)" + entries + "]}"));
+}
+}  // namespace
+
+TEST_CASE("a real-shaped camera entry becomes a Camera with every field") {
+  auto list = parse(v2_entry);
+  REQUIRE(list.cameras.size() == 1);
+  const auto& cam = list.cameras[0];
+  CHECK(cam.mac == "2C:AA:8E:12:34:56");
+  CHECK(cam.id() == "2CAA8E123456");
+  CHECK(cam.nickname == "Porch");
+  CHECK(cam.product_model == "GW_GC1");
+  CHECK(cam.firmware_ver == "4.52.3.8392");
+  CHECK(cam.hardware_ver == "0.0.0.0");
+  CHECK(cam.ip == "192.168.1.20");
+  CHECK(cam.online == true);
+  CHECK(cam.conn_state_ts_ms == 1764150000000);
+  CHECK(cam.power == true);
+  CHECK(cam.timezone == "Europe/Berlin");
+  CHECK_FALSE(cam.ssid);
+  CHECK(list.problems.empty());
+}
+
+TEST_CASE("the legacy flat entry is read too") {
+  auto list = wyze::parse_device_list(json::parse(
+      R"({"device_info_list":[{"mac":"AABBCCDDEEFF","product_type":"Camera","ip":"10.0.0.5","conn_state":0,
+      "power_switch":0,"device_timezone":"UTC","ssid":"home","p2p_id":"x","enr":"y"}]})"));
+  REQUIRE(list.cameras.size() == 1);
+  CHECK(list.cameras[0].ip == "10.0.0.5");
+  CHECK(list.cameras[0].online == false);
+  CHECK(list.cameras[0].power == false);
+  CHECK(list.cameras[0].ssid == "home");
+  CHECK(list.cameras[0].timezone == "UTC");
+}
+
+TEST_CASE("devices that are not cameras are ignored") {
+  auto list = parse(R"({"mac":"7C78B2000001","product_type":"Plug"},{"mac":"7C78B2000002"})");
+  CHECK(list.cameras.empty());
+  CHECK(list.devices == 2);
+  CHECK(list.problems.empty());
+}
+
+TEST_CASE("odd types and nulls are read leniently, field by field") {
+  auto list = parse(R"({"mac":"AA11","product_type":"Camera","nickname":null,"conn_state":"1","firmware_ver":42,
+      "hardware_ver":[],"conn_state_ts":"1764150000000","device_params":"not an object"},
+      {"mac":"AA12","product_type":"Camera","conn_state":7,"device_params":{"ip":"","power_switch":true}})");
+  REQUIRE(list.cameras.size() == 2);
+  CHECK_FALSE(list.cameras[0].nickname);
+  CHECK(list.cameras[0].online == true);
+  CHECK(list.cameras[0].firmware_ver == "42");
+  CHECK_FALSE(list.cameras[0].hardware_ver);
+  CHECK(list.cameras[0].conn_state_ts_ms == 1764150000000);
+  CHECK_FALSE(list.cameras[1].online);  // 7 is neither 0 nor 1
+  CHECK_FALSE(list.cameras[1].ip);      // empty means not reported
+  CHECK(list.cameras[1].power == true);
+}
+
+TEST_CASE("entries without a MAC, repeating one, or not objects are skipped with a reason") {
+  auto list = parse(R"({"product_type":"Camera","nickname":"No MAC"},
+      {"mac":"::","product_type":"Camera"},
+      {"mac":"aa:bb:cc:dd:ee:ff","product_type":"Camera","nickname":"first"},
+      {"mac":"AABBCCDDEEFF","product_type":"Camera","nickname":"second"}, 17)");
+  REQUIRE(list.cameras.size() == 1);
+  CHECK(list.cameras[0].nickname == "first");
+  REQUIRE(list.problems.size() == 4);
+  CHECK(list.problems[0].find("No MAC") != std::string::npos);
+  CHECK(list.problems[2].find("repeats MAC AABBCCDDEEFF") != std::string::npos);
+  CHECK(list.problems[3].find("not a JSON object") != std::string::npos);
+}
+
+TEST_CASE("a MAC with characters outside [A-Za-z0-9_-] yields an id without them") {
+  wyze::Camera cam{.mac = "ab/cd+#ef 12:34"};
+  CHECK(cam.id() == "ABCDEF1234");
+}

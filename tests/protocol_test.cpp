@@ -1,0 +1,100 @@
+#include "wyze/protocol.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+namespace json = boost::json;
+using wyze::failure;
+
+TEST_CASE("the API-key login body carries the email and the hashed password only") {
+  auto body = json::parse(wyze::api_key_login_body("me@example.com", "abc123")).as_object();
+  CHECK(body.size() == 2);
+  CHECK(body.at("email") == "me@example.com");
+  CHECK(body.at("password") == "abc123");
+}
+
+TEST_CASE("an /app request carries the envelope: sc, sv, phone_id, ts and the access token") {
+  wyze::app_context context{"token-1", "phone-1", 1764150000123};
+  auto body = json::parse(wyze::device_list_body(wyze::auth_mode::api_key, context)).as_object();
+  CHECK(body.at("sc") == "9f275790cab94a72bd206c8876429f3c");
+  CHECK(body.at("sv") == "e1fe392906d54888a9b99b88de4162d7");
+  CHECK(body.at("phone_id") == "phone-1");
+  CHECK(body.at("ts") == 1764150000123);
+  CHECK(body.at("access_token") == "token-1");
+  CHECK(body.at("app_name") == "com.hualai.WyzeCam");
+
+  auto legacy = json::parse(wyze::device_list_body(wyze::auth_mode::legacy, context)).as_object();
+  CHECK(legacy.at("sc") == "01dd431d098546f9baf5233724fa2ee2");
+
+  auto refresh = json::parse(wyze::refresh_body(context, "refresh-1")).as_object();
+  CHECK(refresh.at("refresh_token") == "refresh-1");
+
+  auto login = json::parse(wyze::legacy_login_body("me@example.com", "hash", context)).as_object();
+  CHECK(login.at("user_name") == "me@example.com");
+  CHECK(login.at("password") == "hash");
+  CHECK(login.at("access_token") == "");
+  CHECK(login.at("sc") == "f5609af3fa9541fd82a486df5fd9965a");
+}
+
+TEST_CASE("a successful API-key login yields both tokens") {
+  auto r = wyze::parse_api_key_login(
+      200, R"({"access_token":"lvtx.a","refresh_token":"lvtx.r","user_id":"u","mfa_options":null})");
+  REQUIRE(r);
+  CHECK(r.value().access_token == "lvtx.a");
+  CHECK(r.value().refresh_token == "lvtx.r");
+}
+
+TEST_CASE("refused logins say what to check") {
+  SUBCASE("invalid credentials (400, errorCode 1000)") {
+    auto r = wyze::parse_api_key_login(
+        400, R"({"description":"Invalid credentials, please check username, password, keyid or apikey","errorCode":1000})");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind == failure::rejected);
+    CHECK(r.error().message.find("wyze.api_key") != std::string::npos);
+    CHECK(r.error().message.find("Invalid credentials") != std::string::npos);
+  }
+  SUBCASE("missing key headers (errorCode 5000)") {
+    auto r = wyze::parse_api_key_login(400, R"({"description":"x","errorCode":5000})");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("key_id") != std::string::npos);
+  }
+  SUBCASE("an HTML 403 from the CDN") {
+    auto r = wyze::parse_api_key_login(403, "<html>Forbidden</html>");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("403") != std::string::npos);
+  }
+  SUBCASE("an MFA challenge without totp_key") {
+    auto r = wyze::parse_api_key_login(
+        200, R"({"access_token":"","refresh_token":"","mfa_options":["TotpVerificationCode"],"mfa_details":{}})");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("totp_key") != std::string::npos);
+  }
+}
+
+TEST_CASE("envelope codes map to what the bridge does next") {
+  CHECK(wyze::parse_token_envelope(200, R"({"code":"2001","msg":"AccessTokenError","data":{}})").error().kind ==
+        failure::token_expired);
+  CHECK(wyze::parse_token_envelope(200, R"({"code":"2002","msg":"RefreshTokenError","data":{}})").error().kind ==
+        failure::refresh_refused);
+  CHECK(wyze::parse_token_envelope(200, R"({"code":1011,"msg":"limit","data":{}})").error().kind == failure::rejected);
+  auto ok = wyze::parse_token_envelope(200, R"({"code":"1","data":{"access_token":"a","refresh_token":"r"}})");
+  REQUIRE(ok);
+  CHECK(ok.value().access_token == "a");
+}
+
+TEST_CASE("bad answers are errors, never crashes") {
+  CHECK(wyze::parse_device_list_response(500, "<html>oops</html>").error().kind == failure::http_status);
+  CHECK(wyze::parse_device_list_response(200, "{\"code\":\"1\",\"data\":{\"device_list\":[{\"mac\":").error().kind ==
+        failure::bad_response);
+  CHECK(wyze::parse_device_list_response(200, "[1,2,3]").error().kind == failure::bad_response);
+  CHECK(wyze::parse_device_list_response(200, R"({"code":"1","data":{}})").error().kind == failure::bad_response);
+  CHECK(wyze::parse_device_list_response(200, R"({"code":"1","data":"x"})").error().kind == failure::bad_response);
+  std::string deep(10000, '[');
+  CHECK(wyze::parse_device_list_response(200, deep).error().kind == failure::bad_response);
+}
+
+TEST_CASE("an account with no devices is a successful, empty list") {
+  auto r = wyze::parse_device_list_response(200, R"({"code":"1","data":{"device_list":[]}})");
+  REQUIRE(r);
+  CHECK(r.value().cameras.empty());
+}

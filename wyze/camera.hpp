@@ -1,0 +1,51 @@
+#pragma once
+// A camera as the bridge sees it, and the lenient parser that builds it from the cloud's device list.
+#include <boost/json/fwd.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wyze {
+
+/// One camera of the account. Every field the cloud may leave out is optional.
+/// Stream keys (enr, p2p_id, dtls) and signed thumbnail URLs are never read into it.
+struct Camera {
+  std::string mac;  ///< as the cloud reports it
+  std::optional<std::string> nickname{};
+  std::optional<std::string> product_model{};
+  std::optional<std::string> product_type{};
+  std::optional<std::string> firmware_ver{};
+  std::optional<std::string> hardware_ver{};
+  std::optional<std::string> ip{};
+  std::optional<bool> online{};                    ///< conn_state 1 / 0
+  std::optional<std::int64_t> conn_state_ts_ms{};  ///< when conn_state last changed
+  std::optional<std::string> ssid{};
+  std::optional<bool> power{};  ///< power_switch 1 / 0
+  std::optional<std::string> timezone{};
+
+  /// The id used in topics: the MAC upper-cased, every character outside [A-Za-z0-9_-] dropped.
+  std::string id() const;
+
+  bool operator==(const Camera&) const = default;
+};
+
+/// A MAC in any notation as a topic id: upper-cased, every character outside [A-Za-z0-9_-] dropped.
+std::string camera_id(std::string_view mac);
+
+/// The cameras of one device list, and what was wrong with the entries that were skipped.
+struct device_list {
+  std::vector<Camera> cameras;
+  std::vector<std::string> problems;
+  std::size_t devices = 0;  ///< every entry, cameras or not
+};
+
+/// Builds cameras from the `data` object of get_object_list (`device_list`) or of the legacy
+/// get_device_list (`device_info_list`). Entries that are not cameras are ignored; entries without
+/// a usable MAC, or repeating one, are skipped with a problem. Fields of an unexpected type are
+/// treated as not reported.
+device_list parse_device_list(const boost::json::value& data);
+
+}  // namespace wyze

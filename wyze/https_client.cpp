@@ -1,0 +1,193 @@
+#include "wyze/https_client.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <stdexcept>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace wyze {
+namespace {
+
+struct target {
+  std::string host, port, path;
+};
+
+result<target> split_url(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || parsed->scheme() != "https" || parsed->host().empty())
+    return error{failure::transport, "not an https:// URL: " + url};
+  target t{std::string(parsed->encoded_host_address()), parsed->has_port() ? std::string(parsed->port()) : "443",
+           std::string(parsed->encoded_path())};
+  if (!parsed->encoded_query().empty()) t.path += "?" + std::string(parsed->encoded_query());
+  if (t.path.empty()) t.path = "/";
+  // An IPv6 literal comes with brackets; the resolver and certificate check want it bare.
+  if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
+  return t;
+}
+
+std::string describe(const beast::error_code& ec) {
+  if (ec == beast::error::timeout || ec == net::error::operation_aborted) return "timed out";
+  if (ec.category() == net::error::get_ssl_category()) {
+    return "TLS failed (" + ec.message() +
+           "); the certificate is not trusted or not for this host — see wyze.ca_file";
+  }
+  if (ec == http::error::body_limit) return "the answer is larger than wyze.max_response";
+  return ec.message();
+}
+
+// One request on its own connection: resolve, connect, handshake, write, read, shut down.
+class exchange : public std::enable_shared_from_this<exchange> {
+ public:
+  exchange(net::any_io_executor executor, ssl::context& tls, const https_settings& settings,
+           http_request request, http_handler done)
+      : resolver_(executor), resolve_timer_(executor), stream_(executor, tls), settings_(settings),
+        request_(std::move(request)), done_(std::move(done)) {}
+
+  void start() {
+    auto parsed = split_url(request_.url);
+    if (!parsed) return finish(parsed.error());
+    target_ = std::move(parsed.value());
+    if (!verify_peer_name()) return finish(error{failure::transport, "cannot set up TLS for " + target_.host});
+    resolve_timer_.expires_after(settings_.timeout);
+    resolve_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->resolver_.cancel();
+    });
+    resolver_.async_resolve(target_.host, target_.port,
+                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+                              self->on_resolve(ec, std::move(r));
+                            });
+  }
+
+ private:
+  // Checks the certificate against the host name (or IP address) and sends SNI for names.
+  bool verify_peer_name() {
+    SSL* ssl = stream_.native_handle();
+    boost::system::error_code ec;
+    net::ip::make_address(target_.host, ec);
+    if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target_.host.c_str()) == 1;
+    return SSL_set1_host(ssl, target_.host.c_str()) == 1 &&
+           SSL_set_tlsext_host_name(ssl, target_.host.c_str()) == 1;
+  }
+
+  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    resolve_timer_.cancel();
+    if (ec) return fail("cannot resolve " + target_.host + ": " + describe(ec));
+    beast::get_lowest_layer(stream_).expires_after(settings_.timeout);
+    beast::get_lowest_layer(stream_).async_connect(
+        results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) { self->on_connect(ec); });
+  }
+
+  void on_connect(beast::error_code ec) {
+    if (ec) return fail("cannot connect to " + target_.host + ":" + target_.port + ": " + describe(ec));
+    beast::get_lowest_layer(stream_).expires_after(settings_.timeout);
+    stream_.async_handshake(ssl::stream_base::client,
+                            [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) return fail("TLS handshake with " + target_.host + " failed: " + describe(ec));
+    outgoing_.method_string(request_.method);
+    outgoing_.target(target_.path);
+    outgoing_.version(11);
+    outgoing_.set(http::field::host, target_.host);
+    outgoing_.set(http::field::user_agent, settings_.user_agent);
+    outgoing_.set(http::field::content_type, "application/json");
+    outgoing_.set(http::field::accept, "application/json");
+    for (const auto& [name, value] : request_.headers) outgoing_.set(name, value);
+    outgoing_.body() = std::move(request_.body);
+    outgoing_.prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(settings_.timeout);
+    http::async_write(stream_, outgoing_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (ec) return fail("sending the request failed: " + describe(ec));
+    parser_.body_limit(settings_.max_response);
+    beast::get_lowest_layer(stream_).expires_after(settings_.timeout);
+    http::async_read(stream_, buffer_, parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) return fail("reading the answer failed: " + describe(ec));
+    auto& message = parser_.get();
+    http_response response;
+    response.status = message.result_int();
+    response.body = std::move(message.body());
+    if (auto it = message.find("X-RateLimit-Remaining"); it != message.end())
+      response.rate_limit_remaining = std::string(it->value());
+    if (auto it = message.find("X-RateLimit-Reset-By"); it != message.end())
+      response.rate_limit_reset_by = std::string(it->value());
+    finish(std::move(response));
+    // A polite close; its outcome does not change the answer already delivered.
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+  }
+
+  void fail(std::string reason) { finish(error{failure::transport, std::move(reason)}); }
+
+  // Always through the loop, so `done` never runs inside send().
+  void finish(result<http_response> outcome) {
+    if (auto done = std::exchange(done_, nullptr))
+      net::post(resolver_.get_executor(), [done = std::move(done), outcome = std::move(outcome)]() mutable {
+        done(std::move(outcome));
+      });
+  }
+
+  tcp::resolver resolver_;
+  net::steady_timer resolve_timer_;
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  const https_settings& settings_;
+  http_request request_;
+  http_handler done_;
+  target target_;
+  http::request<http::string_body> outgoing_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+};
+
+}  // namespace
+
+struct https_client::impl {
+  net::any_io_executor executor;
+  https_settings settings;
+  ssl::context tls{ssl::context::tls_client};
+};
+
+https_client::https_client(net::any_io_executor executor, https_settings settings)
+    : impl_(new impl{std::move(executor), std::move(settings)}) {
+  SSL_CTX_set_min_proto_version(impl_->tls.native_handle(), TLS1_2_VERSION);
+  impl_->tls.set_default_verify_paths();
+  if (!impl_->settings.ca_file.empty()) {
+    boost::system::error_code ec;
+    impl_->tls.load_verify_file(impl_->settings.ca_file, ec);
+    if (ec)
+      throw std::runtime_error("cannot load the CA bundle " + impl_->settings.ca_file + ": " + ec.message() +
+                               " (it must be a PEM file)");
+  }
+  impl_->tls.set_verify_mode(ssl::verify_peer);
+}
+
+https_client::~https_client() = default;
+
+void https_client::send(http_request request, http_handler done) {
+  std::make_shared<exchange>(impl_->executor, impl_->tls, impl_->settings, std::move(request), std::move(done))
+      ->start();
+}
+
+}  // namespace wyze

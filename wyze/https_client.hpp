@@ -1,0 +1,35 @@
+#pragma once
+// HTTPS over Beast: TLS 1.2+, chain and host name always verified, SNI, a timeout per step and a
+// body limit. Beast and Asio stay inside https_client.cpp.
+#include "wyze/http.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace wyze {
+
+struct https_settings {
+  std::string ca_file;  ///< extra trusted CA bundle (PEM), added to the system store
+  std::chrono::milliseconds timeout{15000};
+  std::size_t max_response = 64u << 20;
+  std::string user_agent;
+};
+
+class https_client final : public http_transport {
+ public:
+  /// Throws std::runtime_error when `ca_file` cannot be loaded (a start-up error).
+  https_client(boost::asio::any_io_executor executor, https_settings settings);
+  ~https_client() override;
+
+  void send(http_request request, http_handler done) override;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace wyze

@@ -1,0 +1,35 @@
+#include "wyze/password.hpp"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+
+namespace wyze {
+
+std::string md5_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+std::string hash_password(std::string_view password, int rounds) {
+  constexpr std::string_view prefix = "md5:";
+  if (password.starts_with(prefix)) {
+    std::string hashed(password.substr(prefix.size()));
+    for (auto& c : hashed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return hashed;
+  }
+  std::string hashed(password);
+  for (int i = 0; i < rounds; ++i) hashed = md5_hex(hashed);
+  return hashed;
+}
+
+}  // namespace wyze

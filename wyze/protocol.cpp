@@ -1,0 +1,155 @@
+#include "wyze/protocol.hpp"
+
+#include <boost/json.hpp>
+
+namespace json = boost::json;
+
+namespace wyze {
+namespace {
+
+// Values the apps send; the server does not check them strictly (shared/reference/wyze-cloud-api.md).
+constexpr std::string_view app_sc = "9f275790cab94a72bd206c8876429f3c";
+constexpr std::string_view app_sv = "e1fe392906d54888a9b99b88de4162d7";
+constexpr std::string_view legacy_login_sc = "f5609af3fa9541fd82a486df5fd9965a";
+constexpr std::string_view legacy_login_sv = "1ee66ee1fe03403b9ded3fe2fa869f2a";
+constexpr std::string_view legacy_list_sc = "01dd431d098546f9baf5233724fa2ee2";
+constexpr std::string_view legacy_list_sv = "01463873df804629b15694df13126d31";
+
+json::object envelope(const app_context& context, std::string_view sc, std::string_view sv) {
+  return {{"sc", sc},
+          {"sv", sv},
+          {"app_ver", "com.hualai.WyzeCam___2.50.6.9"},
+          {"app_version", "2.50.6.9"},
+          {"app_name", "com.hualai.WyzeCam"},
+          {"phone_system_type", "2"},
+          {"phone_id", context.phone_id},
+          {"ts", context.ts_ms},
+          {"access_token", context.access_token}};
+}
+
+std::string string_field(const json::object& object, std::string_view key) {
+  if (const auto* v = object.if_contains(key))
+    if (const auto* s = v->if_string()) return std::string(*s);
+  return {};
+}
+
+result<json::value> parse_json(std::string_view body) {
+  json::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec) return error{failure::bad_response, "the answer is not JSON (" + ec.message() + ")"};
+  return value;
+}
+
+// The envelope's `code` may be a string or a number.
+std::string code_of(const json::object& object) {
+  const auto* code = object.if_contains("code");
+  if (!code) return {};
+  if (const auto* s = code->if_string()) return std::string(*s);
+  if (code->is_int64()) return std::to_string(code->get_int64());
+  return {};
+}
+
+result<json::value> envelope_data(unsigned status, std::string_view body) {
+  if (status != 200) return error{failure::http_status, "HTTP " + std::to_string(status)};
+  auto parsed = parse_json(body);
+  if (!parsed) return parsed.error();
+  const auto* object = parsed.value().if_object();
+  if (!object) return error{failure::bad_response, "the answer is not a JSON object"};
+  std::string code = code_of(*object);
+  std::string msg = string_field(*object, "msg");
+  if (code == "1" || code == "0") {
+    const auto* data = object->if_contains("data");
+    if (!data || !data->is_object()) return error{failure::bad_response, "the answer has no data object"};
+    return *data;
+  }
+  if (code == "2001")
+    return error{failure::token_expired, "access token expired or invalid (code 2001)"};
+  if (code == "2002")
+    return error{failure::refresh_refused, "refresh token refused (code 2002)"};
+  if (code == "1011")
+    return error{failure::rejected,
+                 "Wyze's rate limit was hit (code 1011); the bridge waits for the next poll"};
+  if (code.empty()) return error{failure::bad_response, "the answer has no code"};
+  return error{failure::rejected, "the cloud answered code " + code + (msg.empty() ? "" : " (" + msg + ")")};
+}
+
+result<tokens> tokens_from(const json::object& object) {
+  tokens t{string_field(object, "access_token"), string_field(object, "refresh_token")};
+  if (t.access_token.empty() || t.refresh_token.empty())
+    return error{failure::bad_response, "the answer has no access_token or refresh_token"};
+  return t;
+}
+
+}  // namespace
+
+std::string api_key_login_body(std::string_view email, std::string_view hashed_password) {
+  return json::serialize(json::object{{"email", email}, {"password", hashed_password}});
+}
+
+std::string legacy_login_body(std::string_view email, std::string_view hashed_password,
+                              const app_context& context) {
+  json::object body = envelope(context, legacy_login_sc, legacy_login_sv);
+  body["app_ver"] = "com.hualai___1.1.52";
+  body["access_token"] = "";
+  body["user_name"] = email;
+  body["password"] = hashed_password;
+  return json::serialize(body);
+}
+
+std::string device_list_body(auth_mode mode, const app_context& context) {
+  if (mode == auth_mode::legacy) return json::serialize(envelope(context, legacy_list_sc, legacy_list_sv));
+  return json::serialize(envelope(context, app_sc, app_sv));
+}
+
+std::string refresh_body(const app_context& context, std::string_view refresh_token) {
+  json::object body = envelope(context, app_sc, app_sv);
+  body["refresh_token"] = refresh_token;
+  return json::serialize(body);
+}
+
+result<tokens> parse_api_key_login(unsigned status, std::string_view body) {
+  if (status == 403)
+    return error{failure::rejected,
+                 "HTTP 403 from Wyze's CDN: the request was blocked; check that auth_url is right and "
+                 "try again later"};
+  if (status == 429)
+    return error{failure::rejected, "HTTP 429: too many logins; Wyze asks to wait before trying again"};
+  auto parsed = parse_json(body);
+  if (!parsed) return error{failure::bad_response, "HTTP " + std::to_string(status) + ", " + parsed.error().message};
+  const auto* object = parsed.value().if_object();
+  if (!object) return error{failure::bad_response, "the answer is not a JSON object"};
+  if (status != 200) {
+    std::string description = string_field(*object, "description");
+    std::string code;
+    if (const auto* c = object->if_contains("errorCode"); c && c->is_int64())
+      code = std::to_string(c->get_int64());
+    std::string hint = code == "1000"   ? "; check wyze.email, wyze.password, wyze.key_id and wyze.api_key"
+                       : code == "5000" ? "; wyze.key_id and wyze.api_key are required for auth: api_key"
+                                        : "";
+    return error{failure::rejected, "login refused: HTTP " + std::to_string(status) +
+                                        (code.empty() ? "" : ", errorCode " + code) +
+                                        (description.empty() ? "" : ", \"" + description + "\"") + hint};
+  }
+  if (string_field(*object, "access_token").empty() && object->contains("mfa_options") &&
+      !object->at("mfa_options").is_null())
+    return error{failure::rejected,
+                 "the account asks for a second factor (MFA); set wyze.totp_key to its base32 secret"};
+  return tokens_from(*object);
+}
+
+result<tokens> parse_token_envelope(unsigned status, std::string_view body) {
+  auto data = envelope_data(status, body);
+  if (!data) return data.error();
+  return tokens_from(data.value().get_object());
+}
+
+result<device_list> parse_device_list_response(unsigned status, std::string_view body) {
+  auto data = envelope_data(status, body);
+  if (!data) return data.error();
+  device_list list = parse_device_list(data.value());
+  if (list.devices == 0 && !list.problems.empty())
+    return error{failure::bad_response, list.problems.front()};
+  return list;
+}
+
+}  // namespace wyze

@@ -1,0 +1,52 @@
+#pragma once
+// The Wyze cloud protocol as values: request bodies in, parsed responses out. No I/O, no clock.
+#include "wyze/camera.hpp"
+#include "wyze/result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace wyze {
+
+/// Which login the account uses: today's developer-key login or the 2018 one.
+enum class auth_mode { api_key, legacy };
+
+struct tokens {
+  std::string access_token;
+  std::string refresh_token;
+};
+
+/// What every `/app/...` call carries besides its own fields.
+struct app_context {
+  std::string access_token;
+  std::string phone_id;  ///< any UUID, kept stable
+  std::int64_t ts_ms = 0;
+};
+
+namespace paths {
+inline constexpr std::string_view api_key_login = "/api/user/login";  // on auth_url
+inline constexpr std::string_view legacy_login = "/app/user/login";
+inline constexpr std::string_view object_list = "/app/v2/home_page/get_object_list";
+inline constexpr std::string_view legacy_device_list = "/app/device/get_device_list";
+inline constexpr std::string_view refresh_token = "/app/user/refresh_token";
+}  // namespace paths
+
+/// Body of the API-key login; the key headers are added by the caller.
+std::string api_key_login_body(std::string_view email, std::string_view hashed_password);
+/// Body of the legacy login (envelope with the legacy sc/sv).
+std::string legacy_login_body(std::string_view email, std::string_view hashed_password,
+                              const app_context& context);
+/// Body of get_object_list (api_key) or get_device_list (legacy).
+std::string device_list_body(auth_mode mode, const app_context& context);
+/// Body of refresh_token.
+std::string refresh_body(const app_context& context, std::string_view refresh_token);
+
+/// Parses the API-key login answer: tokens, or why the login was refused.
+result<tokens> parse_api_key_login(unsigned status, std::string_view body);
+/// Parses an envelope answer carrying tokens (legacy login, refresh).
+result<tokens> parse_token_envelope(unsigned status, std::string_view body);
+/// Parses the envelope of a device list call into cameras.
+result<device_list> parse_device_list_response(unsigned status, std::string_view body);
+
+}  // namespace wyze
