@@ -1,0 +1,174 @@
+#include "bridge/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+namespace {
+
+bridge::environment env_of(std::map<std::string, std::string> vars = {}) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const std::string credentials = R"(wyze:
+  email: me@example.com
+  password: "pw"
+  key_id: kid
+  api_key: akey
+)";
+
+std::vector<std::string> problems_of(const std::string& yaml, bridge::environment env = env_of()) {
+  try {
+    bridge::parse_config(yaml, "config.yaml", env);
+  } catch (const bridge::config_error& e) {
+    return e.problems();
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("only the credentials are required; every other key has its default") {
+  auto cfg = bridge::parse_config(credentials, "config.yaml", env_of());
+  CHECK(cfg.wyze.auth == wyze::auth_mode::api_key);
+  CHECK(cfg.wyze.auth_url == "https://auth-prod.api.wyze.com");
+  CHECK(cfg.wyze.api_url == "https://api.wyzecam.com");
+  CHECK(cfg.wyze.poll_interval == std::chrono::seconds(60));
+  CHECK(cfg.wyze.timeout == std::chrono::seconds(15));
+  CHECK(cfg.wyze.max_response == 64u * 1024 * 1024);
+  CHECK(cfg.mqtt.url == "mqtt://localhost:1883");
+  CHECK(cfg.mqtt.base_topic == "wyze");
+  CHECK(cfg.mqtt.qos == 1);
+  CHECK(cfg.mqtt.keepalive == std::chrono::seconds(60));
+  CHECK(cfg.homeassistant.discovery);
+  CHECK(cfg.homeassistant.discovery_prefix == "homeassistant");
+  CHECK(cfg.homeassistant.discovery_mode == broker::discovery_mode::device);
+  CHECK(cfg.homeassistant.status_topic == "homeassistant/status");
+  CHECK(cfg.log.level == logging::level::info);
+}
+
+TEST_CASE("missing credentials are reported, naming the environment variable too") {
+  auto problems = problems_of("mqtt:\n  base_topic: wyze\n");
+  REQUIRE(problems.size() == 4);
+  CHECK(problems[0] == "config.yaml:1:1: wyze.email is required (set it in the file or in the environment as WYZE_EMAIL)");
+  CHECK(problems[3].find("WYZE_API_KEY") != std::string::npos);
+  CHECK(problems_of("wyze:\n  auth: legacy\n  email: a@b.c\n  password: x\n").empty());
+}
+
+TEST_CASE("environment variables override the file") {
+  auto cfg = bridge::parse_config(credentials, "config.yaml",
+                                  env_of({{"WYZE_PASSWORD", "from-env"}, {"MQTT_URL", "mqtts://broker:8883"},
+                                          {"MQTT_USERNAME", "bridge"}, {"MQTT_PASSWORD", "secret"}}));
+  CHECK(cfg.wyze.password == "from-env");
+  CHECK(cfg.mqtt.url == "mqtts://broker:8883");
+  CHECK(cfg.mqtt.username == "bridge");
+  CHECK(cfg.mqtt.password == "secret");
+  CHECK(bridge::parse_config("", "config.yaml",
+                             env_of({{"WYZE_EMAIL", "a@b.c"}, {"WYZE_PASSWORD", "p"}, {"WYZE_KEY_ID", "k"},
+                                     {"WYZE_API_KEY", "a"}}))
+            .wyze.email == "a@b.c");
+}
+
+TEST_CASE("an unknown key is an error at its line and column, naming the closest known key") {
+  auto problems = problems_of(credentials + "  poll_intervall: 30s\nmqtt:\n  base_topik: x\n");
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0] == "config.yaml:6:3: unknown key wyze.poll_intervall (did you mean wyze.poll_interval?)");
+  CHECK(problems[1] == "config.yaml:8:3: unknown key mqtt.base_topik (did you mean mqtt.base_topic?)");
+  CHECK(problems_of(credentials + "mqqt:\n  url: x\n")[0] == "config.yaml:6:1: unknown section mqqt (did you mean mqtt?)");
+}
+
+TEST_CASE("bad values name the key, the value and what was expected") {
+  auto problems = problems_of(credentials +
+                              "  poll_interval: soon\n  max_response: lots\n  auth: oauth\n  include: Porch\n"
+                              "mqtt:\n  qos: 3\n  base_topic: wyze/#\n"
+                              "homeassistant:\n  discovery: maybe\n  discovery_mode: entity\n");
+  REQUIRE(problems.size() == 8);
+  CHECK(problems[0] ==
+        "config.yaml:6:18: wyze.poll_interval: \"soon\" is not a duration (expected e.g. 90, 90s, 5m, 1h)");
+  CHECK(problems[1].find("wyze.max_response: \"lots\" is not a size") != std::string::npos);
+  CHECK(problems[2].find("wyze.auth: \"oauth\" is not one of api_key | legacy") != std::string::npos);
+  CHECK(problems[3].find("wyze.include: expected a list") != std::string::npos);
+  CHECK(problems[4].find("mqtt.qos: \"3\" is not a whole number from 0 to 2") != std::string::npos);
+  CHECK(problems[5].find("mqtt.base_topic: \"wyze/#\" is not a valid topic") != std::string::npos);
+  CHECK(problems[6].find("homeassistant.discovery: expected true or false") != std::string::npos);
+  CHECK(problems[7].find("homeassistant.discovery_mode: \"entity\" is not one of device | components") !=
+        std::string::npos);
+  auto url = problems_of(credentials + "mqtt:\n  url: http://broker\n");
+  REQUIRE(url.size() == 1);
+  CHECK(url[0] == "config.yaml:7:8: mqtt.url: \"http://broker\" is not a URL of the form mqtt://host[:port] or "
+                  "mqtts://host[:port]");
+}
+
+TEST_CASE("YAML syntax errors are reported with their position") {
+  auto problems = problems_of("wyze:\n  email: [unclosed\n");
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].starts_with("config.yaml:"));
+  CHECK(problems[0].find("not valid YAML") != std::string::npos);
+}
+
+TEST_CASE("the poll interval is at least 10 s against Wyze's hosts and 1 s elsewhere") {
+  CHECK(problems_of(credentials + "  poll_interval: 5s\n")[0].find("at least 10s") != std::string::npos);
+  auto cfg = bridge::parse_config(
+      credentials + "  poll_interval: 1s\n  auth_url: https://127.0.0.1:8443\n  api_url: https://127.0.0.1:8443\n",
+      "config.yaml", env_of());
+  CHECK(cfg.wyze.poll_interval == std::chrono::seconds(1));
+  CHECK(bridge::parse_config(credentials + "  poll_interval: 5m\n", "c", env_of()).wyze.poll_interval ==
+        std::chrono::minutes(5));
+  CHECK(bridge::parse_config(credentials + "  poll_interval: 90\n", "c", env_of()).wyze.poll_interval ==
+        std::chrono::seconds(90));
+  CHECK(bridge::is_wyze_host("https://api.wyzecam.com:8443"));
+  CHECK(bridge::is_wyze_host("https://auth-prod.api.wyze.com"));
+  CHECK_FALSE(bridge::is_wyze_host("https://notwyze.com"));
+}
+
+TEST_CASE("a secret can come from a file, as Docker secrets provide it") {
+  std::string path = "config_test_secret.txt";
+  std::ofstream(path) << "file-password\n";
+  auto cfg = bridge::parse_config("wyze:\n  email: a@b.c\n  password_file: " + path + "\n  key_id: k\n  api_key: a\n",
+                                  "config.yaml", env_of());
+  CHECK(cfg.wyze.password == "file-password");
+  auto missing = problems_of("wyze:\n  email: a@b.c\n  password_file: /nonexistent/secret\n  key_id: k\n  api_key: a\n");
+  REQUIRE_FALSE(missing.empty());
+  CHECK(missing[0] == "config.yaml:3:18: wyze.password_file: cannot read /nonexistent/secret (check the path and "
+                      "its permissions)");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("the effective config is printed with every secret masked") {
+  auto cfg = bridge::parse_config(credentials + "  totp_key: JBSWY3DPEHPK3PXP\nmqtt:\n  password: mqtt-secret\n",
+                                  "config.yaml", env_of());
+  std::string text = bridge::render_config(cfg);
+  for (const char* secret : {"\"pw\"", "kid", "akey", "JBSWY3DPEHPK3PXP", "mqtt-secret"})
+    CHECK_MESSAGE(text.find(secret) == std::string::npos, secret);
+  CHECK(text.find("password: \"***\"") != std::string::npos);
+  CHECK(text.find("email: me@example.com") != std::string::npos);
+  CHECK(text.find("poll_interval: 60s") != std::string::npos);
+  // What is printed is itself a valid config.
+  CHECK(bridge::parse_config(text, "printed.yaml", env_of()).wyze.email == "me@example.com");
+}
+
+TEST_CASE("the default client id fits MQTT 3.1.1's 23 characters and is stable per host") {
+  auto id = bridge::default_client_id("nas.local");
+  CHECK(id.size() == 23);
+  CHECK(id.starts_with("wyze-mqtt-bridge-"));
+  CHECK(id == bridge::default_client_id("nas.local"));
+  CHECK(id != bridge::default_client_id("pi.local"));
+  CHECK(problems_of(credentials + "mqtt:\n  client_id: a-client-id-that-is-far-too-long\n")[0].find(
+            "longer than 23") != std::string::npos);
+}
+
+TEST_CASE("durations and sizes") {
+  CHECK(bridge::parse_duration("500ms") == std::chrono::milliseconds(500));
+  CHECK(bridge::parse_duration("1h") == std::chrono::hours(1));
+  CHECK_FALSE(bridge::parse_duration("1d"));
+  CHECK_FALSE(bridge::parse_duration("-5s"));
+  CHECK(bridge::parse_size("64MiB") == 64u << 20);
+  CHECK(bridge::parse_size("16MB") == 16'000'000u);
+  CHECK_FALSE(bridge::parse_size("64 MiB"));
+}

@@ -1,0 +1,187 @@
+#include "mqtt/discovery.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <set>
+
+namespace json = boost::json;
+
+namespace {
+
+broker::discovery_settings settings(broker::discovery_mode mode = broker::discovery_mode::device) {
+  return {"homeassistant", "wyze", mode, "1.2.3", "https://example.com/support"};
+}
+
+wyze::Camera porch() {
+  wyze::Camera cam;
+  cam.mac = "2C:AA:8E:12:34:56";
+  cam.nickname = "Porch";
+  cam.product_model = "WYZE_CAKP2JFUS";
+  cam.firmware_ver = "4.36.11.7071";
+  cam.hardware_ver = "0.0.0.0";
+  return cam;
+}
+
+// Home Assistant's discovery topic pattern (homeassistant/components/mqtt/discovery.py).
+const std::regex ha_topic(R"((\w+)/(?:([a-zA-Z0-9_-]+)/)?([a-zA-Z0-9_-]+)/config)");
+
+// The keys Home Assistant accepts at the root of a device config.
+const std::set<std::string> device_root_keys{"dev", "o", "cmps", "avty", "avty_mode", "availability",
+                                             "availability_mode", "stat_t", "cmd_t", "qos", "encoding"};
+
+// Checks one payload against HA's rules; returns every component config it holds.
+std::vector<json::object> check_conformance(const broker::message& m, broker::discovery_mode mode) {
+  std::smatch match;
+  const std::string prefix = "homeassistant/";
+  REQUIRE(m.topic.starts_with(prefix));
+  const std::string rest = m.topic.substr(prefix.size());
+  REQUIRE(std::regex_match(rest, match, ha_topic));
+  CHECK(m.retain);
+  auto root = json::parse(m.payload).as_object();
+  std::vector<json::object> components;
+  if (mode == broker::discovery_mode::device) {
+    CHECK(match[1] == "device");
+    for (const auto& [key, value] : root) CHECK_MESSAGE(device_root_keys.count(std::string(key)), key);
+    REQUIRE(root.contains("dev"));
+    REQUIRE(root.contains("o"));
+    REQUIRE(root.contains("cmps"));
+    for (const auto& [key, component] : root.at("cmps").as_object()) {
+      CHECK(component.as_object().contains("p"));
+      components.push_back(component.as_object());
+    }
+  } else {
+    CHECK(root.contains("dev"));
+    CHECK(root.contains("o"));
+    components.push_back(root);
+  }
+  CHECK(root.at("o").at("name") == "wyze-mqtt-bridge");
+  for (const auto& c : components) {
+    CHECK(c.contains("uniq_id"));
+    CHECK(c.contains("default_entity_id"));
+    CHECK_FALSE(c.contains("object_id"));
+    CHECK_FALSE(c.contains("obj_id"));
+    CHECK_FALSE((c.contains("avty") && c.contains("avty_t")));
+    if (auto it = c.find("ent_cat"); it != c.end()) CHECK(it->value() == "diagnostic");
+  }
+  return components;
+}
+
+}  // namespace
+
+TEST_CASE("device mode publishes one retained config per camera with dev, o and three components") {
+  auto messages = broker::camera_discovery(settings(), porch());
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].topic == "homeassistant/device/wyze_2CAA8E123456/config");
+  check_conformance(messages[0], broker::discovery_mode::device);
+  auto root = json::parse(messages[0].payload).as_object();
+  auto dev = root.at("dev").as_object();
+  CHECK(dev.at("ids") == json::array{"wyze_2CAA8E123456"});
+  CHECK(dev.at("cns") == json::array{json::array{"mac", "2c:aa:8e:12:34:56"}});
+  CHECK(dev.at("name") == "Porch");
+  CHECK(dev.at("mf") == "Wyze");
+  CHECK(dev.at("mdl") == "Cam v3");
+  CHECK(dev.at("mdl_id") == "WYZE_CAKP2JFUS");
+  CHECK(dev.at("sw") == "4.36.11.7071");
+  CHECK(dev.at("hw") == "0.0.0.0");
+  CHECK(dev.at("via_device") == "wyze_mqtt_bridge_wyze");
+  CHECK(root.at("o") == json::object{{"name", "wyze-mqtt-bridge"}, {"sw", "1.2.3"}, {"url", "https://example.com/support"}});
+  CHECK(root.at("avty") == json::array{json::object{{"t", "wyze/bridge/state"}}, json::object{{"t", "wyze/bridge/cloud"}}});
+  CHECK(root.at("avty_mode") == "all");
+
+  auto cmps = root.at("cmps").as_object();
+  auto conn = cmps.at("conn_state").as_object();
+  CHECK(conn.at("p") == "binary_sensor");
+  CHECK(conn.at("dev_cla") == "connectivity");
+  CHECK(conn.at("stat_t") == "wyze/2CAA8E123456/conn_state");
+  CHECK(conn.at("pl_on") == "online");
+  CHECK(conn.at("pl_off") == "offline");
+  CHECK(conn.at("uniq_id") == "wyze_2CAA8E123456_conn_state");
+  CHECK(conn.at("default_entity_id") == "binary_sensor.wyze_2caa8e123456_conn_state");
+  auto ip = cmps.at("ip").as_object();
+  CHECK(ip.at("p") == "sensor");
+  CHECK(ip.at("ent_cat") == "diagnostic");
+  CHECK(ip.at("ic") == "mdi:ip-network");
+  CHECK(ip.at("stat_t") == "wyze/2CAA8E123456/ip");
+  auto firmware = cmps.at("firmware").as_object();
+  CHECK(firmware.at("json_attr_t") == "wyze/2CAA8E123456/attributes");
+  CHECK(firmware.at("uniq_id") == "wyze_2CAA8E123456_firmware");
+}
+
+TEST_CASE("components mode publishes the same three entities on per-component topics") {
+  auto messages = broker::camera_discovery(settings(broker::discovery_mode::components), porch());
+  REQUIRE(messages.size() == 3);
+  CHECK(messages[0].topic == "homeassistant/binary_sensor/wyze_2CAA8E123456/conn_state/config");
+  CHECK(messages[1].topic == "homeassistant/sensor/wyze_2CAA8E123456/ip/config");
+  CHECK(messages[2].topic == "homeassistant/sensor/wyze_2CAA8E123456/firmware/config");
+  for (const auto& m : messages) {
+    auto c = check_conformance(m, broker::discovery_mode::components).front();
+    CHECK_FALSE(c.contains("p"));
+    CHECK(c.at("avty_mode") == "all");
+    CHECK(c.at("dev").at("ids") == json::array{"wyze_2CAA8E123456"});
+  }
+}
+
+TEST_CASE("the bridge is a device with connectivity, cloud, camera count, last poll and a poll button") {
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    std::map<std::string, json::object> by_unique_id;
+    for (const auto& m : broker::bridge_discovery(settings(mode)))
+      for (auto& c : check_conformance(m, mode)) by_unique_id[std::string(c.at("uniq_id").as_string())] = c;
+    REQUIRE(by_unique_id.size() == 5);
+    const auto& state = by_unique_id.at("wyze_mqtt_bridge_wyze_connectivity");
+    CHECK(state.at("stat_t") == "wyze/bridge/state");
+    CHECK_FALSE(state.contains("avty"));  // it must stay available to show "disconnected"
+    CHECK(by_unique_id.at("wyze_mqtt_bridge_wyze_cloud").at("stat_t") == "wyze/bridge/cloud");
+    CHECK(by_unique_id.at("wyze_mqtt_bridge_wyze_cameras").at("val_tpl") == "{{ value_json.cameras }}");
+    CHECK(by_unique_id.at("wyze_mqtt_bridge_wyze_last_success").at("dev_cla") == "timestamp");
+    CHECK(by_unique_id.at("wyze_mqtt_bridge_wyze_poll").at("cmd_t") == "wyze/bridge/request/poll");
+    for (const auto& id : {"cloud", "cameras", "last_success", "poll"})
+      CHECK(by_unique_id.at(std::string("wyze_mqtt_bridge_wyze_") + id).at("avty") ==
+            json::array{json::object{{"t", "wyze/bridge/state"}}});
+  }
+}
+
+TEST_CASE("unique ids are unique across cameras and the bridge") {
+  std::set<std::string> ids;
+  std::size_t count = 0;
+  std::vector<broker::message> all = broker::bridge_discovery(settings());
+  for (std::string mac : {"AABBCCDDEE01", "AABBCCDDEE02"}) {
+    auto more = broker::camera_discovery(settings(), wyze::Camera{.mac = mac});
+    all.insert(all.end(), more.begin(), more.end());
+  }
+  for (const auto& m : all) {
+    auto root = json::parse(m.payload);
+    for (const auto& [key, c] : root.at("cmps").as_object()) {
+      ids.insert(std::string(c.at("uniq_id").as_string()));
+      ++count;
+    }
+  }
+  CHECK(ids.size() == count);
+  CHECK(count == 11);
+}
+
+TEST_CASE("a camera with no nickname is named after its model and MAC") {
+  wyze::Camera cam{.mac = "2CAA8E123456"};
+  cam.product_model = "HL_PAN3";
+  CHECK(broker::camera_display_name(cam) == "Wyze Cam Pan v3 3456");
+  cam.product_model = "XX_NEW";
+  CHECK(broker::camera_display_name(cam) == "Wyze XX_NEW 3456");
+  auto dev = json::parse(broker::camera_discovery(settings(), cam)[0].payload).at("dev").as_object();
+  CHECK(dev.at("mdl") == "XX_NEW");
+}
+
+TEST_CASE("connections are only given for a MAC of 12 hex digits") {
+  auto dev = json::parse(broker::camera_discovery(settings(), wyze::Camera{.mac = "GW_ODD_ID"})[0].payload)
+                 .at("dev")
+                 .as_object();
+  CHECK_FALSE(dev.contains("cns"));
+}
+
+TEST_CASE("a base topic with levels becomes a valid discovery object id") {
+  auto s = settings();
+  s.base = "home/wyze.cams";
+  auto messages = broker::bridge_discovery(s);
+  CHECK(messages[0].topic == "homeassistant/device/wyze_mqtt_bridge_home_wyze_cams/config");
+  CHECK(std::regex_match(messages[0].topic.substr(std::string("homeassistant/").size()), ha_topic));
+}

@@ -1,0 +1,33 @@
+#include "bridge/bridge.hpp"
+#include "bridge/command_line.hpp"
+
+#include <doctest/doctest.h>
+
+TEST_CASE("include and exclude match a MAC in any notation or the nickname") {
+  wyze::Camera porch{.mac = "2CAA8E123456"};
+  porch.nickname = "Porch";
+  CHECK(bridge::is_selected(porch, {}, {}));
+  CHECK(bridge::is_selected(porch, {"2c:aa:8e:12:34:56"}, {}));
+  CHECK(bridge::is_selected(porch, {"Porch"}, {}));
+  CHECK_FALSE(bridge::is_selected(porch, {"Garage"}, {}));
+  CHECK_FALSE(bridge::is_selected(porch, {}, {"Porch"}));
+  CHECK_FALSE(bridge::is_selected(porch, {"Porch"}, {"2CAA8E123456"}));
+  CHECK_FALSE(bridge::is_selected(porch, {"porch"}, {}));  // nicknames match exactly
+}
+
+TEST_CASE("the command line of SPEC §3") {
+  std::string error;
+  auto cli = bridge::parse_command_line({"--config", "/c.yaml", "--once", "--log-level=debug"}, error);
+  REQUIRE(cli);
+  CHECK(cli->config_path == "/c.yaml");
+  CHECK(cli->once);
+  CHECK(cli->log_level == logging::level::debug);
+  CHECK(bridge::config_path_to_use(*cli) == "/c.yaml");
+
+  CHECK_FALSE(bridge::parse_command_line({"--log-level", "loud"}, error));
+  CHECK(error == "--log-level: \"loud\" is not one of trace | debug | info | warn | error");
+  CHECK_FALSE(bridge::parse_command_line({"--conifg", "x"}, error));
+  CHECK(error == "unknown argument \"--conifg\"");
+  CHECK_FALSE(bridge::parse_command_line({"--config"}, error));
+  CHECK(error == "--config needs a value");
+}
