@@ -1,0 +1,277 @@
+#include "tests/harness.hpp"
+
+#include "wyze/https_client.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <mqtt/async_client.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace harness {
+
+temp_dir::temp_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "wyze-bridge-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+process::process(std::vector<std::string> argv, std::string log_file, std::vector<std::string> env)
+    : log_file_(std::move(log_file)) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+}
+
+process::~process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait_exit(5s);
+  }
+}
+
+void process::signal(int sig) {
+  if (!status_) ::kill(pid_, sig);
+}
+
+std::optional<int> process::wait_exit(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!status_) {
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(10ms);
+  }
+  return status_;
+}
+
+bool process::running() { return !wait_exit(0ms).has_value(); }
+
+std::string process::output() const {
+  std::ifstream in(log_file_);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
+  return eventually(
+      [port] {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(port);
+        bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        ::close(fd);
+        return ok;
+      },
+      timeout);
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+// ---- broker ----
+
+broker::broker(const temp_dir& dir, std::uint16_t port) : dir_(dir), port_(port ? port : free_port()) { start(); }
+
+void broker::start() {
+  std::string conf = dir_.file("mosquitto.conf");
+  std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
+                      << "allow_anonymous true\npersistence false\nmax_queued_messages 0\n";
+  process_ = std::make_unique<process>(std::vector<std::string>{"mosquitto", "-c", conf}, dir_.file("mosquitto.log"));
+  if (!wait_for_port(port_, 10s)) throw std::runtime_error("mosquitto did not start on port " + std::to_string(port_));
+}
+
+void broker::kill_hard() {
+  process_->signal(SIGKILL);
+  process_->wait_exit(5s);
+}
+
+void broker::restart() {
+  kill_hard();
+  start();
+}
+
+// ---- cloud ----
+
+cloud::cloud(const temp_dir& dir, int cameras) : ca_file_(dir.file("sim-ca.pem")) {
+  std::string port_file = dir.file("sim.port");
+  process_ = std::make_unique<process>(
+      std::vector<std::string>{SIM_BINARY, "--cameras", std::to_string(cameras), "--port-file", port_file, "--ca-out",
+                               ca_file_},
+      dir.file("sim.log"));
+  if (!eventually([&] { return std::filesystem::exists(port_file); }, 10s))
+    throw std::runtime_error("wyze-cloud-sim did not start: " + process_->output());
+  std::ifstream(port_file) >> port_;
+}
+
+cloud::answer cloud::control(const std::string& method, const std::string& path, const std::string& body) {
+  boost::asio::io_context io;
+  wyze::https_client client(io.get_executor(), {ca_file_, std::chrono::seconds(10), 64u << 20, "harness"});
+  answer out;
+  client.send({method, url() + path, {}, body}, [&](wyze::result<wyze::http_response> r) {
+    if (!r) throw std::runtime_error("control call " + path + " failed: " + r.error().message);
+    out = {r.value().status, r.value().body};
+  });
+  io.run();
+  return out;
+}
+
+std::int64_t cloud::stat(const std::string& name) {
+  auto stats = boost::json::parse(control("GET", "/sim/stats").body).as_object();
+  auto* v = stats.if_contains(name);
+  return v ? v->to_number<std::int64_t>() : 0;
+}
+
+// ---- subscriber ----
+
+struct subscriber::impl {
+  impl(std::uint16_t port, const std::string& client_id)
+      : client("mqtt://127.0.0.1:" + std::to_string(port), client_id) {}
+  mqtt::async_client client;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::map<std::string, received> last;
+};
+
+subscriber::subscriber(std::uint16_t port, const std::string& filter) {
+  static int counter = 0;
+  impl_ = std::make_unique<impl>(port, "test-sub-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
+  impl_->client.set_message_callback([this](mqtt::const_message_ptr m) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->last[m->get_topic()] = {m->to_string(), m->is_retained()};
+    impl_->changed.notify_all();
+  });
+  impl_->client.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait_for(10s);
+  impl_->client.subscribe(filter, 1)->wait_for(10s);
+}
+
+subscriber::~subscriber() {
+  try {
+    impl_->client.disconnect()->wait_for(5s);
+  } catch (const mqtt::exception&) {
+  }
+}
+
+std::optional<received> subscriber::last(const std::string& topic) {
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->last.find(topic);
+  if (it == impl_->last.end()) return std::nullopt;
+  return it->second;
+}
+
+bool subscriber::wait_until(const std::function<bool(const std::map<std::string, received>&)>& match,
+                            std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_for(lock, timeout, [&] { return match(impl_->last); });
+}
+
+bool subscriber::wait_for(const std::string& topic, const std::string& payload, std::chrono::milliseconds timeout) {
+  return wait_until(
+      [&](const std::map<std::string, received>& last) {
+        auto it = last.find(topic);
+        return it != last.end() && it->second.payload == payload;
+      },
+      timeout);
+}
+
+std::map<std::string, received> subscriber::snapshot() {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last;
+}
+
+void subscriber::publish(const std::string& topic, const std::string& payload, bool retain) {
+  impl_->client.publish(topic, payload.data(), payload.size(), 1, retain)->wait_for(5s);
+}
+
+std::map<std::string, std::string> retained(std::uint16_t port, const std::string& filter) {
+  subscriber reader(port, filter);
+  // Retained messages arrive right after the subscription; stop once none came for 300 ms.
+  std::size_t seen = 0;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    std::this_thread::sleep_for(300ms);
+    auto now = reader.snapshot().size();
+    if (now == seen || std::chrono::steady_clock::now() > deadline) break;
+    seen = now;
+  }
+  std::map<std::string, std::string> out;
+  for (auto& [topic, m] : reader.snapshot())
+    if (m.retained) out[topic] = m.payload;
+  return out;
+}
+
+std::string write_config(const temp_dir& dir, const cloud& sim, const broker& mqtt, const std::string& wyze_extra,
+                         const std::string& extra) {
+  std::string path = dir.file("config.yaml");
+  std::ofstream(path) << "wyze:\n"
+                      << "  email: demo@example.com\n  password: demo-password\n"
+                      << "  key_id: demo-key-id\n  api_key: demo-api-key\n"
+                      << "  auth_url: " << sim.url() << "\n  api_url: " << sim.url() << "\n"
+                      << "  ca_file: " << sim.ca_file() << "\n  timeout: 5s\n"
+                      << wyze_extra << "mqtt:\n  url: " << mqtt.url() << "\n"
+                      << extra;
+  return path;
+}
+
+std::unique_ptr<process> start_bridge(const temp_dir& dir, std::vector<std::string> args,
+                                      std::vector<std::string> env) {
+  args.insert(args.begin(), BRIDGE_BINARY);
+  return std::make_unique<process>(std::move(args), dir.file("bridge.log"), std::move(env));
+}
+
+}  // namespace harness
