@@ -34,7 +34,7 @@ std::vector<std::string> problems_of(const std::string& yaml, bridge::environmen
 
 }  // namespace
 
-TEST_CASE("only the credentials are required; every other key has its default") {
+TEST_CASE("only the credentials are required and every other key has its default") {
   auto cfg = bridge::parse_config(credentials, "config.yaml", env_of());
   CHECK(cfg.wyze.auth == wyze::auth_mode::api_key);
   CHECK(cfg.wyze.auth_url == "https://auth-prod.api.wyze.com");
@@ -171,4 +171,15 @@ TEST_CASE("durations and sizes") {
   CHECK(bridge::parse_size("64MiB") == 64u << 20);
   CHECK(bridge::parse_size("16MB") == 16'000'000u);
   CHECK_FALSE(bridge::parse_size("64 MiB"));
+}
+
+TEST_CASE("config.example.yaml is a valid config whose values are the defaults") {
+  auto cfg = bridge::load_config(SOURCE_DIR "/config.example.yaml", env_of());
+  bridge::config defaults;
+  CHECK(cfg.wyze.poll_interval == defaults.wyze.poll_interval);
+  CHECK(cfg.wyze.max_response == defaults.wyze.max_response);
+  CHECK(cfg.wyze.api_url == defaults.wyze.api_url);
+  CHECK(cfg.mqtt.url == defaults.mqtt.url);
+  CHECK(cfg.mqtt.base_topic == defaults.mqtt.base_topic);
+  CHECK(cfg.homeassistant.status_topic == defaults.homeassistant.status_topic);
 }

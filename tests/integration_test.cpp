@@ -203,7 +203,7 @@ TEST_CASE("expired tokens are refreshed, a refused refresh leads to one new logi
   CHECK(b.sim.stat("logins") == 2);
 }
 
-TEST_CASE("three failed polls in a row turn bridge/cloud offline; the next success brings it back") {
+TEST_CASE("three failed polls in a row turn bridge/cloud offline and the next success brings it back") {
   running_bridge b;
   b.sim.control("POST", "/sim/fault", R"({"kind":"http500","count":2})");
   auto first = b.poll();

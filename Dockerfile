@@ -1,0 +1,24 @@
+# Build on Debian 12, run on debian:bookworm-slim as a non-root user.
+FROM debian:bookworm AS build
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      cmake ninja-build g++ ca-certificates libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
+      libssl-dev libpaho-mqtt-dev libpaho-mqttpp-dev libyaml-cpp-dev doctest-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+    && cmake --build /build --target wyze-mqtt-bridge \
+    && install -D -m 0755 /build/wyze-mqtt-bridge /out/usr/bin/wyze-mqtt-bridge
+
+FROM debian:bookworm-slim
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ca-certificates libboost-json1.81.0 libboost-url1.81.0 libssl3 libpaho-mqtt1.3 libpaho-mqttpp3-1 \
+      libyaml-cpp0.7 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /state --shell /usr/sbin/nologin wyze \
+    && mkdir -p /config /state && chown wyze /state
+COPY --from=build /out/ /
+COPY config.example.yaml /usr/share/doc/wyze-mqtt-bridge/config.example.yaml
+USER wyze
+VOLUME ["/config", "/state"]
+ENTRYPOINT ["wyze-mqtt-bridge", "--config", "/config/config.yaml"]
