@@ -57,17 +57,23 @@ bool is_selected(const wyze::Camera& camera, const std::vector<std::string>& inc
 
 struct service::impl {
   impl(net::io_context& io, const config& cfg, run_mode mode)
-      : io(io), cfg(cfg), mode(mode), base(cfg.mqtt.base_topic),
+      : io(io),
+        cfg(cfg),
+        mode(mode),
+        base(cfg.mqtt.base_topic),
         https(io.get_executor(), {cfg.wyze.ca_file, cfg.wyze.timeout, cfg.wyze.max_response,
-                                   std::string("wyze-mqtt-bridge/") + wyze_bridge::version}),
-        cloud(https, account(cfg), now_ms), retained(publishing(cfg)),
-        mqtt(io.get_executor(), client(cfg), {[this] { on_broker_connected(); },
-                                              [this](std::string t, std::string p) { on_message(t, p); }}),
-        poll_timer(io), birth_timer(io), once_timer(io) {}
+                                  std::string("wyze-mqtt-bridge/") + wyze_bridge::version}),
+        cloud(https, account(cfg), now_ms),
+        retained(publishing(cfg)),
+        mqtt(io.get_executor(), client(cfg),
+             {[this] { on_broker_connected(); }, [this](std::string t, std::string p) { on_message(t, p); }}),
+        poll_timer(io),
+        birth_timer(io),
+        once_timer(io) {}
 
   static wyze::account_settings account(const config& cfg) {
-    return {cfg.wyze.auth,    cfg.wyze.email,   cfg.wyze.password, cfg.wyze.key_id,
-            cfg.wyze.api_key, cfg.wyze.auth_url, cfg.wyze.api_url, random_phone_id()};
+    return {cfg.wyze.auth,    cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,
+            cfg.wyze.api_key, cfg.wyze.auth_url, cfg.wyze.api_url,  random_phone_id()};
   }
 
   static publish_settings publishing(const config& cfg) {

@@ -1,7 +1,7 @@
 #include "bridge/config.hpp"
 
-#include <boost/url/parse.hpp>
 #include <yaml-cpp/yaml.h>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -62,8 +62,8 @@ class reader {
   using field = std::function<void(const YAML::Node& value, const std::string& name)>;
 
   void problem(const YAML::Mark& mark, const std::string& text) {
-    problems_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
-                        ": " + text);
+    problems_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " +
+                        text);
   }
 
   // Walks one section: every key must be known, each known key is handed to its field.
@@ -79,8 +79,8 @@ class reader {
       auto it = fields.find(key);
       if (it == fields.end()) {
         std::string hint = closest(key, known);
-        problem(entry.first.Mark(), "unknown key " + name + "." + key +
-                                        (hint.empty() ? "" : " (did you mean " + name + "." + hint + "?)"));
+        problem(entry.first.Mark(),
+                "unknown key " + name + "." + key + (hint.empty() ? "" : " (did you mean " + name + "." + hint + "?)"));
         continue;
       }
       marks_[name + "." + key] = entry.second.Mark();
@@ -164,8 +164,8 @@ class reader {
       int value = 0;
       auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
       if (ec != std::errc{} || end != v->data() + v->size() || value < min || value > max)
-        return problem(n.Mark(), name + ": \"" + *v + "\" is not a whole number from " + std::to_string(min) +
-                                     " to " + std::to_string(max));
+        return problem(n.Mark(), name + ": \"" + *v + "\" is not a whole number from " + std::to_string(min) + " to " +
+                                     std::to_string(max));
       out = value;
     };
   }
@@ -204,8 +204,7 @@ class reader {
       content << in.rdbuf();
       std::string value = content.str();
       while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-      if (!out.empty())
-        return problem(n.Mark(), name + ": give the secret either inline or as a file, not both");
+      if (!out.empty()) return problem(n.Mark(), name + ": give the secret either inline or as a file, not both");
       out = value;
     };
   }
@@ -246,8 +245,8 @@ std::optional<milliseconds> parse_duration(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc{} || number < 0) return std::nullopt;
   std::string_view unit(end, text.data() + text.size() - end);
-  static const std::map<std::string_view, std::int64_t> units{{"", 1000}, {"s", 1000}, {"ms", 1},
-                                                                {"m", 60'000}, {"h", 3'600'000}};
+  static const std::map<std::string_view, std::int64_t> units{
+      {"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60'000}, {"h", 3'600'000}};
   auto it = units.find(unit);
   if (it == units.end() || number > INT64_MAX / it->second) return std::nullopt;
   return milliseconds(number * it->second);
@@ -259,8 +258,8 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   if (ec != std::errc{}) return std::nullopt;
   std::string_view unit(end, text.data() + text.size() - end);
   static const std::map<std::string_view, std::uint64_t> units{
-      {"", 1},          {"B", 1},          {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
-      {"KB", 1000},     {"MB", 1000'000},  {"GB", 1000'000'000}};
+      {"", 1},      {"B", 1},         {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
+      {"KB", 1000}, {"MB", 1000'000}, {"GB", 1000'000'000}};
   auto it = units.find(unit);
   if (it == units.end() || number > (1ull << 40) / it->second) return std::nullopt;
   return static_cast<std::size_t>(number * it->second);
@@ -272,8 +271,8 @@ bool is_wyze_host(const std::string& url) {
   std::string host(parsed->host());
   for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (std::string_view domain : {"wyze.com", "wyzecam.com"})
-    if (host == domain || (host.size() > domain.size() && host.ends_with(domain) &&
-                           host[host.size() - domain.size() - 1] == '.'))
+    if (host == domain ||
+        (host.size() > domain.size() && host.ends_with(domain) && host[host.size() - domain.size() - 1] == '.'))
       return true;
   return false;
 }
@@ -306,8 +305,8 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
     for (const auto& entry : root)
       if (std::find(sections.begin(), sections.end(), entry.first.Scalar()) == sections.end()) {
         std::string hint = closest(entry.first.Scalar(), sections);
-        r.problem(entry.first.Mark(), "unknown section " + entry.first.Scalar() +
-                                          (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+        r.problem(entry.first.Mark(),
+                  "unknown section " + entry.first.Scalar() + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
       }
 
   using std::chrono::hours;

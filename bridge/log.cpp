@@ -13,20 +13,27 @@ std::mutex write_mutex_;
 
 const char* name_of(level lvl) {
   switch (lvl) {
-    case level::trace: return "TRACE";
-    case level::debug: return "DEBUG";
-    case level::info: return "INFO ";
-    case level::warn: return "WARN ";
-    case level::error: return "ERROR";
+    case level::trace:
+      return "TRACE";
+    case level::debug:
+      return "DEBUG";
+    case level::info:
+      return "INFO ";
+    case level::warn:
+      return "WARN ";
+    case level::error:
+      return "ERROR";
   }
   return "?";
 }
 }  // namespace
 
 bool parse_level(std::string_view text, level& out) {
-  static constexpr std::pair<std::string_view, level> names[] = {
-      {"trace", level::trace}, {"debug", level::debug}, {"info", level::info},
-      {"warn", level::warn},   {"error", level::error}};
+  static constexpr std::pair<std::string_view, level> names[] = {{"trace", level::trace},
+                                                                 {"debug", level::debug},
+                                                                 {"info", level::info},
+                                                                 {"warn", level::warn},
+                                                                 {"error", level::error}};
   for (auto [name, lvl] : names)
     if (name == text) {
       out = lvl;
@@ -50,8 +57,7 @@ void write(level lvl, std::string_view component, std::string_view message) {
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   std::lock_guard lock(write_mutex_);
   std::fprintf(stderr, "%s.%03dZ %s %.*s: %.*s\n", stamp, static_cast<int>(millis), name_of(lvl),
-               static_cast<int>(component.size()), component.data(),
-               static_cast<int>(message.size()), message.data());
+               static_cast<int>(component.size()), component.data(), static_cast<int>(message.size()), message.data());
   std::fflush(stderr);
 }
 

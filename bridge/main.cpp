@@ -3,9 +3,9 @@
 #include "bridge/command_line.hpp"
 #include "version.hpp"
 
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <unistd.h>
 
 #include <iostream>
 

@@ -2,9 +2,9 @@
 
 #include "bridge/log.hpp"
 
+#include <mqtt/async_client.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <mqtt/async_client.h>
 
 #include <deque>
 
@@ -28,12 +28,15 @@ class forwarding_listener final : public mqtt::iaction_listener {
 
 std::string connect_failure_reason(int rc, const std::string& url) {
   switch (rc) {
-    case 4: return "bad user name or password: check mqtt.username and mqtt.password";
+    case 4:
+      return "bad user name or password: check mqtt.username and mqtt.password";
     case 5:
       return "not authorized: the broker refuses this client; set mqtt.username and mqtt.password "
              "(mosquitto 2 refuses anonymous clients unless allow_anonymous is true)";
-    case 2: return "the broker rejected the client id: set mqtt.client_id (at most 23 characters)";
-    case 3: return "the broker is unavailable";
+    case 2:
+      return "the broker rejected the client id: set mqtt.client_id (at most 23 characters)";
+    case 3:
+      return "the broker is unavailable";
     default:
       return "cannot reach " + url + " (" + mqtt::exception::error_str(rc) + ", code " + std::to_string(rc) +
              "); for mqtts:// check mqtt.ca_file and that the certificate names this host";
@@ -46,8 +49,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
   enum class phase { idle, connecting, connected, stopping, stopped };
 
   impl(net::any_io_executor ex, client_settings s, client_events e)
-      : executor(std::move(ex)), settings(std::move(s)), events(std::move(e)),
-        paho(settings.url, settings.client_id), retry_timer(executor), stop_deadline(executor) {}
+      : executor(std::move(ex)),
+        settings(std::move(s)),
+        events(std::move(e)),
+        paho(settings.url, settings.client_id),
+        retry_timer(executor),
+        stop_deadline(executor) {}
 
   net::any_io_executor executor;
   client_settings settings;

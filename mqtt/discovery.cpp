@@ -16,7 +16,7 @@ namespace {
 struct device_config {
   std::string object_id;  ///< wyze_<id> or wyze_mqtt_bridge_<base>
   json::object device;
-  json::object shared;  ///< keys that device mode may hold at the root
+  json::object shared;                                           ///< keys that device mode may hold at the root
   std::vector<std::pair<std::string, json::object>> components;  ///< entity key → config with "p"
 };
 
@@ -62,8 +62,8 @@ std::vector<message> render(const discovery_settings& s, device_config config) {
     for (const auto& [k, v] : config.shared) component[k] = v;
     component["dev"] = config.device;
     component["o"] = origin(s);
-    out.push_back({s.prefix + "/" + platform + "/" + config.object_id + "/" + key + "/config",
-                   json::serialize(component)});
+    out.push_back(
+        {s.prefix + "/" + platform + "/" + config.object_id + "/" + key + "/config", json::serialize(component)});
   }
   return out;
 }
@@ -72,8 +72,10 @@ std::vector<message> render(const discovery_settings& s, device_config config) {
 std::string mac_connection(const std::string& mac) {
   std::string hex;
   for (char c : mac)
-    if (std::isxdigit(static_cast<unsigned char>(c))) hex += static_cast<char>(std::tolower(c));
-    else if (c != ':' && c != '-') return {};
+    if (std::isxdigit(static_cast<unsigned char>(c)))
+      hex += static_cast<char>(std::tolower(c));
+    else if (c != ':' && c != '-')
+      return {};
   if (hex.size() != 12) return {};
   std::string out;
   for (std::size_t i = 0; i < 12; i += 2) out += (i ? ":" : "") + hex.substr(i, 2);
@@ -100,8 +102,7 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
                    {"name", camera_display_name(camera)},
                    {"mf", "Wyze"},
                    {"via_device", bridge_device_id(s)}};
-  if (auto mac = mac_connection(camera.mac); !mac.empty())
-    config.device["cns"] = json::array{json::array{"mac", mac}};
+  if (auto mac = mac_connection(camera.mac); !mac.empty()) config.device["cns"] = json::array{json::array{"mac", mac}};
   if (camera.product_model) {
     config.device["mdl"] = wyze::model_name(*camera.product_model);
     config.device["mdl_id"] = *camera.product_model;
@@ -172,8 +173,10 @@ std::vector<message> bridge_discovery(const discovery_settings& s) {
   poll["pl_prs"] = "poll";
   poll["ic"] = "mdi:refresh";
   poll["avty"] = available;
-  config.components = {{"connectivity", std::move(state)}, {"cloud", std::move(cloud)},
-                       {"cameras", std::move(cameras)},    {"last_success", std::move(last)},
+  config.components = {{"connectivity", std::move(state)},
+                       {"cloud", std::move(cloud)},
+                       {"cameras", std::move(cameras)},
+                       {"last_success", std::move(last)},
                        {"poll", std::move(poll)}};
   return render(s, std::move(config));
 }

@@ -12,8 +12,8 @@ namespace json = boost::json;
 namespace sim {
 namespace {
 
-constexpr const char* models[] = {"WYZE_CAKP2JFUS", "HL_CAM4", "HL_PAN3", "GW_GC1", "WYZEDB3", "HL_CAM3P",
-                                  "WYZEC1-JZ", "AN_RSCW", "HL_CFL2", "UNKNOWN_NEW_MODEL"};
+constexpr const char* models[] = {"WYZE_CAKP2JFUS", "HL_CAM4",   "HL_PAN3", "GW_GC1",  "WYZEDB3",
+                                  "HL_CAM3P",       "WYZEC1-JZ", "AN_RSCW", "HL_CFL2", "UNKNOWN_NEW_MODEL"};
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -59,11 +59,19 @@ std::string account::generated_mac(std::size_t index) {
 account::account(credentials creds, std::size_t cameras, std::uint32_t seed) : creds_(std::move(creds)), random_(seed) {
   for (std::size_t i = 0; i < cameras; ++i) devices_.push_back(camera_entry(next_index_++));
   // Devices that are not cameras: the bridge must ignore them.
-  devices_.push_back({{"mac", "7C78B2000001"}, {"nickname", "Hallway plug"}, {"product_model", "WLPP1CFH"},
-                      {"product_type", "Plug"}, {"conn_state", 1}, {"firmware_ver", "1.2.0.105"},
+  devices_.push_back({{"mac", "7C78B2000001"},
+                      {"nickname", "Hallway plug"},
+                      {"product_model", "WLPP1CFH"},
+                      {"product_type", "Plug"},
+                      {"conn_state", 1},
+                      {"firmware_ver", "1.2.0.105"},
                       {"device_params", json::object{{"switch_state", 1}}}});
-  devices_.push_back({{"mac", "7C78B2000002"}, {"nickname", "Desk lamp"}, {"product_model", "WLPA19C"},
-                      {"product_type", "MeshLight"}, {"conn_state", 0}, {"firmware_ver", nullptr}});
+  devices_.push_back({{"mac", "7C78B2000002"},
+                      {"nickname", "Desk lamp"},
+                      {"product_model", "WLPA19C"},
+                      {"product_type", "MeshLight"},
+                      {"conn_state", 0},
+                      {"firmware_ver", nullptr}});
 }
 
 std::string account::random_hex(std::size_t length) {
@@ -89,10 +97,9 @@ json::object account::camera_entry(std::size_t index) {
       {"electricity", index % 3 == 0 ? json::value(100) : json::value(nullptr)},
       {"battery_charging_status", nullptr},
       {"power_source", nullptr},
-      {"camera_thumbnails",
-       json::object{{"thumbnails_url", "https://wyze-thumbnails.s3.amazonaws.com/" + mac +
-                                           ".jpg?X-Amz-Signature=" + random_hex(64)},
-                    {"thumbnails_ts", ts}}},
+      {"camera_thumbnails", json::object{{"thumbnails_url", "https://wyze-thumbnails.s3.amazonaws.com/" + mac +
+                                                                ".jpg?X-Amz-Signature=" + random_hex(64)},
+                                         {"thumbnails_ts", ts}}},
       {"dtls", 1},
       {"main_device_dtls", 1},
       {"dongle_switch", 0},
@@ -147,13 +154,20 @@ response account::handle(const request& req) {
   if (pending_fault(faulted)) return faulted;
   response answer;
   json::object body = parse_object(req.body);
-  if (req.method != "POST") answer = {405, "{\"description\":\"use POST\"}"};
-  else if (req.target == "/api/user/login") answer = api_key_login(req);
-  else if (req.target == "/app/user/login") answer = legacy_login(req);
-  else if (req.target == "/app/user/refresh_token") answer = refresh(body);
-  else if (req.target == "/app/v2/home_page/get_object_list") answer = device_list(body, false);
-  else if (req.target == "/app/device/get_device_list") answer = device_list(body, true);
-  else answer = {404, "{\"description\":\"no such endpoint\"}"};
+  if (req.method != "POST")
+    answer = {405, "{\"description\":\"use POST\"}"};
+  else if (req.target == "/api/user/login")
+    answer = api_key_login(req);
+  else if (req.target == "/app/user/login")
+    answer = legacy_login(req);
+  else if (req.target == "/app/user/refresh_token")
+    answer = refresh(body);
+  else if (req.target == "/app/v2/home_page/get_object_list")
+    answer = device_list(body, false);
+  else if (req.target == "/app/device/get_device_list")
+    answer = device_list(body, true);
+  else
+    answer = {404, "{\"description\":\"no such endpoint\"}"};
   answer.delay = faulted.delay;
   return answer;
 }
@@ -176,17 +190,18 @@ response account::api_key_login(const request& req) {
   auto key_id = req.headers.find("keyid");
   auto api_key = req.headers.find("apikey");
   if (key_id == req.headers.end() || api_key == req.headers.end())
-    return json_answer(400, json::object{{"description", "keyid and apikey are required"},
-                                         {"requestId", random_hex(8)}, {"errorCode", 5000}});
+    return json_answer(
+        400, json::object{
+                 {"description", "keyid and apikey are required"}, {"requestId", random_hex(8)}, {"errorCode", 5000}});
   json::object body = parse_object(req.body);
   bool valid = key_id->second == creds_.key_id && api_key->second == creds_.api_key &&
                field(body, "email") == creds_.email &&
                field(body, "password") == wyze::hash_password(creds_.password, wyze::api_key_login_rounds);
   if (!valid)
-    return json_answer(400, json::object{
-                                {"description", "Invalid credentials, please check username, password, keyid or apikey"},
-                                {"requestId", random_hex(8)},
-                                {"errorCode", 1000}});
+    return json_answer(
+        400, json::object{{"description", "Invalid credentials, please check username, password, keyid or apikey"},
+                          {"requestId", random_hex(8)},
+                          {"errorCode", 1000}});
   return issue_tokens(false);
 }
 
@@ -227,8 +242,8 @@ response account::device_list(const json::object& body, bool legacy) {
     list.push_back(std::move(flat));
   }
   std::string key = legacy ? "device_info_list" : "device_list";
-  return envelope(json::object{{key, std::move(list)}, {"device_group_list", json::array{}},
-                               {"device_sort_list", json::array{}}});
+  return envelope(
+      json::object{{key, std::move(list)}, {"device_group_list", json::array{}}, {"device_sort_list", json::array{}}});
 }
 
 response account::add_camera(const json::object& fields) {
@@ -243,8 +258,10 @@ response account::change_camera(const std::string& mac, const json::object& fiel
   for (auto& device : devices_) {
     if (upper(field(device, "mac")) != upper(mac)) continue;
     for (const auto& [key, value] : fields) {
-      if (key == "ip" && device.contains("device_params")) device["device_params"].as_object()["ip"] = value;
-      else device[key] = value;
+      if (key == "ip" && device.contains("device_params"))
+        device["device_params"].as_object()["ip"] = value;
+      else
+        device[key] = value;
     }
     return json_answer(200, device);
   }

@@ -47,8 +47,8 @@ cert_ptr new_certificate(EVP_PKEY* key, const char* common_name, X509* issuer, E
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7L * 24 * 3600);
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("wyze-cloud-sim"), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("wyze-cloud-sim"), -1, -1,
+                             0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
   X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
   X509* signer = issuer ? issuer : cert.get();
@@ -83,8 +83,7 @@ certificates make_certificates() {
   key_ptr server_key = new_key();
   cert_ptr server = new_certificate(server_key.get(), "localhost", ca.get(), ca_key.get());
   return {to_pem([&](BIO* b) { return PEM_write_bio_X509(b, ca.get()); }),
-          to_pem([&](BIO* b) { return PEM_write_bio_X509(b, server.get()); }),
-          to_pem([&](BIO* b) {
+          to_pem([&](BIO* b) { return PEM_write_bio_X509(b, server.get()); }), to_pem([&](BIO* b) {
             return PEM_write_bio_PrivateKey(b, server_key.get(), nullptr, nullptr, 0, nullptr, nullptr);
           })};
 }

@@ -42,17 +42,28 @@ int main(int argc, char** argv) {
     }
     std::string value = argv[++i];
     try {
-      if (arg == "--listen") listen = value;
-      else if (arg == "--port") port = std::stoul(value);
-      else if (arg == "--port-file") port_file = value;
-      else if (arg == "--ca-out") ca_out = value;
-      else if (arg == "--cameras") cameras = std::stoul(value);
-      else if (arg == "--seed") seed = std::stoul(value);
-      else if (arg == "--email") creds.email = value;
-      else if (arg == "--password") creds.password = value;
-      else if (arg == "--key-id") creds.key_id = value;
-      else if (arg == "--api-key") creds.api_key = value;
-      else throw std::invalid_argument("unknown");
+      if (arg == "--listen")
+        listen = value;
+      else if (arg == "--port")
+        port = std::stoul(value);
+      else if (arg == "--port-file")
+        port_file = value;
+      else if (arg == "--ca-out")
+        ca_out = value;
+      else if (arg == "--cameras")
+        cameras = std::stoul(value);
+      else if (arg == "--seed")
+        seed = std::stoul(value);
+      else if (arg == "--email")
+        creds.email = value;
+      else if (arg == "--password")
+        creds.password = value;
+      else if (arg == "--key-id")
+        creds.key_id = value;
+      else if (arg == "--api-key")
+        creds.api_key = value;
+      else
+        throw std::invalid_argument("unknown");
     } catch (const std::exception&) {
       std::cerr << "wyze-cloud-sim: bad argument " << arg << " " << value << "\n" << usage;
       return 2;

@@ -1,7 +1,7 @@
 #include "wyze/camera.hpp"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <boost/json.hpp>
 
 namespace json = boost::json;
 

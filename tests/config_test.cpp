@@ -56,22 +56,25 @@ TEST_CASE("only the credentials are required and every other key has its default
 TEST_CASE("missing credentials are reported, naming the environment variable too") {
   auto problems = problems_of("mqtt:\n  base_topic: wyze\n");
   REQUIRE(problems.size() == 4);
-  CHECK(problems[0] == "config.yaml:1:1: wyze.email is required (set it in the file or in the environment as WYZE_EMAIL)");
+  CHECK(problems[0] ==
+        "config.yaml:1:1: wyze.email is required (set it in the file or in the environment as WYZE_EMAIL)");
   CHECK(problems[3].find("WYZE_API_KEY") != std::string::npos);
   CHECK(problems_of("wyze:\n  auth: legacy\n  email: a@b.c\n  password: x\n").empty());
 }
 
 TEST_CASE("environment variables override the file") {
   auto cfg = bridge::parse_config(credentials, "config.yaml",
-                                  env_of({{"WYZE_PASSWORD", "from-env"}, {"MQTT_URL", "mqtts://broker:8883"},
-                                          {"MQTT_USERNAME", "bridge"}, {"MQTT_PASSWORD", "secret"}}));
+                                  env_of({{"WYZE_PASSWORD", "from-env"},
+                                          {"MQTT_URL", "mqtts://broker:8883"},
+                                          {"MQTT_USERNAME", "bridge"},
+                                          {"MQTT_PASSWORD", "secret"}}));
   CHECK(cfg.wyze.password == "from-env");
   CHECK(cfg.mqtt.url == "mqtts://broker:8883");
   CHECK(cfg.mqtt.username == "bridge");
   CHECK(cfg.mqtt.password == "secret");
-  CHECK(bridge::parse_config("", "config.yaml",
-                             env_of({{"WYZE_EMAIL", "a@b.c"}, {"WYZE_PASSWORD", "p"}, {"WYZE_KEY_ID", "k"},
-                                     {"WYZE_API_KEY", "a"}}))
+  CHECK(bridge::parse_config(
+            "", "config.yaml",
+            env_of({{"WYZE_EMAIL", "a@b.c"}, {"WYZE_PASSWORD", "p"}, {"WYZE_KEY_ID", "k"}, {"WYZE_API_KEY", "a"}}))
             .wyze.email == "a@b.c");
 }
 
@@ -80,7 +83,8 @@ TEST_CASE("an unknown key is an error at its line and column, naming the closest
   REQUIRE(problems.size() == 2);
   CHECK(problems[0] == "config.yaml:6:3: unknown key wyze.poll_intervall (did you mean wyze.poll_interval?)");
   CHECK(problems[1] == "config.yaml:8:3: unknown key mqtt.base_topik (did you mean mqtt.base_topic?)");
-  CHECK(problems_of(credentials + "mqqt:\n  url: x\n")[0] == "config.yaml:6:1: unknown section mqqt (did you mean mqtt?)");
+  CHECK(problems_of(credentials + "mqqt:\n  url: x\n")[0] ==
+        "config.yaml:6:1: unknown section mqqt (did you mean mqtt?)");
 }
 
 TEST_CASE("bad values name the key, the value and what was expected") {
@@ -101,8 +105,9 @@ TEST_CASE("bad values name the key, the value and what was expected") {
         std::string::npos);
   auto url = problems_of(credentials + "mqtt:\n  url: http://broker\n");
   REQUIRE(url.size() == 1);
-  CHECK(url[0] == "config.yaml:7:8: mqtt.url: \"http://broker\" is not a URL of the form mqtt://host[:port] or "
-                  "mqtts://host[:port]");
+  CHECK(url[0] ==
+        "config.yaml:7:8: mqtt.url: \"http://broker\" is not a URL of the form mqtt://host[:port] or "
+        "mqtts://host[:port]");
 }
 
 TEST_CASE("YAML syntax errors are reported with their position") {
@@ -133,10 +138,12 @@ TEST_CASE("a secret can come from a file, as Docker secrets provide it") {
   auto cfg = bridge::parse_config("wyze:\n  email: a@b.c\n  password_file: " + path + "\n  key_id: k\n  api_key: a\n",
                                   "config.yaml", env_of());
   CHECK(cfg.wyze.password == "file-password");
-  auto missing = problems_of("wyze:\n  email: a@b.c\n  password_file: /nonexistent/secret\n  key_id: k\n  api_key: a\n");
+  auto missing =
+      problems_of("wyze:\n  email: a@b.c\n  password_file: /nonexistent/secret\n  key_id: k\n  api_key: a\n");
   REQUIRE_FALSE(missing.empty());
-  CHECK(missing[0] == "config.yaml:3:18: wyze.password_file: cannot read /nonexistent/secret (check the path and "
-                      "its permissions)");
+  CHECK(missing[0] ==
+        "config.yaml:3:18: wyze.password_file: cannot read /nonexistent/secret (check the path and "
+        "its permissions)");
   std::remove(path.c_str());
 }
 
@@ -159,8 +166,8 @@ TEST_CASE("the default client id fits MQTT 3.1.1's 23 characters and is stable p
   CHECK(id.starts_with("wyze-mqtt-bridge-"));
   CHECK(id == bridge::default_client_id("nas.local"));
   CHECK(id != bridge::default_client_id("pi.local"));
-  CHECK(problems_of(credentials + "mqtt:\n  client_id: a-client-id-that-is-far-too-long\n")[0].find(
-            "longer than 23") != std::string::npos);
+  CHECK(problems_of(credentials + "mqtt:\n  client_id: a-client-id-that-is-far-too-long\n")[0].find("longer than 23") !=
+        std::string::npos);
 }
 
 TEST_CASE("durations and sizes") {

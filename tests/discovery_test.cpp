@@ -1,7 +1,7 @@
 #include "mqtt/discovery.hpp"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <boost/json.hpp>
 
 #include <regex>
 #include <set>
@@ -28,8 +28,8 @@ wyze::Camera porch() {
 const std::regex ha_topic(R"((\w+)/(?:([a-zA-Z0-9_-]+)/)?([a-zA-Z0-9_-]+)/config)");
 
 // The keys Home Assistant accepts at the root of a device config.
-const std::set<std::string> device_root_keys{"dev", "o", "cmps", "avty", "avty_mode", "availability",
-                                             "availability_mode", "stat_t", "cmd_t", "qos", "encoding"};
+const std::set<std::string> device_root_keys{
+    "dev", "o", "cmps", "avty", "avty_mode", "availability", "availability_mode", "stat_t", "cmd_t", "qos", "encoding"};
 
 // Checks one payload against HA's rules; returns every component config it holds.
 std::vector<json::object> check_conformance(const broker::message& m, broker::discovery_mode mode) {
@@ -86,8 +86,10 @@ TEST_CASE("device mode publishes one retained config per camera with dev, o and 
   CHECK(dev.at("sw") == "4.36.11.7071");
   CHECK(dev.at("hw") == "0.0.0.0");
   CHECK(dev.at("via_device") == "wyze_mqtt_bridge_wyze");
-  CHECK(root.at("o") == json::object{{"name", "wyze-mqtt-bridge"}, {"sw", "1.2.3"}, {"url", "https://example.com/support"}});
-  CHECK(root.at("avty") == json::array{json::object{{"t", "wyze/bridge/state"}}, json::object{{"t", "wyze/bridge/cloud"}}});
+  CHECK(root.at("o") ==
+        json::object{{"name", "wyze-mqtt-bridge"}, {"sw", "1.2.3"}, {"url", "https://example.com/support"}});
+  CHECK(root.at("avty") ==
+        json::array{json::object{{"t", "wyze/bridge/state"}}, json::object{{"t", "wyze/bridge/cloud"}}});
   CHECK(root.at("avty_mode") == "all");
 
   auto cmps = root.at("cmps").as_object();

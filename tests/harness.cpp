@@ -2,16 +2,16 @@
 
 #include "wyze/https_client.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/json.hpp>
-#include <mqtt/async_client.h>
 #include <fcntl.h>
+#include <mqtt/async_client.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 
 #include <cstring>
 #include <fstream>
@@ -150,10 +150,9 @@ void broker::restart() {
 
 cloud::cloud(const temp_dir& dir, int cameras) : ca_file_(dir.file("sim-ca.pem")) {
   std::string port_file = dir.file("sim.port");
-  process_ = std::make_unique<process>(
-      std::vector<std::string>{SIM_BINARY, "--cameras", std::to_string(cameras), "--port-file", port_file, "--ca-out",
-                               ca_file_},
-      dir.file("sim.log"));
+  process_ = std::make_unique<process>(std::vector<std::string>{SIM_BINARY, "--cameras", std::to_string(cameras),
+                                                                "--port-file", port_file, "--ca-out", ca_file_},
+                                       dir.file("sim.log"));
   if (!eventually([&] { return std::filesystem::exists(port_file); }, 10s))
     throw std::runtime_error("wyze-cloud-sim did not start: " + process_->output());
   std::ifstream(port_file) >> port_;

@@ -1,9 +1,9 @@
 // The built bridge against wyze-cloud-sim and a real mosquitto, over real sockets on 127.0.0.1.
 #include "tests/harness.hpp"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <boost/json.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -25,8 +25,11 @@ std::string sim_mac(int index) {
 struct running_bridge {
   explicit running_bridge(int cameras = 3, const std::string& wyze_extra = "  poll_interval: 1h\n",
                           const std::string& extra = "", std::string base_topic = "wyze")
-      : base(std::move(base_topic)), mqtt(dir), sim(dir, cameras),
-        config(write_config(dir, sim, mqtt, wyze_extra, extra)), watch(mqtt.port(), "#"),
+      : base(std::move(base_topic)),
+        mqtt(dir),
+        sim(dir, cameras),
+        config(write_config(dir, sim, mqtt, wyze_extra, extra)),
+        watch(mqtt.port(), "#"),
         bridge(start_bridge(dir, {"--config", config, "--log-level", "debug"})) {
     REQUIRE_MESSAGE(watch.wait_for(base + "/bridge/state", "online"), bridge->output());
     REQUIRE_MESSAGE(watch.wait_for(base + "/bridge/cloud", "online"), bridge->output());
@@ -103,8 +106,8 @@ TEST_CASE("the legacy login of the original protocol notes works too") {
   temp_dir dir;
   broker mqtt(dir);
   cloud sim(dir, 2);
-  auto bridge = start_bridge(
-      dir, {"--once", "--config", write_config(dir, sim, mqtt, "  auth: legacy\n  poll_interval: 1h\n")});
+  auto bridge =
+      start_bridge(dir, {"--once", "--config", write_config(dir, sim, mqtt, "  auth: legacy\n  poll_interval: 1h\n")});
   REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
   auto topics = retained(mqtt.port(), "wyze/#");
   CHECK(topics["wyze/2CAA8E000002/ip"] == "192.168.1.3");
@@ -120,6 +123,18 @@ TEST_CASE("wrong credentials fail --once with exit 1 and say what to check") {
   CHECK(bridge->output().find("Invalid credentials") != std::string::npos);
   CHECK(bridge->output().find("check wyze.email, wyze.password") != std::string::npos);
   CHECK(bridge->output().find("wrong") == std::string::npos);
+  CHECK(retained(mqtt.port(), "wyze/+/ip").empty());
+}
+
+TEST_CASE("an answer larger than wyze.max_response is a failed poll with a clear reason") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 3);
+  auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n  max_response: 2KiB\n");
+  auto bridge = start_bridge(dir, {"--once", "--config", config});
+  REQUIRE(bridge->wait_exit(30s) == 1);
+  CHECK(bridge->output().find("get_object_list: reading the answer failed: the answer is larger than "
+                              "wyze.max_response") != std::string::npos);
   CHECK(retained(mqtt.port(), "wyze/+/ip").empty());
 }
 
@@ -186,7 +201,8 @@ TEST_CASE("a steady poll with no change publishes nothing but bridge/info") {
   std::this_thread::sleep_for(300ms);
   std::vector<std::string> republished;
   for (const auto& [topic, m] : counter.snapshot())
-    if (!m.retained && topic != "wyze/bridge/info" && !topic.starts_with("wyze/bridge/re")) republished.push_back(topic);
+    if (!m.retained && topic != "wyze/bridge/info" && !topic.starts_with("wyze/bridge/re"))
+      republished.push_back(topic);
   CHECK(republished.empty());
 }
 
@@ -255,8 +271,8 @@ TEST_CASE("when Home Assistant starts, discovery and states are published again"
 }
 
 TEST_CASE("components mode and another base topic lay the same entities out per component") {
-  running_bridge b(1, "  poll_interval: 1h\n", "  base_topic: home/cams\nhomeassistant:\n  discovery_mode: components\n",
-                   "home/cams");
+  running_bridge b(1, "  poll_interval: 1h\n",
+                   "  base_topic: home/cams\nhomeassistant:\n  discovery_mode: components\n", "home/cams");
   REQUIRE(b.watch.wait_for("home/cams/2CAA8E000001/ip", "192.168.1.2"));
   auto topics = retained(b.mqtt.port(), "homeassistant/#");
   auto conn = json::parse(topics["homeassistant/binary_sensor/wyze_2CAA8E000001/conn_state/config"]).as_object();

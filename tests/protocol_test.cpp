@@ -1,7 +1,7 @@
 #include "wyze/protocol.hpp"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <boost/json.hpp>
 
 namespace json = boost::json;
 using wyze::failure;
@@ -47,7 +47,8 @@ TEST_CASE("a successful API-key login yields both tokens") {
 TEST_CASE("refused logins say what to check") {
   SUBCASE("invalid credentials (400, errorCode 1000)") {
     auto r = wyze::parse_api_key_login(
-        400, R"({"description":"Invalid credentials, please check username, password, keyid or apikey","errorCode":1000})");
+        400,
+        R"({"description":"Invalid credentials, please check username, password, keyid or apikey","errorCode":1000})");
     REQUIRE_FALSE(r);
     CHECK(r.error().kind == failure::rejected);
     CHECK(r.error().message.find("wyze.api_key") != std::string::npos);

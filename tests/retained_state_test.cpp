@@ -29,10 +29,10 @@ std::vector<std::string> topics(const std::vector<broker::message>& messages) {
 TEST_CASE("new cameras are published discovery first, then their states") {
   bridge::retained_state state(settings());
   auto messages = state.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
-  CHECK(topics(messages) == std::vector<std::string>{
-                                "homeassistant/device/wyze_AA01/config", "homeassistant/device/wyze_AA02/config",
-                                "wyze/AA01/conn_state", "wyze/AA01/ip", "wyze/AA01/firmware", "wyze/AA01/attributes",
-                                "wyze/AA02/conn_state", "wyze/AA02/ip", "wyze/AA02/firmware", "wyze/AA02/attributes"});
+  CHECK(topics(messages) ==
+        std::vector<std::string>{"homeassistant/device/wyze_AA01/config", "homeassistant/device/wyze_AA02/config",
+                                 "wyze/AA01/conn_state", "wyze/AA01/ip", "wyze/AA01/firmware", "wyze/AA01/attributes",
+                                 "wyze/AA02/conn_state", "wyze/AA02/ip", "wyze/AA02/firmware", "wyze/AA02/attributes"});
   CHECK(state.size() == 2);
 }
 
@@ -51,19 +51,18 @@ TEST_CASE("a changed value publishes only the topics whose payload changed") {
   CHECK(messages[0].payload == "10.0.0.9");
 
   moved.firmware_ver = "4.37.0";  // firmware is in the device block too
-  CHECK(topics(state.update({camera("AA01", "10.0.0.1"), moved})) ==
-        std::vector<std::string>{"homeassistant/device/wyze_AA02/config", "wyze/AA02/firmware",
-                                 "wyze/AA02/attributes"});
+  CHECK(
+      topics(state.update({camera("AA01", "10.0.0.1"), moved})) ==
+      std::vector<std::string>{"homeassistant/device/wyze_AA02/config", "wyze/AA02/firmware", "wyze/AA02/attributes"});
 }
 
 TEST_CASE("a camera that left the account is cleared: states, then discovery") {
   bridge::retained_state state(settings());
   state.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
   auto messages = state.update({camera("AA01", "10.0.0.1")});
-  CHECK(topics(messages) == std::vector<std::string>{
-                                "wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>",
-                                "wyze/AA02/firmware <cleared>", "wyze/AA02/attributes <cleared>",
-                                "homeassistant/device/wyze_AA02/config <cleared>"});
+  CHECK(topics(messages) == std::vector<std::string>{"wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>",
+                                                     "wyze/AA02/firmware <cleared>", "wyze/AA02/attributes <cleared>",
+                                                     "homeassistant/device/wyze_AA02/config <cleared>"});
   for (const auto& m : messages) CHECK(m.retain);
   CHECK(state.size() == 1);
 }
@@ -80,10 +79,10 @@ TEST_CASE("a value the cloud stops reporting clears its topic") {
 TEST_CASE("everything republishes the bridge device, every camera's discovery, then every state") {
   bridge::retained_state state(settings());
   state.update({camera("AA01", "10.0.0.1")});
-  CHECK(topics(state.everything()) ==
-        std::vector<std::string>{"homeassistant/device/wyze_mqtt_bridge_wyze/config",
-                                 "homeassistant/device/wyze_AA01/config", "wyze/AA01/conn_state", "wyze/AA01/ip",
-                                 "wyze/AA01/firmware", "wyze/AA01/attributes"});
+  CHECK(topics(state.everything()) == std::vector<std::string>{"homeassistant/device/wyze_mqtt_bridge_wyze/config",
+                                                               "homeassistant/device/wyze_AA01/config",
+                                                               "wyze/AA01/conn_state", "wyze/AA01/ip",
+                                                               "wyze/AA01/firmware", "wyze/AA01/attributes"});
 }
 
 TEST_CASE("with discovery off only states are published") {

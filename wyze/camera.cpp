@@ -110,13 +110,12 @@ device_list parse_device_list(const json::value& data) {
     Camera cam = to_camera(*object);
     std::string id = cam.id();
     if (id.empty()) {
-      out.problems.push_back("camera " + std::to_string(index) + " (" +
-                             cam.nickname.value_or("no nickname") + ") has no MAC; skipped");
+      out.problems.push_back("camera " + std::to_string(index) + " (" + cam.nickname.value_or("no nickname") +
+                             ") has no MAC; skipped");
       continue;
     }
     if (!seen.insert(id).second) {
-      out.problems.push_back("camera " + std::to_string(index) + " repeats MAC " + id +
-                             "; the first one is kept");
+      out.problems.push_back("camera " + std::to_string(index) + " repeats MAC " + id + "; the first one is kept");
       continue;
     }
     out.cameras.push_back(std::move(cam));

@@ -50,8 +50,8 @@ void cloud_client::login(step_done next) {
   bool api_key = settings_.auth == auth_mode::api_key;
   auto path = api_key ? paths::api_key_login : paths::legacy_login;
   std::string hashed = hash_password(settings_.password, api_key ? api_key_login_rounds : legacy_login_rounds);
-  std::string body = api_key ? api_key_login_body(settings_.email, hashed)
-                             : legacy_login_body(settings_.email, hashed, context());
+  std::string body =
+      api_key ? api_key_login_body(settings_.email, hashed) : legacy_login_body(settings_.email, hashed, context());
   std::vector<std::pair<std::string, std::string>> headers;
   if (api_key) headers = {{"Keyid", settings_.key_id}, {"Apikey", settings_.api_key}};
   LOG_AT(info, "wyze", "logging in to the Wyze cloud (", api_key ? "API key" : "legacy", " login)");

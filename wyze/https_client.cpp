@@ -1,5 +1,7 @@
 #include "wyze/https_client.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -8,8 +10,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include <stdexcept>
 
@@ -42,8 +42,7 @@ result<target> split_url(const std::string& url) {
 std::string describe(const beast::error_code& ec) {
   if (ec == beast::error::timeout || ec == net::error::operation_aborted) return "timed out";
   if (ec.category() == net::error::get_ssl_category()) {
-    return "TLS failed (" + ec.message() +
-           "); the certificate is not trusted or not for this host — see wyze.ca_file";
+    return "TLS failed (" + ec.message() + "); the certificate is not trusted or not for this host — see wyze.ca_file";
   }
   if (ec == http::error::body_limit) return "the answer is larger than wyze.max_response";
   return ec.message();
@@ -52,10 +51,14 @@ std::string describe(const beast::error_code& ec) {
 // One request on its own connection: resolve, connect, handshake, write, read, shut down.
 class exchange : public std::enable_shared_from_this<exchange> {
  public:
-  exchange(net::any_io_executor executor, ssl::context& tls, const https_settings& settings,
-           http_request request, http_handler done)
-      : resolver_(executor), resolve_timer_(executor), stream_(executor, tls), settings_(settings),
-        request_(std::move(request)), done_(std::move(done)) {}
+  exchange(net::any_io_executor executor, ssl::context& tls, const https_settings& settings, http_request request,
+           http_handler done)
+      : resolver_(executor),
+        resolve_timer_(executor),
+        stream_(executor, tls),
+        settings_(settings),
+        request_(std::move(request)),
+        done_(std::move(done)) {}
 
   void start() {
     auto parsed = split_url(request_.url);
@@ -79,8 +82,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
     boost::system::error_code ec;
     net::ip::make_address(target_.host, ec);
     if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target_.host.c_str()) == 1;
-    return SSL_set1_host(ssl, target_.host.c_str()) == 1 &&
-           SSL_set_tlsext_host_name(ssl, target_.host.c_str()) == 1;
+    return SSL_set1_host(ssl, target_.host.c_str()) == 1 && SSL_set_tlsext_host_name(ssl, target_.host.c_str()) == 1;
   }
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
@@ -144,9 +146,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   // Always through the loop, so `done` never runs inside send().
   void finish(result<http_response> outcome) {
     if (auto done = std::exchange(done_, nullptr))
-      net::post(resolver_.get_executor(), [done = std::move(done), outcome = std::move(outcome)]() mutable {
-        done(std::move(outcome));
-      });
+      net::post(resolver_.get_executor(),
+                [done = std::move(done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
   }
 
   tcp::resolver resolver_;

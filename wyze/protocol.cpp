@@ -62,13 +62,10 @@ result<json::value> envelope_data(unsigned status, std::string_view body) {
     if (!data || !data->is_object()) return error{failure::bad_response, "the answer has no data object"};
     return *data;
   }
-  if (code == "2001")
-    return error{failure::token_expired, "access token expired or invalid (code 2001)"};
-  if (code == "2002")
-    return error{failure::refresh_refused, "refresh token refused (code 2002)"};
+  if (code == "2001") return error{failure::token_expired, "access token expired or invalid (code 2001)"};
+  if (code == "2002") return error{failure::refresh_refused, "refresh token refused (code 2002)"};
   if (code == "1011")
-    return error{failure::rejected,
-                 "Wyze's rate limit was hit (code 1011); the bridge waits for the next poll"};
+    return error{failure::rejected, "Wyze's rate limit was hit (code 1011); the bridge waits for the next poll"};
   if (code.empty()) return error{failure::bad_response, "the answer has no code"};
   return error{failure::rejected, "the cloud answered code " + code + (msg.empty() ? "" : " (" + msg + ")")};
 }
@@ -86,8 +83,7 @@ std::string api_key_login_body(std::string_view email, std::string_view hashed_p
   return json::serialize(json::object{{"email", email}, {"password", hashed_password}});
 }
 
-std::string legacy_login_body(std::string_view email, std::string_view hashed_password,
-                              const app_context& context) {
+std::string legacy_login_body(std::string_view email, std::string_view hashed_password, const app_context& context) {
   json::object body = envelope(context, legacy_login_sc, legacy_login_sv);
   body["app_ver"] = "com.hualai___1.1.52";
   body["access_token"] = "";
@@ -121,8 +117,7 @@ result<tokens> parse_api_key_login(unsigned status, std::string_view body) {
   if (status != 200) {
     std::string description = string_field(*object, "description");
     std::string code;
-    if (const auto* c = object->if_contains("errorCode"); c && c->is_int64())
-      code = std::to_string(c->get_int64());
+    if (const auto* c = object->if_contains("errorCode"); c && c->is_int64()) code = std::to_string(c->get_int64());
     std::string hint = code == "1000"   ? "; check wyze.email, wyze.password, wyze.key_id and wyze.api_key"
                        : code == "5000" ? "; wyze.key_id and wyze.api_key are required for auth: api_key"
                                         : "";
@@ -147,8 +142,7 @@ result<device_list> parse_device_list_response(unsigned status, std::string_view
   auto data = envelope_data(status, body);
   if (!data) return data.error();
   device_list list = parse_device_list(data.value());
-  if (list.devices == 0 && !list.problems.empty())
-    return error{failure::bad_response, list.problems.front()};
+  if (list.devices == 0 && !list.problems.empty()) return error{failure::bad_response, list.problems.front()};
   return list;
 }
 

@@ -35,8 +35,7 @@ inline constexpr std::string_view refresh_token = "/app/user/refresh_token";
 /// Body of the API-key login; the key headers are added by the caller.
 std::string api_key_login_body(std::string_view email, std::string_view hashed_password);
 /// Body of the legacy login (envelope with the legacy sc/sv).
-std::string legacy_login_body(std::string_view email, std::string_view hashed_password,
-                              const app_context& context);
+std::string legacy_login_body(std::string_view email, std::string_view hashed_password, const app_context& context);
 /// Body of get_object_list (api_key) or get_device_list (legacy).
 std::string device_list_body(auth_mode mode, const app_context& context);
 /// Body of refresh_token.
