@@ -13,6 +13,7 @@
 #include <chrono>
 #include <optional>
 #include <random>
+#include <set>
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -23,6 +24,8 @@ namespace {
 
 constexpr int failed_polls_before_cloud_offline = 3;
 constexpr auto once_broker_timeout = 30s;
+// How long retained configs of earlier runs are read back at start (zigbee2mqtt does the same).
+constexpr auto readback_window = 3s;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -69,7 +72,8 @@ struct service::impl {
              {[this] { on_broker_connected(); }, [this](std::string t, std::string p) { on_message(t, p); }}),
         poll_timer(io),
         birth_timer(io),
-        once_timer(io) {}
+        once_timer(io),
+        readback_timer(io) {}
 
   static wyze::account_settings account(const config& cfg) {
     return {cfg.wyze.auth,    cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,
@@ -106,7 +110,7 @@ struct service::impl {
   wyze::cloud_client cloud;
   retained_state retained;
   broker::client mqtt;
-  net::steady_timer poll_timer, birth_timer, once_timer;
+  net::steady_timer poll_timer, birth_timer, once_timer, readback_timer;
   std::mt19937 random{std::random_device{}()};
 
   bool polling = false;
@@ -119,6 +123,8 @@ struct service::impl {
   std::optional<std::string> last_error;
   std::vector<std::string> last_problems;
   bool once_polled = false;
+  enum class readback { not_started, reading, read, cleared } readback_phase = readback::not_started;
+  std::set<std::string> read_back;  ///< our retained topics found on the broker at start
   int exit_code = 0;
   std::function<void()> stopped;
 
@@ -174,6 +180,7 @@ struct service::impl {
       last_success = now_ms();
       last_error.reset();
       set_cloud_online(true);
+      clear_stale();
     } else {
       error = list.error().message;
       LOG_AT(error, "wyze", "poll failed: ", error);
@@ -222,7 +229,34 @@ struct service::impl {
   void on_broker_connected() {
     mqtt.publish({base + "/bridge/state", "online"});
     publish_everything();
-    if (mode == run_mode::once && once_polled) mqtt.when_delivered([this] { finish_once(0); });
+    if (readback_phase == readback::not_started) start_readback();
+    finish_once_when_published();
+  }
+
+  // Reads back what earlier runs left retained, so cameras that left while the bridge was down
+  // are cleared too. Bounded: the window closes after readback_window.
+  void start_readback() {
+    readback_phase = readback::reading;
+    for (const auto& filter : retained.readback_filters()) mqtt.subscribe(filter);
+    readback_timer.expires_after(readback_window);
+    readback_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      for (const auto& filter : retained.readback_filters()) mqtt.unsubscribe(filter);
+      readback_phase = readback::read;
+      LOG_AT(debug, "bridge", "read back ", read_back.size(), " retained topics of earlier runs");
+      clear_stale();
+      finish_once_when_published();
+    });
+  }
+
+  // Once the account's cameras are known, clears what was read back and is no longer ours.
+  void clear_stale() {
+    if (readback_phase != readback::read || !last_success) return;
+    readback_phase = readback::cleared;
+    auto clears = retained.stale(read_back);
+    if (!clears.empty()) LOG_AT(info, "bridge", "clearing ", clears.size(), " retained topics of cameras that are gone");
+    for (auto& m : clears) mqtt.publish(std::move(m));
+    read_back.clear();
   }
 
   // The complete retained picture: after a reconnect (the broker may have lost it) or HA's birth.
@@ -233,6 +267,7 @@ struct service::impl {
   }
 
   void on_message(const std::string& topic, const std::string& payload) {
+    if (readback_phase == readback::reading && retained.is_ours(topic, payload)) read_back.insert(topic);
     if (topic == cfg.homeassistant.status_topic) {
       if (payload != "online") return;
       // Spread the republish so many bridges don't answer HA's birth in the same instant.
@@ -256,8 +291,9 @@ struct service::impl {
 
   // ---- --once and stopping ----
 
+  // --once is done when the poll's states and the clean-up of earlier runs are acknowledged.
   void finish_once_when_published() {
-    if (!mqtt.connected()) return;  // on_broker_connected publishes everything, then we finish
+    if (mode != run_mode::once || !once_polled || readback_phase != readback::cleared || !mqtt.connected()) return;
     mqtt.when_delivered([this] { finish_once(0); });
   }
 

@@ -1,5 +1,7 @@
 #include "bridge/retained_state.hpp"
 
+#include <boost/json.hpp>
+
 #include <unordered_map>
 #include <unordered_set>
 
@@ -63,6 +65,58 @@ std::vector<broker::message> retained_state::everything() const {
       out.insert(out.end(), std::make_move_iterator(messages.begin()), std::make_move_iterator(messages.end()));
     }
   return out;
+}
+
+std::vector<std::string> retained_state::readback_filters() const {
+  const auto& prefix = settings_.discovery_settings.prefix;
+  // Both layouts, whatever the mode now: a switch of mode must not leave the old configs behind.
+  return {prefix + "/device/+/config", prefix + "/+/+/+/config", settings_.base_topic + "/+/attributes"};
+}
+
+std::string retained_state::attributes_owner(const std::string& topic) const {
+  const std::string head = settings_.base_topic + "/";
+  const std::string tail = "/attributes";
+  if (!topic.starts_with(head) || !topic.ends_with(tail) || topic.size() <= head.size() + tail.size()) return {};
+  std::string id = topic.substr(head.size(), topic.size() - head.size() - tail.size());
+  if (id == "bridge" || id.find('/') != std::string::npos) return {};
+  return id;
+}
+
+bool retained_state::is_ours(const std::string& topic, std::string_view payload) const {
+  if (payload.empty()) return false;
+  if (!attributes_owner(topic).empty()) return true;
+  if (!topic.starts_with(settings_.discovery_settings.prefix + "/") || !topic.ends_with("/config")) return false;
+  boost::system::error_code ec;
+  auto root = boost::json::parse(payload, ec);
+  const auto* object = root.if_object();
+  const auto* dev = object ? object->if_contains("dev") : nullptr;
+  if (!dev || !dev->is_object()) return false;
+  const auto bridge_id = broker::bridge_device_id(settings_.discovery_settings);
+  auto names_bridge = [&](const boost::json::value* v) { return v && v->is_string() && v->get_string() == bridge_id; };
+  if (names_bridge(dev->get_object().if_contains("via_device"))) return true;
+  if (const auto* ids = dev->get_object().if_contains("ids"); ids && ids->is_array())
+    for (const auto& id : ids->get_array())
+      if (names_bridge(&id)) return true;
+  return false;
+}
+
+std::vector<broker::message> retained_state::stale(const std::set<std::string>& read_back) const {
+  std::set<std::string> wanted;
+  for (auto& m : everything()) wanted.insert(std::move(m.topic));
+  std::vector<broker::message> states, discovery;
+  for (const auto& topic : read_back) {
+    if (std::string id = attributes_owner(topic); !id.empty()) {
+      if (cameras_.count(id)) continue;
+      // Every topic a camera can have, whatever it reported last time.
+      wyze::Camera gone{.mac = id};
+      gone.online = false;
+      for (auto& m : broker::camera_states(settings_.base_topic, gone)) states.push_back({std::move(m.topic), ""});
+    } else if (!wanted.count(topic)) {
+      discovery.push_back({topic, ""});
+    }
+  }
+  states.insert(states.end(), std::make_move_iterator(discovery.begin()), std::make_move_iterator(discovery.end()));
+  return states;
 }
 
 }  // namespace bridge

@@ -121,7 +121,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
       auto tls = mqtt::ssl_options_builder().verify(true).enable_server_cert_auth(true);
       if (!settings.ca_file.empty()) tls.trust_store(settings.ca_file);
       if (!settings.cert_file.empty()) tls.key_store(settings.cert_file).private_key(settings.key_file);
-      tls.error_handler([](const std::string& text) { LOG_AT(warn, "mqtt", "TLS: ", text); });
+      // No error_handler: Paho C++ 1.2 keeps a dangling pointer to it and crashes on the first TLS error.
       builder.ssl(tls.finalize());
     }
     return builder.finalize();
@@ -251,6 +251,16 @@ void client::publish(message m) {
 void client::subscribe(std::string topic_filter) {
   if (impl_->state == impl::phase::connected) impl_->subscribe_now(topic_filter);
   impl_->subscriptions.push_back(std::move(topic_filter));
+}
+
+void client::unsubscribe(const std::string& topic_filter) {
+  std::erase(impl_->subscriptions, topic_filter);
+  if (impl_->state != impl::phase::connected) return;
+  try {
+    impl_->paho.unsubscribe(topic_filter);
+  } catch (const mqtt::exception& e) {
+    LOG_AT(warn, "mqtt", "cannot unsubscribe from ", topic_filter, ": ", e.what());
+  }
 }
 
 void client::when_delivered(std::function<void()> done) {

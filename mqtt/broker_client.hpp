@@ -44,6 +44,9 @@ class client {
   /// Subscribes now and after every reconnect.
   void subscribe(std::string topic_filter);
 
+  /// Ends a subscription, now and for later reconnects.
+  void unsubscribe(const std::string& topic_filter);
+
   /// Calls `done` once everything queued so far has been acknowledged, or the connection dropped.
   void when_delivered(std::function<void()> done);
 

@@ -34,7 +34,9 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
   X509_EXTENSION_free(ext);
 }
 
-cert_ptr new_certificate(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_PKEY* issuer_key) {
+enum class role { authority, server, client };
+
+cert_ptr new_certificate(EVP_PKEY* key, const char* common_name, role kind, X509* issuer, EVP_PKEY* issuer_key) {
   cert_ptr cert(X509_new(), X509_free);
   X509_set_version(cert.get(), 2);
   unsigned char serial[16];
@@ -52,14 +54,15 @@ cert_ptr new_certificate(EVP_PKEY* key, const char* common_name, X509* issuer, E
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
   X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
   X509* signer = issuer ? issuer : cert.get();
-  if (!issuer) {
+  if (kind == role::authority) {
     add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
     add_extension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
   } else {
     add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
     add_extension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
-    add_extension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-    add_extension(cert.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
+    add_extension(cert.get(), signer, NID_ext_key_usage, kind == role::server ? "serverAuth" : "clientAuth");
+    if (kind == role::server)
+      add_extension(cert.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
   }
   add_extension(cert.get(), signer, NID_subject_key_identifier, "hash");
   check(X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) > 0, "X509_sign");
@@ -75,17 +78,25 @@ std::string to_pem(Write write) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
+std::string pem_of(X509* cert) {
+  return to_pem([&](BIO* b) { return PEM_write_bio_X509(b, cert); });
+}
+
+std::string pem_of(EVP_PKEY* key) {
+  return to_pem([&](BIO* b) { return PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
+}
+
 }  // namespace
 
 certificates make_certificates() {
   key_ptr ca_key = new_key();
-  cert_ptr ca = new_certificate(ca_key.get(), "wyze-cloud-sim test CA", nullptr, nullptr);
+  cert_ptr ca = new_certificate(ca_key.get(), "wyze-cloud-sim test CA", role::authority, nullptr, nullptr);
   key_ptr server_key = new_key();
-  cert_ptr server = new_certificate(server_key.get(), "localhost", ca.get(), ca_key.get());
-  return {to_pem([&](BIO* b) { return PEM_write_bio_X509(b, ca.get()); }),
-          to_pem([&](BIO* b) { return PEM_write_bio_X509(b, server.get()); }), to_pem([&](BIO* b) {
-            return PEM_write_bio_PrivateKey(b, server_key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-          })};
+  cert_ptr server = new_certificate(server_key.get(), "localhost", role::server, ca.get(), ca_key.get());
+  key_ptr client_key = new_key();
+  cert_ptr client = new_certificate(client_key.get(), "wyze-mqtt-bridge", role::client, ca.get(), ca_key.get());
+  return {pem_of(ca.get()),     pem_of(server.get()), pem_of(server_key.get()),
+          pem_of(client.get()), pem_of(client_key.get())};
 }
 
 }  // namespace sim

@@ -1,10 +1,12 @@
 #include "tests/harness.hpp"
 
+#include "sim/certificates.hpp"
 #include "wyze/https_client.hpp"
 
 #include <fcntl.h>
 #include <mqtt/async_client.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -126,14 +128,23 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 // ---- broker ----
 
-broker::broker(const temp_dir& dir, std::uint16_t port) : dir_(dir), port_(port ? port : free_port()) { start(); }
+broker::broker(const temp_dir& dir, std::string extra_config)
+    : dir_(dir), extra_config_(std::move(extra_config)), port_(free_port()) {
+  start();
+}
 
 void broker::start() {
   std::string conf = dir_.file("mosquitto.conf");
-  std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
-                      << "allow_anonymous true\npersistence false\nmax_queued_messages 0\n";
+  // Run as whoever runs the tests: as root, mosquitto would otherwise switch to its own user,
+  // which cannot read the test's private files (certificates, password file).
+  const passwd* me = getpwuid(geteuid());
+  std::ofstream(conf) << "user " << (me ? me->pw_name : "mosquitto") << "\n"
+                      << "per_listener_settings true\npersistence false\nmax_queued_messages 0\n"
+                      << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n"
+                      << extra_config_;
   process_ = std::make_unique<process>(std::vector<std::string>{"mosquitto", "-c", conf}, dir_.file("mosquitto.log"));
-  if (!wait_for_port(port_, 10s)) throw std::runtime_error("mosquitto did not start on port " + std::to_string(port_));
+  if (!wait_for_port(port_, 10s))
+    throw std::runtime_error("mosquitto did not start on port " + std::to_string(port_) + ": " + process_->output());
 }
 
 void broker::kill_hard() {
@@ -144,6 +155,18 @@ void broker::kill_hard() {
 void broker::restart() {
   kill_hard();
   start();
+}
+
+tls_files write_certificates(const temp_dir& dir) {
+  auto certs = sim::make_certificates();
+  tls_files files{dir.file("ca.pem"), dir.file("server.pem"), dir.file("server.key"), dir.file("client.pem"),
+                  dir.file("client.key")};
+  std::ofstream(files.ca) << certs.ca_pem;
+  std::ofstream(files.server_cert) << certs.server_cert_pem;
+  std::ofstream(files.server_key) << certs.server_key_pem;
+  std::ofstream(files.client_cert) << certs.client_cert_pem;
+  std::ofstream(files.client_key) << certs.client_key_pem;
+  return files;
 }
 
 // ---- cloud ----
@@ -256,13 +279,18 @@ std::map<std::string, std::string> retained(std::uint16_t port, const std::strin
 
 std::string write_config(const temp_dir& dir, const cloud& sim, const broker& mqtt, const std::string& wyze_extra,
                          const std::string& extra) {
+  return write_config(dir, sim, mqtt.url(), wyze_extra, extra);
+}
+
+std::string write_config(const temp_dir& dir, const cloud& sim, const std::string& mqtt_url,
+                         const std::string& wyze_extra, const std::string& extra) {
   std::string path = dir.file("config.yaml");
   std::ofstream(path) << "wyze:\n"
                       << "  email: demo@example.com\n  password: demo-password\n"
                       << "  key_id: demo-key-id\n  api_key: demo-api-key\n"
                       << "  auth_url: " << sim.url() << "\n  api_url: " << sim.url() << "\n"
                       << "  ca_file: " << sim.ca_file() << "\n  timeout: 5s\n"
-                      << wyze_extra << "mqtt:\n  url: " << mqtt.url() << "\n"
+                      << wyze_extra << "mqtt:\n  url: " << mqtt_url << "\n"
                       << extra;
   return path;
 }

@@ -61,10 +61,11 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
-/// A throwaway mosquitto on a free loopback port, without persistence.
+/// A throwaway mosquitto without persistence: an anonymous listener on a free loopback port,
+/// plus whatever `extra_config` adds (more listeners; per_listener_settings is on).
 class broker {
  public:
-  explicit broker(const temp_dir& dir, std::uint16_t port = 0);
+  explicit broker(const temp_dir& dir, std::string extra_config = "");
   void kill_hard();  ///< SIGKILL: retained messages are lost (no persistence)
   void restart();    ///< a fresh broker on the same port
   std::uint16_t port() const { return port_; }
@@ -73,6 +74,7 @@ class broker {
  private:
   void start();
   const temp_dir& dir_;
+  std::string extra_config_;
   std::uint16_t port_;
   std::unique_ptr<process> process_;
 };
@@ -98,6 +100,12 @@ class cloud {
   std::uint16_t port_ = 0;
   std::unique_ptr<process> process_;
 };
+
+/// A CA, a server certificate for localhost / 127.0.0.1 and a client certificate, as PEM files.
+struct tls_files {
+  std::string ca, server_cert, server_key, client_cert, client_key;
+};
+tls_files write_certificates(const temp_dir& dir);
 
 struct received {
   std::string payload;
@@ -135,6 +143,9 @@ std::map<std::string, std::string> retained(std::uint16_t port, const std::strin
 /// (it replaces the default 1h poll interval, so polls come only from requests), `extra` after it.
 std::string write_config(const temp_dir& dir, const cloud& sim, const broker& mqtt,
                          const std::string& wyze_extra = "  poll_interval: 1h\n", const std::string& extra = "");
+/// The same with another broker URL (a TLS or password-protected listener).
+std::string write_config(const temp_dir& dir, const cloud& sim, const std::string& mqtt_url,
+                         const std::string& wyze_extra, const std::string& extra);
 
 /// Starts the bridge binary with `args`; its output goes to bridge.log in `dir`.
 std::unique_ptr<process> start_bridge(const temp_dir& dir, std::vector<std::string> args,

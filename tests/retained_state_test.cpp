@@ -93,3 +93,52 @@ TEST_CASE("with discovery off only states are published") {
         std::vector<std::string>{"wyze/AA01/conn_state", "wyze/AA01/ip", "wyze/AA01/firmware", "wyze/AA01/attributes"});
   CHECK(state.everything().size() == 4);
 }
+
+TEST_CASE("at start, what earlier runs left for cameras that are gone is cleared, and only that") {
+  bridge::retained_state earlier(settings());
+  std::set<std::string> read_back;
+  auto remember = [&](const bridge::retained_state& state, const std::vector<broker::message>& messages) {
+    for (const auto& m : messages)
+      if (state.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
+  };
+  remember(earlier, earlier.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")}));
+  remember(earlier, earlier.everything());
+
+  // Another instance of the bridge (other base topic) on the same broker.
+  auto other_settings = settings();
+  other_settings.base_topic = other_settings.discovery_settings.base = "garage";
+  bridge::retained_state other(other_settings);
+  remember(earlier, other.update({camera("BB01", "10.0.1.1")}));
+  remember(earlier, other.everything());
+
+  bridge::retained_state now(settings());
+  now.update({camera("AA01", "10.0.0.1")});
+  CHECK(topics(now.stale(read_back)) == std::vector<std::string>{
+                                            "wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>",
+                                            "wyze/AA02/firmware <cleared>", "wyze/AA02/attributes <cleared>",
+                                            "homeassistant/device/wyze_AA02/config <cleared>"});
+}
+
+TEST_CASE("a switch of discovery mode clears the configs of the old mode") {
+  bridge::retained_state earlier(settings());
+  std::set<std::string> read_back;
+  for (const auto& m : earlier.update({camera("AA01", "10.0.0.1")}))
+    if (earlier.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
+  auto components = settings();
+  components.discovery_settings.mode = broker::discovery_mode::components;
+  bridge::retained_state now(components);
+  now.update({camera("AA01", "10.0.0.1")});
+  CHECK(topics(now.stale(read_back)) ==
+        std::vector<std::string>{"homeassistant/device/wyze_AA01/config <cleared>"});
+}
+
+TEST_CASE("read back ignores configs of other integrations and malformed payloads") {
+  bridge::retained_state state(settings());
+  CHECK_FALSE(state.is_ours("homeassistant/device/zigbee_1/config", R"({"dev":{"ids":["zigbee_1"]}})"));
+  CHECK_FALSE(state.is_ours("homeassistant/device/x/config", "not json"));
+  CHECK_FALSE(state.is_ours("homeassistant/device/x/config", ""));
+  CHECK_FALSE(state.is_ours("wyze/bridge/attributes", "{}"));
+  CHECK(state.is_ours("wyze/AA09/attributes", "{}"));
+  CHECK(state.readback_filters() == std::vector<std::string>{"homeassistant/device/+/config",
+                                                             "homeassistant/+/+/+/config", "wyze/+/attributes"});
+}
