@@ -31,6 +31,14 @@ const std::regex ha_topic(R"((\w+)/(?:([a-zA-Z0-9_-]+)/)?([a-zA-Z0-9_-]+)/config
 const std::set<std::string> device_root_keys{
     "dev", "o", "cmps", "avty", "avty_mode", "availability", "availability_mode", "stat_t", "cmd_t", "qos", "encoding"};
 
+// Keys of our entity configs, each a Home Assistant abbreviation (abbreviations.py) or a full
+// key HA accepts; a misspelt key would make HA reject the whole message.
+const std::set<std::string> entity_keys{"p",       "name",   "uniq_id", "default_entity_id", "dev_cla",
+                                        "stat_t",  "pl_on",  "pl_off",  "ent_cat",           "ic",
+                                        "json_attr_t", "avty", "avty_mode", "val_tpl",       "stat_cla",
+                                        "cmd_t",   "pl_prs", "dev",     "o"};
+const std::set<std::string> device_keys{"ids", "cns", "name", "mf", "mdl", "mdl_id", "sw", "hw", "via_device"};
+
 // Checks one payload against HA's rules; returns every component config it holds.
 std::vector<json::object> check_conformance(const broker::message& m, broker::discovery_mode mode) {
   std::smatch match;
@@ -57,7 +65,13 @@ std::vector<json::object> check_conformance(const broker::message& m, broker::di
     components.push_back(root);
   }
   CHECK(root.at("o").at("name") == "wyze-mqtt-bridge");
+  for (const auto& [key, value] : root.at("dev").as_object()) CHECK_MESSAGE(device_keys.count(std::string(key)), key);
+  for (const auto& [key, value] : root.at("o").as_object())
+    CHECK_MESSAGE((key == "name" || key == "sw" || key == "url"), key);
   for (const auto& c : components) {
+    for (const auto& [key, value] : c) CHECK_MESSAGE(entity_keys.count(std::string(key)), key);
+    if (auto it = c.find("avty"); it != c.end())
+      for (const auto& entry : it->value().as_array()) CHECK(entry.as_object().contains("t"));
     CHECK(c.contains("uniq_id"));
     CHECK(c.contains("default_entity_id"));
     CHECK_FALSE(c.contains("object_id"));

@@ -114,3 +114,19 @@ TEST_CASE("a password-protected listener: the right login connects, a wrong or m
     CHECK(eventually([&] { return bridge->output().find("not authorized") != std::string::npos; }, 5s));
   }
 }
+
+TEST_CASE("every mqtt.qos level delivers the complete picture") {
+  for (int qos : {0, 2}) {
+    CAPTURE(qos);
+    temp_dir dir;
+    broker mqtt(dir);
+    cloud sim(dir, 2);
+    auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n", "  qos: " + std::to_string(qos) + "\n");
+    auto bridge = start_bridge(dir, {"--once", "--config", config});
+    REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
+    auto topics = retained(mqtt.port());
+    CHECK(topics["wyze/2CAA8E000002/ip"] == "192.168.1.3");
+    CHECK(topics.count("homeassistant/device/wyze_2CAA8E000002/config") == 1);
+    CHECK(topics["wyze/bridge/state"] == "offline");
+  }
+}
