@@ -21,4 +21,7 @@ COPY --from=build /out/ /
 COPY config.example.yaml /usr/share/doc/wyze-mqtt-bridge/config.example.yaml
 USER wyze
 VOLUME ["/config", "/state"]
+# Needs metrics.listen: 0.0.0.0:9105 in /config/config.yaml; bash's /dev/tcp spares an HTTP client.
+HEALTHCHECK --interval=60s --timeout=5s --start-period=60s \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9105 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["wyze-mqtt-bridge", "--config", "/config/config.yaml"]

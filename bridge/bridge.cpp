@@ -1,5 +1,7 @@
 #include "bridge/bridge.hpp"
 
+#include "bridge/metrics.hpp"
+#include "bridge/metrics_server.hpp"
 #include "bridge/retained_state.hpp"
 #include "mqtt/broker_client.hpp"
 #include "version.hpp"
@@ -73,7 +75,13 @@ struct service::impl {
         poll_timer(io),
         birth_timer(io),
         once_timer(io),
-        readback_timer(io) {}
+        readback_timer(io) {
+    stats.poll_interval = cfg.wyze.poll_interval;
+    if (!cfg.metrics.listen.empty())
+      metrics_http.emplace(io.get_executor(), cfg.metrics.listen, [this](std::string_view target) {
+        return answer_http(target);
+      });
+  }
 
   static wyze::account_settings account(const config& cfg) {
     return {cfg.wyze.auth,    cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,
@@ -112,6 +120,9 @@ struct service::impl {
   broker::client mqtt;
   net::steady_timer poll_timer, birth_timer, once_timer, readback_timer;
   std::mt19937 random{std::random_device{}()};
+  metrics stats;
+  std::optional<metrics_server> metrics_http;
+  std::chrono::steady_clock::time_point poll_started;
 
   bool polling = false;
   bool stopping = false;
@@ -161,22 +172,28 @@ struct service::impl {
     polling = true;
     poll_timer.cancel();
     last_poll = now_ms();
+    poll_started = std::chrono::steady_clock::now();
     cloud.fetch_cameras([this](wyze::result<wyze::device_list> list) { on_poll_done(std::move(list)); });
   }
 
   void on_poll_done(wyze::result<wyze::device_list> list) {
     polling = false;
     if (stopping) return;
+    stats.poll_duration.observe(std::chrono::steady_clock::now() - poll_started);
     std::string error;
     if (list) {
       report_problems(list.value().problems);
       std::vector<wyze::Camera> cameras;
       for (auto& camera : list.value().cameras)
         if (is_selected(camera, cfg.wyze.include, cfg.wyze.exclude)) cameras.push_back(std::move(camera));
+      stats.cameras = cameras.size();
+      stats.cameras_online = std::count_if(cameras.begin(), cameras.end(), [](const auto& c) { return c.online == true; });
       auto changes = retained.update(cameras);
       LOG_AT(debug, "bridge", "poll: ", cameras.size(), " cameras, ", changes.size(), " changed topics");
       for (auto& m : changes) mqtt.publish(std::move(m));
       failed_polls = 0;
+      ++stats.polls_ok;
+      stats.last_success = std::chrono::system_clock::now();
       last_success = now_ms();
       last_error.reset();
       set_cloud_online(true);
@@ -185,6 +202,7 @@ struct service::impl {
       error = list.error().message;
       LOG_AT(error, "wyze", "poll failed: ", error);
       last_error = error;
+      ++stats.polls_error;
       if (++failed_polls >= failed_polls_before_cloud_offline) set_cloud_online(false);
     }
     publish_info();
@@ -222,6 +240,22 @@ struct service::impl {
                       {"cameras", retained.size()},
                       {"last_error", last_error ? json::value(*last_error) : json::value(nullptr)}};
     mqtt.publish({base + "/bridge/info", json::serialize(info)});
+  }
+
+  // ---- metrics and health ----
+
+  http_answer answer_http(std::string_view target) {
+    stats.logins = cloud.logins();
+    stats.token_refreshes = cloud.refreshes();
+    stats.messages_published = mqtt.messages_published();
+    stats.mqtt_connected = mqtt.connected();
+    if (target == "/metrics")
+      return {200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(stats, wyze_bridge::version)};
+    if (target == "/healthz") {
+      auto verdict = check_health(stats, std::chrono::system_clock::now());
+      return {verdict.ok ? 200u : 503u, "text/plain; charset=utf-8", verdict.reason + "\n"};
+    }
+    return {404, "text/plain; charset=utf-8", "not found: try /metrics or /healthz\n"};
   }
 
   // ---- broker ----

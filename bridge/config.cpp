@@ -1,5 +1,7 @@
 #include "bridge/config.hpp"
 
+#include "bridge/metrics_server.hpp"
+
 #include <yaml-cpp/yaml.h>
 #include <boost/url/parse.hpp>
 
@@ -9,6 +11,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <sys/stat.h>
 
 namespace bridge {
 
@@ -109,6 +113,27 @@ class reader {
   field text(std::string& out) {
     return [this, &out](const YAML::Node& n, const std::string& name) {
       if (auto v = scalar(n, name, "a string")) out = *v;
+    };
+  }
+
+  // A secret written inline; remembered so a file readable by others can be warned about.
+  field secret(std::string& out) {
+    return [this, &out](const YAML::Node& n, const std::string& name) {
+      if (auto v = scalar(n, name, "a string")) out = *v;
+      if (!out.empty()) inline_secrets_ = true;
+    };
+  }
+
+  field listen_address(std::string& out) {
+    return [this, &out](const YAML::Node& n, const std::string& name) {
+      auto v = scalar(n, name, "address:port");
+      if (!v) return;
+      std::string address;
+      unsigned short port = 0;
+      if (!v->empty() && !parse_listen(*v, address, port))
+        return problem(n.Mark(), name + ": \"" + *v +
+                                     "\" is not address:port (e.g. 127.0.0.1:9105, 0.0.0.0:9105 or [::1]:9105)");
+      out = *v;
     };
   }
 
@@ -219,8 +244,10 @@ class reader {
   }
 
   const std::vector<std::string>& problems() const { return problems_; }
+  bool inline_secrets() const { return inline_secrets_; }
 
  private:
+  bool inline_secrets_ = false;
   std::string file_;
   const environment& env_;
   std::vector<std::string> problems_;
@@ -315,13 +342,13 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   r.section(root, "wyze",
             {{"auth", r.choice(w.auth, {{"api_key", wyze::auth_mode::api_key}, {"legacy", wyze::auth_mode::legacy}})},
              {"email", r.text(w.email)},
-             {"password", r.text(w.password)},
+             {"password", r.secret(w.password)},
              {"password_file", r.secret_file(w.password)},
-             {"key_id", r.text(w.key_id)},
+             {"key_id", r.secret(w.key_id)},
              {"key_id_file", r.secret_file(w.key_id)},
-             {"api_key", r.text(w.api_key)},
+             {"api_key", r.secret(w.api_key)},
              {"api_key_file", r.secret_file(w.api_key)},
-             {"totp_key", r.text(w.totp_key)},
+             {"totp_key", r.secret(w.totp_key)},
              {"totp_key_file", r.secret_file(w.totp_key)},
              {"auth_url", r.text(w.auth_url)},
              {"api_url", r.text(w.api_url)},
@@ -336,7 +363,7 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   r.section(root, "mqtt",
             {{"url", r.text(m.url)},
              {"username", r.text(m.username)},
-             {"password", r.text(m.password)},
+             {"password", r.secret(m.password)},
              {"password_file", r.secret_file(m.password)},
              {"client_id", r.text(m.client_id)},
              {"keepalive", r.duration(m.keepalive, seconds(5), seconds(65535))},
@@ -358,7 +385,7 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
                                                 {"info", logging::level::info},
                                                 {"warn", logging::level::warn},
                                                 {"error", logging::level::error}})}});
-  r.section(root, "metrics", {{"listen", r.text(cfg.metrics.listen)}});
+  r.section(root, "metrics", {{"listen", r.listen_address(cfg.metrics.listen)}});
 
   r.override_from("WYZE_EMAIL", w.email);
   r.override_from("WYZE_PASSWORD", w.password);
@@ -388,6 +415,7 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
     r.problem(r.mark_of(m.cert_file.empty() ? "mqtt.key_file" : "mqtt.cert_file"),
               "mqtt.cert_file and mqtt.key_file go together: set both for a client certificate, or neither");
   if (!r.problems().empty()) throw config_error(r.problems());
+  cfg.file_has_secrets = r.inline_secrets();
   return cfg;
 }
 
@@ -396,7 +424,12 @@ config load_config(const std::string& path, const environment& env) {
   if (!in) throw config_error({path + ": cannot read the config file (check --config and the file's permissions)"});
   std::ostringstream content;
   content << in.rdbuf();
-  return parse_config(content.str(), path, env);
+  config cfg = parse_config(content.str(), path, env);
+  struct stat info {};
+  if (cfg.file_has_secrets && ::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)))
+    cfg.warnings.push_back(path + " holds secrets and is readable by other users: run chmod 600 " + path +
+                           ", or move the secrets to *_file entries or the environment");
+  return cfg;
 }
 
 std::string render_config(const config& cfg) {

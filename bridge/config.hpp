@@ -50,6 +50,9 @@ struct config {
   struct metrics_section {
     std::string listen;
   } metrics;
+
+  bool file_has_secrets = false;      ///< a secret was written inline in the file
+  std::vector<std::string> warnings;  ///< problems that do not stop the bridge
 };
 
 /// Every problem found in a config file, one `file:line:col: …` line each.

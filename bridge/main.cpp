@@ -1,6 +1,7 @@
 // wyze-mqtt-bridge: wires the command line, the config and the bridge service to one event loop.
 #include "bridge/bridge.hpp"
 #include "bridge/command_line.hpp"
+#include "bridge/systemd_notify.hpp"
 #include "version.hpp"
 
 #include <unistd.h>
@@ -42,13 +43,13 @@ int main(int argc, char** argv) {
     cfg.mqtt.client_id = bridge::default_client_id(host);
   }
   if (cli->check_config) {
+    for (const auto& warning : cfg.warnings) std::cerr << "warning: " << warning << "\n";
     std::cout << bridge::render_config(cfg);
     return 0;
   }
   logging::set_level(cli->log_level.value_or(cfg.log.level));
   LOG_AT(info, "bridge", "wyze-mqtt-bridge ", wyze_bridge::version, " starting");
-  if (!cfg.metrics.listen.empty())
-    LOG_AT(warn, "bridge", "metrics.listen is not served by this version yet; /metrics and /healthz are off");
+  for (const auto& warning : cfg.warnings) LOG_AT(warn, "config", warning);
   if (!cfg.wyze.state_dir.empty())
     LOG_AT(warn, "bridge", "wyze.state_dir is not used by this version yet; tokens are kept in memory only");
 
@@ -57,9 +58,12 @@ int main(int argc, char** argv) {
     bridge::service service(io, cfg, cli->once ? bridge::run_mode::once : bridge::run_mode::forever);
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int) {
-      if (!ec) service.stop();
+      if (ec) return;
+      bridge::notify_systemd("STOPPING=1");
+      service.stop();
     });
     service.start([&] { io.stop(); });
+    bridge::notify_systemd("READY=1");
     io.run();
     LOG_AT(info, "bridge", "stopped");
     return service.exit_code();

@@ -106,8 +106,13 @@ json::object account::camera_entry(std::size_t index) {
       {"dongle_product_model", ""},
       {"a_field_added_next_year", json::object{{"nested", json::array{1, "two", nullptr}}}}};
   if (index % 7 == 6) params.erase("ip");  // some models report no LAN IP
+  secrets_.push_back(std::string(params.at("p2p_id").as_string()));
+  std::string url(params.at("camera_thumbnails").at("thumbnails_url").as_string());
+  secrets_.push_back(url.substr(url.find("X-Amz-Signature=")));
+  std::string enr = random_hex(16);
+  secrets_.push_back(enr);
   json::object entry{{"mac", mac},
-                     {"enr", random_hex(16)},
+                     {"enr", enr},
                      {"nickname", "Camera " + std::to_string(index + 1)},
                      {"timezone_name", "America/Los_Angeles"},
                      {"timezone_gmt_offset", -8.0},
@@ -175,6 +180,8 @@ response account::handle(const request& req) {
 response account::issue_tokens(bool as_envelope) {
   access_token_ = "lvtx." + random_hex(40);
   refresh_token_ = "lvtx." + random_hex(40);
+  secrets_.push_back(access_token_);
+  secrets_.push_back(refresh_token_);
   if (as_envelope) return envelope(json::object{{"access_token", access_token_}, {"refresh_token", refresh_token_}});
   return json_answer(200, json::object{{"access_token", access_token_},
                                        {"refresh_token", refresh_token_},
@@ -277,6 +284,14 @@ response account::control(const request& req) {
     stats["cameras"] = std::count_if(devices_.begin(), devices_.end(),
                                      [](const json::object& d) { return field(d, "product_type") == "Camera"; });
     return json_answer(200, stats);
+  }
+  if (req.target == "/sim/secrets") {
+    json::array all;
+    for (const auto& secret : secrets_) all.push_back(json::string(secret));
+    all.push_back(json::string(creds_.password));
+    all.push_back(json::string(creds_.key_id));
+    all.push_back(json::string(creds_.api_key));
+    return json_answer(200, all);
   }
   if (req.target == cameras && req.method == "POST") return add_camera(body);
   if (req.target.starts_with(cameras + "/")) {

@@ -67,6 +67,7 @@ class account {
   int fault_count_ = 0;
   std::chrono::milliseconds fault_delay_{0};
   std::map<std::string, std::uint64_t> stats_;
+  std::vector<std::string> secrets_;  ///< every token and stream key handed out, for leak checks
 };
 
 }  // namespace sim

@@ -58,6 +58,13 @@ std::uint16_t free_port();
 /// True once something accepts connections on 127.0.0.1:`port`.
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
 
+/// A plain HTTP GET to 127.0.0.1:`port`; status 0 when nothing answered.
+struct http_result {
+  int status = 0;
+  std::string body;
+};
+http_result http_get(std::uint16_t port, const std::string& path);
+
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 

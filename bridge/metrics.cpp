@@ -1,0 +1,72 @@
+#include "bridge/metrics.hpp"
+
+#include <cstdio>
+
+namespace bridge {
+namespace {
+
+// Prometheus wants plain decimal numbers (Boost.JSON and iostreams would print 1.5E0 or 1e+01).
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
+}
+
+void family(std::string& out, const char* name, const char* type, const char* help) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void sample(std::string& out, const std::string& name, std::uint64_t value) {
+  out += name + " " + std::to_string(value) + "\n";
+}
+
+}  // namespace
+
+void duration_histogram::observe(std::chrono::duration<double> d) {
+  double seconds = d.count();
+  for (std::size_t i = 0; i < bounds.size(); ++i)
+    if (seconds <= bounds[i]) ++cumulative_[i];
+  ++count_;
+  sum_ += seconds;
+}
+
+std::string render_prometheus(const metrics& m, std::string_view version) {
+  std::string out;
+  family(out, "wyze_bridge_polls_total", "counter", "Polls of the Wyze cloud by result.");
+  sample(out, "wyze_bridge_polls_total{result=\"ok\"}", m.polls_ok);
+  sample(out, "wyze_bridge_polls_total{result=\"error\"}", m.polls_error);
+  family(out, "wyze_bridge_poll_duration_seconds", "histogram", "Duration of polls, login and refresh included.");
+  const auto& buckets = m.poll_duration.cumulative();
+  for (std::size_t i = 0; i < buckets.size(); ++i)
+    sample(out, "wyze_bridge_poll_duration_seconds_bucket{le=\"" + number(duration_histogram::bounds[i]) + "\"}",
+           buckets[i]);
+  sample(out, "wyze_bridge_poll_duration_seconds_bucket{le=\"+Inf\"}", m.poll_duration.count());
+  out += "wyze_bridge_poll_duration_seconds_sum " + number(m.poll_duration.sum()) + "\n";
+  sample(out, "wyze_bridge_poll_duration_seconds_count", m.poll_duration.count());
+  family(out, "wyze_bridge_cameras", "gauge", "Cameras published.");
+  sample(out, "wyze_bridge_cameras", m.cameras);
+  family(out, "wyze_bridge_cameras_online", "gauge", "Published cameras the cloud reports online.");
+  sample(out, "wyze_bridge_cameras_online", m.cameras_online);
+  family(out, "wyze_bridge_mqtt_connected", "gauge", "1 while connected to the MQTT broker.");
+  sample(out, "wyze_bridge_mqtt_connected", m.mqtt_connected ? 1 : 0);
+  family(out, "wyze_bridge_logins_total", "counter", "Logins to the Wyze cloud.");
+  sample(out, "wyze_bridge_logins_total", m.logins);
+  family(out, "wyze_bridge_token_refreshes_total", "counter", "Access token refreshes.");
+  sample(out, "wyze_bridge_token_refreshes_total", m.token_refreshes);
+  family(out, "wyze_bridge_messages_published_total", "counter", "MQTT messages published.");
+  sample(out, "wyze_bridge_messages_published_total", m.messages_published);
+  family(out, "wyze_bridge_build_info", "gauge", "The running version.");
+  sample(out, "wyze_bridge_build_info{version=\"" + std::string(version) + "\"}", 1);
+  return out;
+}
+
+health check_health(const metrics& m, std::chrono::system_clock::time_point now) {
+  if (!m.mqtt_connected) return {false, "mqtt: disconnected"};
+  if (!m.last_success) return {false, "wyze: no successful poll yet"};
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(now - *m.last_success);
+  if (age > 3 * m.poll_interval)
+    return {false, "wyze: last successful poll " + std::to_string(age.count()) + " s ago (more than 3 intervals)"};
+  return {true, "ok"};
+}
+
+}  // namespace bridge

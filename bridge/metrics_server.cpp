@@ -1,0 +1,117 @@
+#include "bridge/metrics_server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <charconv>
+#include <stdexcept>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace bridge {
+namespace {
+
+constexpr auto request_timeout = std::chrono::seconds(5);
+
+// One scrape: read a request, answer it, close. Bounded in time and size.
+class scrape : public std::enable_shared_from_this<scrape> {
+ public:
+  scrape(tcp::socket socket, std::shared_ptr<const http_route> route)
+      : stream_(std::move(socket)), route_(std::move(route)) {}
+
+  void start() {
+    parser_.header_limit(8192);
+    parser_.body_limit(0);
+    stream_.expires_after(request_timeout);
+    http::async_read(stream_, buffer_, parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+ private:
+  void on_read(beast::error_code ec) {
+    if (ec) return;
+    const auto& request = parser_.get();
+    http_answer answer = request.method() == http::verb::get
+                             ? (*route_)(request.target())
+                             : http_answer{405, "text/plain; charset=utf-8", "only GET\n"};
+    response_.result(answer.status);
+    response_.version(request.version());
+    response_.set(http::field::content_type, answer.content_type);
+    response_.keep_alive(false);
+    response_.body() = std::move(answer.body);
+    response_.prepare_payload();
+    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<const http_route> route_;
+  beast::flat_buffer buffer_;
+  http::request_parser<http::empty_body> parser_;
+  http::response<http::string_body> response_;
+};
+
+}  // namespace
+
+bool parse_listen(std::string_view listen, std::string& address, unsigned short& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view host = listen.substr(0, colon), digits = listen.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || value == 0 || value > 65535) return false;
+  boost::system::error_code bad;
+  net::ip::make_address(std::string(host), bad);
+  if (bad) return false;
+  address = host;
+  port = static_cast<unsigned short>(value);
+  return true;
+}
+
+struct metrics_server::impl : std::enable_shared_from_this<impl> {
+  impl(net::any_io_executor executor, http_route r)
+      : acceptor(executor), route(std::make_shared<const http_route>(std::move(r))) {}
+
+  void accept() {
+    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
+      if (!ec) std::make_shared<scrape>(std::move(socket), self->route)->start();
+      self->accept();
+    });
+  }
+
+  tcp::acceptor acceptor;
+  std::shared_ptr<const http_route> route;
+};
+
+metrics_server::metrics_server(net::any_io_executor executor, const std::string& listen, http_route route)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(route))) {
+  std::string address;
+  unsigned short port = 0;
+  if (!parse_listen(listen, address, port))
+    throw std::runtime_error("metrics.listen: \"" + listen + "\" is not address:port (e.g. 127.0.0.1:9105)");
+  tcp::endpoint endpoint(net::ip::make_address(address), port);
+  beast::error_code ec;
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("metrics.listen: cannot listen on " + listen + ": " + ec.message());
+  impl_->accept();
+}
+
+metrics_server::~metrics_server() {
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+unsigned short metrics_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace bridge
