@@ -203,6 +203,7 @@ struct service::impl {
       LOG_AT(error, "wyze", "poll failed: ", error);
       last_error = error;
       ++stats.polls_error;
+      if (list.error().kind == wyze::failure::rate_limited) ++stats.rate_limited;
       if (++failed_polls >= failed_polls_before_cloud_offline) set_cloud_online(false);
     }
     publish_info();

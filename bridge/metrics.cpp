@@ -55,6 +55,8 @@ std::string render_prometheus(const metrics& m, std::string_view version) {
   sample(out, "wyze_bridge_token_refreshes_total", m.token_refreshes);
   family(out, "wyze_bridge_messages_published_total", "counter", "MQTT messages published.");
   sample(out, "wyze_bridge_messages_published_total", m.messages_published);
+  family(out, "wyze_bridge_rate_limited_total", "counter", "Polls Wyze refused for its rate limit (1011, HTTP 429).");
+  sample(out, "wyze_bridge_rate_limited_total", m.rate_limited);
   family(out, "wyze_bridge_build_info", "gauge", "The running version.");
   sample(out, "wyze_bridge_build_info{version=\"" + std::string(version) + "\"}", 1);
   return out;

@@ -31,6 +31,7 @@ struct metrics {
   std::uint64_t logins = 0;
   std::uint64_t token_refreshes = 0;
   std::uint64_t messages_published = 0;
+  std::uint64_t rate_limited = 0;  ///< polls Wyze refused with 1011 or HTTP 429
   std::size_t cameras = 0;
   std::size_t cameras_online = 0;
   bool mqtt_connected = false;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace json = boost::json;
 
@@ -144,6 +145,10 @@ bool account::pending_fault(response& out) {
     out = {500, "<html><body>Internal Server Error</body></html>", "text/html"};
   } else if (fault_kind_ == "garbage") {
     out = {200, "{\"ts\":1,\"code\":\"1\",\"data\":{\"device_list\":[{\"mac\":"};
+  } else if (fault_kind_ == "ratelimit") {
+    out = envelope_error("1011", "system limit exceeded, please try again later");
+  } else if (fault_kind_ == "http429") {
+    out = {429, "{\"description\":\"Too Many Requests\"}"};
   } else if (fault_kind_ == "slow") {
     out.delay = fault_delay_;
     return false;  // answered normally, late
@@ -309,8 +314,9 @@ response account::control(const request& req) {
   }
   if (req.target == "/sim/fault" && req.method == "POST") {
     fault_kind_ = field(body, "kind");
-    if (fault_kind_ != "http500" && fault_kind_ != "garbage" && fault_kind_ != "slow")
-      return json_answer(400, json::object{{"error", "kind must be http500, garbage or slow"}});
+    static const std::set<std::string> kinds{"http500", "garbage", "slow", "ratelimit", "http429"};
+    if (!kinds.count(fault_kind_))
+      return json_answer(400, json::object{{"error", "kind must be http500, garbage, slow, ratelimit or http429"}});
     const auto* count = body.if_contains("count");
     fault_count_ = count && count->is_int64() ? static_cast<int>(count->get_int64()) : 1;
     const auto* delay = body.if_contains("delay_ms");

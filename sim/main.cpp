@@ -15,7 +15,8 @@ const char* usage =
     "Serves the Wyze cloud endpoints the bridge uses (API-key and legacy login, refresh, device lists)\n"
     "over HTTPS with a certificate from a throwaway CA written to --ca-out (point wyze.ca_file at it).\n"
     "Control API for tests: GET /sim/stats; POST /sim/cameras (add); POST|DELETE /sim/cameras/<MAC>;\n"
-    "POST /sim/tokens/expire {\"refresh\":bool}; POST /sim/fault {\"kind\":\"http500|garbage|slow\",\n"
+    "POST /sim/tokens/expire {\"refresh\":bool}; GET /sim/secrets; POST /sim/fault\n"
+    "{\"kind\":\"http500|garbage|slow|ratelimit|http429\",\n"
     "\"count\":N,\"delay_ms\":N}.\n";
 
 bool write_file(const std::string& path, const std::string& content) {

@@ -5,6 +5,11 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 
 namespace json = boost::json;
 using namespace harness;
@@ -30,6 +35,15 @@ TEST_CASE("/metrics and /healthz of a running bridge tell what it does") {
     CHECK_MESSAGE(metrics.body.find(line) != std::string::npos, std::string(line));
   CHECK(metrics.body.find("wyze_bridge_messages_published_total 0\n") == std::string::npos);
   CHECK(http_get(port, "/nothing").status == 404);
+
+  sim.control("POST", "/sim/fault", R"({"kind":"ratelimit","count":1})");
+  subscriber requester(mqtt.port(), "wyze/bridge/response/poll");
+  requester.publish("wyze/bridge/request/poll", "");
+  REQUIRE(requester.wait_until([](const auto& last) { return !last.empty(); }));
+  CHECK(requester.last("wyze/bridge/response/poll")->payload.find("rate limit") != std::string::npos);
+  auto after = http_get(port, "/metrics").body;
+  CHECK(after.find("wyze_bridge_rate_limited_total 1\n") != std::string::npos);
+  CHECK(after.find("wyze_bridge_polls_total{result=\"error\"} 1\n") != std::string::npos);
 
   mqtt.kill_hard();
   CHECK(eventually([&] { return http_get(port, "/healthz").status == 503; }, 10s));
@@ -79,4 +93,45 @@ TEST_CASE("no secret the cloud handed out appears in any log line or MQTT messag
   auto secrets = json::parse(sim.control("GET", "/sim/secrets").body).as_array();
   CHECK(secrets.size() >= 4 + 3 * 3 + 3);
   for (const auto& secret : secrets) CHECK_MESSAGE(seen.find(secret.as_string()) == std::string::npos, secret);
+}
+
+TEST_CASE("under systemd (Type=notify) the bridge reports READY=1, and STOPPING=1 on SIGTERM") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  std::string socket_path = dir.file("notify.sock");
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  auto receive = [&] {
+    char buffer[256] = {};
+    auto n = ::recv(fd, buffer, sizeof buffer - 1, 0);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+  };
+  auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)}, {"NOTIFY_SOCKET=" + socket_path});
+  CHECK(receive() == "READY=1");
+  bridge->signal(SIGTERM);
+  CHECK(receive() == "STOPPING=1");
+  CHECK(bridge->wait_exit(10s) == 0);
+  ::close(fd);
+}
+
+TEST_CASE("--check-config prints the effective config with secrets masked and exits 0") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  auto check = start_bridge(dir, {"--check-config", "--config", write_config(dir, sim, mqtt)},
+                            {"MQTT_PASSWORD=mqtt-secret-from-env"});
+  REQUIRE(check->wait_exit(10s) == 0);
+  auto out = check->output();
+  CHECK(out.find("email: demo@example.com") != std::string::npos);
+  CHECK(out.find("password: \"***\"") != std::string::npos);
+  for (const char* secret : {"demo-password", "demo-key-id", "demo-api-key", "mqtt-secret-from-env"})
+    CHECK_MESSAGE(out.find(secret) == std::string::npos, std::string(secret));
+  CHECK(out.find("poll_interval: 3600s") != std::string::npos);
+  CHECK(sim.stat("requests") == 1);  // only this test's own stats call: nothing was contacted
 }

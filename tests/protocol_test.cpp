@@ -77,7 +77,10 @@ TEST_CASE("envelope codes map to what the bridge does next") {
         failure::token_expired);
   CHECK(wyze::parse_token_envelope(200, R"({"code":"2002","msg":"RefreshTokenError","data":{}})").error().kind ==
         failure::refresh_refused);
-  CHECK(wyze::parse_token_envelope(200, R"({"code":1011,"msg":"limit","data":{}})").error().kind == failure::rejected);
+  CHECK(wyze::parse_token_envelope(200, R"({"code":1011,"msg":"limit","data":{}})").error().kind ==
+        failure::rate_limited);
+  CHECK(wyze::parse_device_list_response(429, "").error().kind == failure::rate_limited);
+  CHECK(wyze::parse_api_key_login(429, "").error().kind == failure::rate_limited);
   auto ok = wyze::parse_token_envelope(200, R"({"code":"1","data":{"access_token":"a","refresh_token":"r"}})");
   REQUIRE(ok);
   CHECK(ok.value().access_token == "a");

@@ -50,6 +50,8 @@ std::string code_of(const json::object& object) {
 }
 
 result<json::value> envelope_data(unsigned status, std::string_view body) {
+  if (status == 429)
+    return error{failure::rate_limited, "HTTP 429: Wyze's rate limit was hit; the bridge tries again at the next poll"};
   if (status != 200) return error{failure::http_status, "HTTP " + std::to_string(status)};
   auto parsed = parse_json(body);
   if (!parsed) return parsed.error();
@@ -65,7 +67,9 @@ result<json::value> envelope_data(unsigned status, std::string_view body) {
   if (code == "2001") return error{failure::token_expired, "access token expired or invalid (code 2001)"};
   if (code == "2002") return error{failure::refresh_refused, "refresh token refused (code 2002)"};
   if (code == "1011")
-    return error{failure::rejected, "Wyze's rate limit was hit (code 1011); the bridge waits for the next poll"};
+    return error{failure::rate_limited,
+                 "Wyze's rate limit was hit (code 1011); the bridge tries again at the next poll — raise "
+                 "wyze.poll_interval if this repeats"};
   if (code.empty()) return error{failure::bad_response, "the answer has no code"};
   return error{failure::rejected, "the cloud answered code " + code + (msg.empty() ? "" : " (" + msg + ")")};
 }
@@ -109,7 +113,7 @@ result<tokens> parse_api_key_login(unsigned status, std::string_view body) {
                  "HTTP 403 from Wyze's CDN: the request was blocked; check that auth_url is right and "
                  "try again later"};
   if (status == 429)
-    return error{failure::rejected, "HTTP 429: too many logins; Wyze asks to wait before trying again"};
+    return error{failure::rate_limited, "HTTP 429: too many logins; Wyze asks to wait before trying again"};
   auto parsed = parse_json(body);
   if (!parsed) return error{failure::bad_response, "HTTP " + std::to_string(status) + ", " + parsed.error().message};
   const auto* object = parsed.value().if_object();

@@ -13,7 +13,8 @@ enum class failure {
   bad_response,     ///< not JSON, or JSON without what we need
   token_expired,    ///< code 2001: refresh, then retry once
   refresh_refused,  ///< code 2002: log in again
-  rejected,         ///< the cloud refused the request (credentials, parameters, limits)
+  rejected,         ///< the cloud refused the request (credentials, parameters)
+  rate_limited,     ///< code 1011 or HTTP 429: Wyze asks to slow down
 };
 
 /// What failed, where, and what to do — one sentence a user can act on.
