@@ -7,6 +7,7 @@
 #include "version.hpp"
 #include "wyze/cloud_client.hpp"
 #include "wyze/https_client.hpp"
+#include "wyze/state_file.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
@@ -38,13 +39,13 @@ json::value time_or_null(const std::optional<std::int64_t>& ms) {
   return ms ? json::value(broker::iso8601_utc(*ms)) : json::value(nullptr);
 }
 
-std::string random_phone_id() {
-  std::random_device rd;
-  std::uniform_int_distribution<int> hex(0, 15);
-  std::string id = "xxxxxxxx-xxxx-4xxx-axxx-xxxxxxxxxxxx";
-  for (auto& c : id)
-    if (c == 'x') c = "0123456789abcdef"[hex(rd)];
-  return id;
+// The saved session, or a fresh one (said in the log when the file was unreadable).
+wyze::session load_session(const wyze::state_file& file) {
+  std::string problem;
+  auto session = file.load(problem);
+  if (!problem.empty()) LOG_AT(warn, "wyze", problem);
+  if (session.current) LOG_AT(info, "wyze", "reusing the saved tokens from ", file.path(), " (no login)");
+  return session;
 }
 
 }  // namespace
@@ -68,7 +69,9 @@ struct service::impl {
         base(cfg.mqtt.base_topic),
         https(io.get_executor(), {cfg.wyze.ca_file, cfg.wyze.timeout, cfg.wyze.max_response,
                                   std::string("wyze-mqtt-bridge/") + wyze_bridge::version}),
-        cloud(https, account(cfg), now_ms),
+        tokens_file(state_dir_to_use(cfg, process_environment())),
+        cloud(https, account(cfg), now_ms, load_session(tokens_file),
+              [this](const wyze::session& s) { save_session(s); }),
         retained(publishing(cfg)),
         mqtt(io.get_executor(), client(cfg),
              {[this] { on_broker_connected(); }, [this](std::string t, std::string p) { on_message(t, p); }}),
@@ -84,8 +87,8 @@ struct service::impl {
   }
 
   static wyze::account_settings account(const config& cfg) {
-    return {cfg.wyze.auth,    cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,
-            cfg.wyze.api_key, cfg.wyze.auth_url, cfg.wyze.api_url,  random_phone_id()};
+    return {cfg.wyze.auth,     cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,
+            cfg.wyze.api_key,  cfg.wyze.totp_key, cfg.wyze.auth_url, cfg.wyze.api_url};
   }
 
   static publish_settings publishing(const config& cfg) {
@@ -115,7 +118,9 @@ struct service::impl {
   run_mode mode;
   std::string base;
   wyze::https_client https;
+  wyze::state_file tokens_file;
   wyze::cloud_client cloud;
+  std::string last_save_problem;
   retained_state retained;
   broker::client mqtt;
   net::steady_timer poll_timer, birth_timer, once_timer, readback_timer;
@@ -241,6 +246,13 @@ struct service::impl {
                       {"cameras", retained.size()},
                       {"last_error", last_error ? json::value(*last_error) : json::value(nullptr)}};
     mqtt.publish({base + "/bridge/info", json::serialize(info)});
+  }
+
+  // A session that cannot be saved costs a login at the next start: said once, not every poll.
+  void save_session(const wyze::session& s) {
+    std::string problem = tokens_file.save(s);
+    if (!problem.empty() && problem != last_save_problem) LOG_AT(warn, "wyze", problem);
+    last_save_problem = problem;
   }
 
   // ---- metrics and health ----

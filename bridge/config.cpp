@@ -1,6 +1,7 @@
 #include "bridge/config.hpp"
 
 #include "bridge/metrics_server.hpp"
+#include "wyze/totp.hpp"
 
 #include <yaml-cpp/yaml.h>
 #include <boost/url/parse.hpp>
@@ -304,6 +305,13 @@ bool is_wyze_host(const std::string& url) {
   return false;
 }
 
+std::string state_dir_to_use(const config& cfg, const environment& env) {
+  if (!cfg.wyze.state_dir.empty()) return cfg.wyze.state_dir;
+  if (auto systemd = env("STATE_DIRECTORY")) return systemd->substr(0, systemd->find(':'));
+  if (auto xdg = env("XDG_STATE_HOME")) return *xdg + "/wyze-mqtt-bridge";
+  return "state";
+}
+
 std::string default_client_id(std::string_view host_name) {
   // FNV-1a: stable across runs and builds, unlike std::hash.
   std::uint32_t hash = 2166136261u;
@@ -402,6 +410,9 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
     r.require("wyze.key_id", w.key_id, "WYZE_KEY_ID");
     r.require("wyze.api_key", w.api_key, "WYZE_API_KEY");
   }
+  if (!w.totp_key.empty() && !wyze::base32_decode(w.totp_key))
+    r.problem(r.mark_of("wyze.totp_key"),
+              "wyze.totp_key: not a base32 secret (the letters A-Z and digits 2-7 your authenticator app shows)");
   check_url(r, "wyze.auth_url", w.auth_url, {"https"});
   check_url(r, "wyze.api_url", w.api_url, {"https"});
   check_url(r, "mqtt.url", m.url, {"mqtt", "mqtts"});

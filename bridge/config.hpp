@@ -89,6 +89,10 @@ std::optional<std::size_t> parse_size(std::string_view text);
 /// True when `url` points at one of Wyze's own hosts (where the shortest poll interval is 10 s).
 bool is_wyze_host(const std::string& url);
 
+/// Where tokens.json lives: wyze.state_dir, else $STATE_DIRECTORY (systemd's StateDirectory),
+/// else $XDG_STATE_HOME/wyze-mqtt-bridge, else ./state.
+std::string state_dir_to_use(const config& cfg, const environment& env);
+
 /// `wyze-mqtt-bridge-<6 hex of the host name's hash>`: 23 characters, stable on one host.
 std::string default_client_id(std::string_view host_name);
 

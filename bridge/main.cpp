@@ -50,8 +50,6 @@ int main(int argc, char** argv) {
   logging::set_level(cli->log_level.value_or(cfg.log.level));
   LOG_AT(info, "bridge", "wyze-mqtt-bridge ", wyze_bridge::version, " starting");
   for (const auto& warning : cfg.warnings) LOG_AT(warn, "config", warning);
-  if (!cfg.wyze.state_dir.empty())
-    LOG_AT(warn, "bridge", "wyze.state_dir is not used by this version yet; tokens are kept in memory only");
 
   net::io_context io(1);
   try {

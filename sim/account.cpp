@@ -1,11 +1,13 @@
 #include "sim/account.hpp"
 
 #include "wyze/password.hpp"
+#include "wyze/totp.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <set>
 
 namespace json = boost::json;
@@ -57,7 +59,8 @@ std::string account::generated_mac(std::size_t index) {
   return mac;
 }
 
-account::account(credentials creds, std::size_t cameras, std::uint32_t seed) : creds_(std::move(creds)), random_(seed) {
+account::account(credentials creds, std::size_t cameras, std::uint32_t seed, behaviour how)
+    : creds_(std::move(creds)), random_(seed), behaviour_(std::move(how)) {
   for (std::size_t i = 0; i < cameras; ++i) devices_.push_back(camera_entry(next_index_++));
   // Devices that are not cameras: the bridge must ignore them.
   devices_.push_back({{"mac", "7C78B2000001"},
@@ -179,12 +182,21 @@ response account::handle(const request& req) {
   else
     answer = {404, "{\"description\":\"no such endpoint\"}"};
   answer.delay = faulted.delay;
+  if (rate_limit_remaining_) {
+    std::time_t reset = static_cast<std::time_t>(rate_limit_reset_ms_ / 1000);
+    std::tm utc{};
+    gmtime_r(&reset, &utc);
+    char text[64];
+    std::strftime(text, sizeof text, "%a %b %d %H:%M:%S GMT %Y", &utc);
+    answer.headers = {{"X-RateLimit-Remaining", std::to_string(*rate_limit_remaining_)}, {"X-RateLimit-Reset-By", text}};
+  }
   return answer;
 }
 
 response account::issue_tokens(bool as_envelope) {
   access_token_ = "lvtx." + random_hex(40);
   refresh_token_ = "lvtx." + random_hex(40);
+  token_calls_ = 0;
   secrets_.push_back(access_token_);
   secrets_.push_back(refresh_token_);
   if (as_envelope) return envelope(json::object{{"access_token", access_token_}, {"refresh_token", refresh_token_}});
@@ -217,6 +229,20 @@ response account::api_key_login(const request& req) {
   return issue_tokens(false);
 }
 
+// The code of the current 30 s step, or of the one before or after (clock drift).
+bool account::totp_accepted(const json::object& body) {
+  if (field(body, "mfa_type") != "TotpVerificationCode" || field(body, "verification_id") != "sim-totp-app")
+    return false;
+  auto key = wyze::base32_decode(behaviour_.totp_key);
+  std::int64_t now = now_ms() / 1000;
+  for (std::int64_t step : {-30, 0, 30})
+    if (key && field(body, "verification_code") == wyze::totp_code(*key, now + step)) {
+      ++stats_["totp_logins"];
+      return true;
+    }
+  return false;
+}
+
 response account::legacy_login(const request& req) {
   ++stats_["logins"];
   json::object body = parse_object(req.body);
@@ -237,6 +263,10 @@ response account::device_list(const json::object& body, bool legacy) {
   ++stats_["device_list_calls"];
   if (access_token_.empty() || field(body, "access_token") != access_token_)
     return envelope_error("2001", "AccessTokenError");
+  if (behaviour_.access_token_calls && ++token_calls_ > behaviour_.access_token_calls) {
+    access_token_ = "expired";
+    return envelope_error("2001", "AccessTokenError");
+  }
   json::array list;
   for (const auto& device : devices_) {
     if (!legacy) {
@@ -311,6 +341,17 @@ response account::control(const request& req) {
     access_token_ = "expired";
     if (const auto* r = body.if_contains("refresh"); r && r->is_bool() && r->get_bool()) refresh_token_.clear();
     return json_answer(200, json::object{{"expired", true}});
+  }
+  if (req.target == "/sim/ratelimit" && req.method == "POST") {
+    const auto* remaining = body.if_contains("remaining");
+    if (!remaining || !remaining->is_int64()) {
+      rate_limit_remaining_.reset();
+      return json_answer(200, json::object{{"rate_limit", nullptr}});
+    }
+    rate_limit_remaining_ = static_cast<long>(remaining->get_int64());
+    const auto* reset = body.if_contains("reset_in_s");
+    rate_limit_reset_ms_ = now_ms() + (reset && reset->is_int64() ? reset->get_int64() : 60) * 1000;
+    return json_answer(200, json::object{{"remaining", *rate_limit_remaining_}});
   }
   if (req.target == "/sim/fault" && req.method == "POST") {
     fault_kind_ = field(body, "kind");

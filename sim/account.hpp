@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -32,11 +33,18 @@ struct response {
   std::string body;
   std::string content_type = "application/json";
   std::chrono::milliseconds delay{0};  ///< the server waits this long before answering
+  std::vector<std::pair<std::string, std::string>> headers{};
+};
+
+/// How the simulated account behaves beyond its devices.
+struct behaviour {
+  std::size_t access_token_calls = 0;  ///< device-list calls an access token is good for (0 = any)
+  std::string totp_key;                ///< base32: the API-key login asks for a TOTP code
 };
 
 class account {
  public:
-  account(credentials creds, std::size_t cameras, std::uint32_t seed = 1);
+  account(credentials creds, std::size_t cameras, std::uint32_t seed = 1, behaviour how = {});
 
   /// Answers one request: Wyze endpoints, or the control API under /sim/.
   response handle(const request& req);
@@ -48,6 +56,7 @@ class account {
   response control(const request& req);
   response api_key_login(const request& req);
   response legacy_login(const request& req);
+  bool totp_accepted(const boost::json::object& body);
   response refresh(const boost::json::object& body);
   response device_list(const boost::json::object& body, bool legacy);
   response add_camera(const boost::json::object& fields);
@@ -68,6 +77,10 @@ class account {
   std::chrono::milliseconds fault_delay_{0};
   std::map<std::string, std::uint64_t> stats_;
   std::vector<std::string> secrets_;  ///< every token and stream key handed out, for leak checks
+  behaviour behaviour_;
+  std::size_t token_calls_ = 0;           ///< device-list calls with the current access token
+  std::optional<long> rate_limit_remaining_;
+  std::int64_t rate_limit_reset_ms_ = 0;
 };
 
 }  // namespace sim

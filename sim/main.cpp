@@ -11,11 +11,13 @@ namespace {
 const char* usage =
     "usage: wyze-cloud-sim [--listen ADDR] [--port N] [--port-file PATH] [--ca-out PATH] [--cameras N]\n"
     "                      [--email E] [--password P] [--key-id K] [--api-key A] [--seed N]\n"
+    "                      [--access-token-calls N] [--totp-key BASE32]\n"
     "\n"
     "Serves the Wyze cloud endpoints the bridge uses (API-key and legacy login, refresh, device lists)\n"
     "over HTTPS with a certificate from a throwaway CA written to --ca-out (point wyze.ca_file at it).\n"
     "Control API for tests: GET /sim/stats; POST /sim/cameras (add); POST|DELETE /sim/cameras/<MAC>;\n"
-    "POST /sim/tokens/expire {\"refresh\":bool}; GET /sim/secrets; POST /sim/fault\n"
+    "POST /sim/tokens/expire {\"refresh\":bool}; GET /sim/secrets;\n"
+    "POST /sim/ratelimit {\"remaining\":N,\"reset_in_s\":S} (headers on every answer; {} clears); POST /sim/fault\n"
     "{\"kind\":\"http500|garbage|slow|ratelimit|http429\",\n"
     "\"count\":N,\"delay_ms\":N}.\n";
 
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1", port_file, ca_out = "wyze-cloud-sim-ca.pem";
   unsigned long port = 0, cameras = 4, seed = 1;
   sim::credentials creds;
+  sim::behaviour how;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -80,7 +83,7 @@ int main(int argc, char** argv) {
       std::cerr << "wyze-cloud-sim: cannot write the CA to " << ca_out << "\n";
       return 1;
     }
-    sim::account account(creds, cameras, static_cast<std::uint32_t>(seed));
+    sim::account account(creds, cameras, static_cast<std::uint32_t>(seed), how);
     sim::serve(account, certs, listen, static_cast<std::uint16_t>(port), [&](std::uint16_t bound) {
       // The port file is written last and whole, so a reader that sees it can connect.
       if (!port_file.empty() && !(write_file(port_file + ".tmp", std::to_string(bound) + "\n") &&

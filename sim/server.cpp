@@ -46,6 +46,7 @@ void session(tcp::socket socket, ssl::context& tls, account& acct) {
     http::response<http::string_body> out{static_cast<http::status>(answer.status), in.version()};
     out.set(http::field::server, "wyze-cloud-sim");
     out.set(http::field::content_type, answer.content_type);
+    for (const auto& [name, value] : answer.headers) out.set(name, value);
     out.keep_alive(in.keep_alive());
     out.body() = std::move(answer.body);
     out.prepare_payload();

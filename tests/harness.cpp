@@ -193,11 +193,12 @@ tls_files write_certificates(const temp_dir& dir) {
 
 // ---- cloud ----
 
-cloud::cloud(const temp_dir& dir, int cameras) : ca_file_(dir.file("sim-ca.pem")) {
+cloud::cloud(const temp_dir& dir, int cameras, std::vector<std::string> options) : ca_file_(dir.file("sim-ca.pem")) {
   std::string port_file = dir.file("sim.port");
-  process_ = std::make_unique<process>(std::vector<std::string>{SIM_BINARY, "--cameras", std::to_string(cameras),
-                                                                "--port-file", port_file, "--ca-out", ca_file_},
-                                       dir.file("sim.log"));
+  std::vector<std::string> argv{SIM_BINARY, "--cameras", std::to_string(cameras), "--port-file", port_file,
+                                "--ca-out", ca_file_};
+  argv.insert(argv.end(), options.begin(), options.end());
+  process_ = std::make_unique<process>(std::move(argv), dir.file("sim.log"));
   if (!eventually([&] { return std::filesystem::exists(port_file); }, 10s))
     throw std::runtime_error("wyze-cloud-sim did not start: " + process_->output());
   std::ifstream(port_file) >> port_;
@@ -312,9 +313,20 @@ std::string write_config(const temp_dir& dir, const cloud& sim, const std::strin
                       << "  key_id: demo-key-id\n  api_key: demo-api-key\n"
                       << "  auth_url: " << sim.url() << "\n  api_url: " << sim.url() << "\n"
                       << "  ca_file: " << sim.ca_file() << "\n  timeout: 5s\n"
+                      << "  state_dir: " << dir.file("state") << "\n"
                       << wyze_extra << "mqtt:\n  url: " << mqtt_url << "\n"
                       << extra;
   return path;
+}
+
+void forget_last_login(const temp_dir& dir) {
+  std::string path = dir.file("state") + "/tokens.json";
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto state = boost::json::parse(text.str()).as_object();
+  state["last_login_ms"] = 0;
+  std::ofstream(path) << boost::json::serialize(state);
 }
 
 std::unique_ptr<process> start_bridge(const temp_dir& dir, std::vector<std::string> args,

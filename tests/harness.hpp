@@ -89,7 +89,8 @@ class broker {
 /// wyze-cloud-sim on a free loopback port, with its CA written into the temp dir.
 class cloud {
  public:
-  cloud(const temp_dir& dir, int cameras);
+  /// `options` are extra command-line options of wyze-cloud-sim.
+  cloud(const temp_dir& dir, int cameras, std::vector<std::string> options = {});
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   std::string ca_file() const { return ca_file_; }
 
@@ -153,6 +154,10 @@ std::string write_config(const temp_dir& dir, const cloud& sim, const broker& mq
 /// The same with another broker URL (a TLS or password-protected listener).
 std::string write_config(const temp_dir& dir, const cloud& sim, const std::string& mqtt_url,
                          const std::string& wyze_extra, const std::string& extra);
+
+/// Rewrites the bridge's saved session (state/tokens.json in `dir`) as if its last login were
+/// long ago, so a test can log in again without waiting out the 30 s spacing between logins.
+void forget_last_login(const temp_dir& dir);
 
 /// Starts the bridge binary with `args`; its output goes to bridge.log in `dir`.
 std::unique_ptr<process> start_bridge(const temp_dir& dir, std::vector<std::string> args,

@@ -23,14 +23,21 @@ std::string sim_mac(int index) {
 
 // A running bridge with its broker, simulator and a subscriber on everything.
 struct running_bridge {
+  /// `logged_in_before`: a --once run first leaves a saved session whose login is long past, so
+  /// the running bridge starts without logging in and may log in again at once.
   explicit running_bridge(int cameras = 3, const std::string& wyze_extra = "  poll_interval: 1h\n",
-                          const std::string& extra = "", std::string base_topic = "wyze")
+                          const std::string& extra = "", std::string base_topic = "wyze", bool logged_in_before = false)
       : base(std::move(base_topic)),
         mqtt(dir),
         sim(dir, cameras),
         config(write_config(dir, sim, mqtt, wyze_extra, extra)),
-        watch(mqtt.port(), "#"),
-        bridge(start_bridge(dir, {"--config", config, "--log-level", "debug"})) {
+        watch(mqtt.port(), "#") {
+    if (logged_in_before) {
+      auto once = start_bridge(dir, {"--once", "--config", config});
+      REQUIRE_MESSAGE(once->wait_exit(30s) == 0, once->output());
+      forget_last_login(dir);
+    }
+    bridge = start_bridge(dir, {"--config", config, "--log-level", "debug"});
     REQUIRE_MESSAGE(watch.wait_for(base + "/bridge/state", "online"), bridge->output());
     REQUIRE_MESSAGE(watch.wait_for(base + "/bridge/cloud", "online"), bridge->output());
   }
@@ -207,7 +214,7 @@ TEST_CASE("a steady poll with no change publishes nothing but bridge/info") {
 }
 
 TEST_CASE("expired tokens are refreshed, a refused refresh leads to one new login") {
-  running_bridge b;
+  running_bridge b(3, "  poll_interval: 1h\n", "", "wyze", true);
   CHECK(b.sim.stat("logins") == 1);
   b.sim.control("POST", "/sim/tokens/expire", "{}");
   CHECK(b.poll().at("status") == "ok");

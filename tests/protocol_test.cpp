@@ -50,7 +50,7 @@ TEST_CASE("refused logins say what to check") {
         400,
         R"({"description":"Invalid credentials, please check username, password, keyid or apikey","errorCode":1000})");
     REQUIRE_FALSE(r);
-    CHECK(r.error().kind == failure::rejected);
+    CHECK(r.error().kind == failure::credentials);
     CHECK(r.error().message.find("wyze.api_key") != std::string::npos);
     CHECK(r.error().message.find("Invalid credentials") != std::string::npos);
   }
@@ -70,6 +70,27 @@ TEST_CASE("refused logins say what to check") {
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("totp_key") != std::string::npos);
   }
+}
+
+TEST_CASE("an MFA challenge names its TOTP verification id; the answer carries the code") {
+  CHECK(wyze::totp_challenge(R"({"access_token":"","mfa_options":["TotpVerificationCode"],
+      "mfa_details":{"totp_apps":[{"app_id":"app-7","app_name":"Authy"}]}})") == "app-7");
+  CHECK_FALSE(wyze::totp_challenge(R"({"access_token":"a","refresh_token":"r","mfa_options":null})"));
+  CHECK_FALSE(wyze::totp_challenge(R"({"access_token":"","mfa_options":["PrimaryPhone"]})"));
+  auto body = json::parse(wyze::api_key_mfa_body("me@example.com", "hash", "app-7", "123456")).as_object();
+  CHECK(body.at("mfa_type") == "TotpVerificationCode");
+  CHECK(body.at("verification_id") == "app-7");
+  CHECK(body.at("verification_code") == "123456");
+  CHECK(body.at("password") == "hash");
+}
+
+TEST_CASE("legacy login refusals and parameter errors are sentences too") {
+  auto refused = wyze::parse_token_envelope(200, R"({"code":"2000","msg":"UserNameOrPasswordError","data":{}})");
+  CHECK(refused.error().kind == failure::credentials);
+  CHECK(refused.error().message.find("wyze.password") != std::string::npos);
+  auto parameters = wyze::parse_device_list_response(200, R"({"code":"1001","msg":"refresh_token cannot be null","data":{}})");
+  CHECK(parameters.error().kind == failure::rejected);
+  CHECK(parameters.error().message.find("report") != std::string::npos);
 }
 
 TEST_CASE("envelope codes map to what the bridge does next") {

@@ -2,28 +2,48 @@
 
 #include "bridge/log.hpp"
 #include "wyze/password.hpp"
+#include "wyze/totp.hpp"
+
+#include <charconv>
+#include <ctime>
 
 namespace wyze {
 namespace {
 
+// Wyze publishes no limits; docker-wyze-bridge pauses at 10 remaining calls, and so do we.
+constexpr long pause_at_remaining = 10;
+constexpr std::int64_t rate_limit_backoff_ms = 5 * 60 * 1000;
+
 std::string endpoint_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
 
-// Prefixes an error with the endpoint it came from, so the log line says where it failed.
-error at(std::string_view path, error failed) {
-  failed.message = endpoint_name(path) + ": " + failed.message;
-  return failed;
+std::string clock_time(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%H:%M:%S UTC", &utc);
+  return text;
 }
 
 }  // namespace
 
-cloud_client::cloud_client(http_transport& transport, account_settings settings, now_ms_function now_ms)
-    : transport_(transport), settings_(std::move(settings)), now_ms_(std::move(now_ms)) {
+cloud_client::cloud_client(http_transport& transport, account_settings settings, now_ms_function now_ms,
+                           session initial, persist_function persist)
+    : transport_(transport),
+      settings_(std::move(settings)),
+      now_ms_(std::move(now_ms)),
+      session_(std::move(initial)),
+      persist_(std::move(persist)) {
   while (!settings_.auth_url.empty() && settings_.auth_url.back() == '/') settings_.auth_url.pop_back();
   while (!settings_.api_url.empty() && settings_.api_url.back() == '/') settings_.api_url.pop_back();
 }
 
 app_context cloud_client::context() const {
-  return {tokens_ ? tokens_->access_token : std::string(), settings_.phone_id, now_ms_()};
+  return {session_.current ? session_.current->access_token : std::string(), session_.phone_id, now_ms_()};
+}
+
+void cloud_client::save() const {
+  if (persist_) persist_(session_);
 }
 
 void cloud_client::post(std::string_view base, std::string_view path, std::string body,
@@ -33,49 +53,146 @@ void cloud_client::post(std::string_view base, std::string_view path, std::strin
   request.body = std::move(body);
   request.headers = std::move(headers);
   LOG_AT(debug, "wyze", "POST ", path);
-  transport_.send(std::move(request), std::move(done));
-}
-
-void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) {
-  if (tokens_) return request_list(true, std::move(done));
-  login([this, done = std::move(done)](result<wyze::done> logged_in) mutable {
-    if (!logged_in) return done(logged_in.error());
-    request_list(false, std::move(done));
+  transport_.send(std::move(request), [this, done = std::move(done)](result<http_response> answer) {
+    if (answer) watch_rate_limit(answer.value());
+    done(std::move(answer));
   });
 }
 
+void cloud_client::pause(std::int64_t until_ms, std::string reason) {
+  if (until_ms <= session_.paused_until_ms) return;
+  session_.paused_until_ms = until_ms;
+  session_.pause_reason = std::move(reason);
+  LOG_AT(warn, "wyze", session_.pause_reason, "; no calls to the cloud before ", clock_time(until_ms));
+  save();
+}
+
+// X-RateLimit-Remaining close to zero: stop until X-RateLimit-Reset-By.
+void cloud_client::watch_rate_limit(const http_response& answer) {
+  pending_reset_by_ = answer.rate_limit_reset_by;
+  long remaining = 0;
+  const auto& text = answer.rate_limit_remaining;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), remaining);
+  if (text.empty() || ec != std::errc{} || remaining > pause_at_remaining) return;
+  auto reset = parse_reset_by(answer.rate_limit_reset_by);
+  pause(reset.value_or(now_ms_() + rate_limit_backoff_ms),
+        "Wyze's rate limit is almost used up (" + std::to_string(remaining) + " calls left)");
+}
+
+// Prefixes an error with the endpoint it came from, and backs off when Wyze asked to.
+error cloud_client::noted(std::string_view path, error failed) {
+  if (failed.kind == failure::rate_limited) {
+    auto reset = parse_reset_by(pending_reset_by_);
+    pause(reset.value_or(now_ms_() + rate_limit_backoff_ms), "Wyze's rate limit was hit");
+  }
+  failed.message = endpoint_name(path) + ": " + failed.message;
+  return failed;
+}
+
+void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) {
+  std::int64_t now = now_ms_();
+  if (now < session_.paused_until_ms)
+    return done(error{failure::rate_limited, "waiting for Wyze's rate limit until " +
+                                                 clock_time(session_.paused_until_ms) + " (" +
+                                                 session_.pause_reason + ")"});
+  if (session_.current && now - session_.tokens_issued_ms > tokens_expire_after_ms) {
+    LOG_AT(info, "wyze", "the saved tokens are too old to refresh; logging in again");
+    session_.current.reset();
+  }
+  if (!session_.current)
+    return login([this, done = std::move(done)](result<wyze::done> logged_in) mutable {
+      if (!logged_in) return done(logged_in.error());
+      request_list(false, std::move(done));
+    });
+  if (now - session_.tokens_issued_ms > refresh_after_ms) {
+    LOG_AT(info, "wyze", "the access token is older than 36 h; refreshing it before it expires");
+    return renew_token([this, done = std::move(done)](result<wyze::done> renewed) mutable {
+      if (!renewed) return done(renewed.error());
+      request_list(false, std::move(done));
+    });
+  }
+  request_list(true, std::move(done));
+}
+
 void cloud_client::login(step_done next) {
-  ++logins_;
-  tokens_.reset();
+  std::int64_t now = now_ms_();
   bool api_key = settings_.auth == auth_mode::api_key;
+  std::string fingerprint = credentials_fingerprint(settings_.email, settings_.password, settings_.key_id,
+                                                    api_key ? settings_.api_key : "");
+  if (std::int64_t allowed = next_login_allowed_ms(session_, fingerprint); now < allowed) {
+    std::string why = session_.credentials_refused && session_.credentials_fingerprint == fingerprint
+                          ? "the last login was refused for its credentials; fixed credentials are tried within 30 s"
+                          : "logins are spaced out so the account is never locked";
+    return next(error{failure::login_postponed, "not logging in before " + clock_time(allowed) + ": " + why});
+  }
+  ++logins_;
+  session_.last_login_ms = now;
+  session_.current.reset();
+  save();
   auto path = api_key ? paths::api_key_login : paths::legacy_login;
   std::string hashed = hash_password(settings_.password, api_key ? api_key_login_rounds : legacy_login_rounds);
-  std::string body =
-      api_key ? api_key_login_body(settings_.email, hashed) : legacy_login_body(settings_.email, hashed, context());
+  std::string body = api_key ? api_key_login_body(settings_.email, hashed)
+                             : legacy_login_body(settings_.email, hashed, context());
   std::vector<std::pair<std::string, std::string>> headers;
   if (api_key) headers = {{"Keyid", settings_.key_id}, {"Apikey", settings_.api_key}};
   LOG_AT(info, "wyze", "logging in to the Wyze cloud (", api_key ? "API key" : "legacy", " login)");
-  post(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), std::move(headers),
-       [this, api_key, path, next = std::move(next)](result<http_response> answer) {
-         if (!answer) return next(at(path, answer.error()));
-         auto parsed = api_key ? parse_api_key_login(answer.value().status, answer.value().body)
-                               : parse_token_envelope(answer.value().status, answer.value().body);
-         if (!parsed) return next(at(path, parsed.error()));
-         tokens_ = std::move(parsed.value());
-         LOG_AT(info, "wyze", "logged in");
-         next(wyze::done{});
+  post(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), headers,
+       [this, api_key, path, hashed, headers, fingerprint, next = std::move(next)](result<http_response> answer) mutable {
+         if (!answer) return finish_login(noted(path, answer.error()), fingerprint, std::move(next));
+         auto challenge = api_key ? totp_challenge(answer.value().body) : std::nullopt;
+         if (!challenge || settings_.totp_key.empty()) {
+           auto parsed = api_key ? parse_api_key_login(answer.value().status, answer.value().body)
+                                 : parse_token_envelope(answer.value().status, answer.value().body);
+           if (!parsed) return finish_login(noted(path, parsed.error()), fingerprint, std::move(next));
+           return finish_login(std::move(parsed.value()), fingerprint, std::move(next));
+         }
+         // The account asks for a second factor: answer with the current TOTP code.
+         auto key = base32_decode(settings_.totp_key);
+         std::string code = key ? totp_code(*key, now_ms_() / 1000) : std::string();
+         LOG_AT(info, "wyze", "answering the login's MFA challenge with a TOTP code");
+         post(settings_.auth_url, path, api_key_mfa_body(settings_.email, hashed, *challenge, code), headers,
+              [this, path, fingerprint, next = std::move(next)](result<http_response> mfa) mutable {
+                if (!mfa) return finish_login(noted(path, mfa.error()), fingerprint, std::move(next));
+                auto parsed = parse_api_key_login(mfa.value().status, mfa.value().body);
+                if (!parsed && totp_challenge(mfa.value().body))
+                  parsed = error{failure::credentials,
+                                 "the TOTP code was refused: check wyze.totp_key and this machine's clock"};
+                if (!parsed) return finish_login(noted(path, parsed.error()), fingerprint, std::move(next));
+                finish_login(std::move(parsed.value()), fingerprint, std::move(next));
+              });
        });
+}
+
+void cloud_client::finish_login(result<tokens> outcome, const std::string& fingerprint, step_done next) {
+  if (!outcome) {
+    ++session_.login_failures;
+    if (outcome.error().kind == failure::credentials) {
+      session_.credentials_refused = true;
+      session_.credentials_fingerprint = fingerprint;
+    }
+    save();
+    return next(outcome.error());
+  }
+  session_.current = std::move(outcome.value());
+  session_.tokens_issued_ms = now_ms_();
+  session_.login_failures = 0;
+  session_.credentials_refused = false;
+  save();
+  LOG_AT(info, "wyze", "logged in");
+  next(wyze::done{});
 }
 
 void cloud_client::refresh(step_done next) {
   ++refreshes_;
-  std::string body = refresh_body(context(), tokens_ ? tokens_->refresh_token : std::string());
+  std::string body = refresh_body(context(), session_.current ? session_.current->refresh_token : std::string());
   post(settings_.api_url, paths::refresh_token, std::move(body), {},
        [this, next = std::move(next)](result<http_response> answer) {
-         if (!answer) return next(at(paths::refresh_token, answer.error()));
+         if (!answer) return next(noted(paths::refresh_token, answer.error()));
          auto parsed = parse_token_envelope(answer.value().status, answer.value().body);
-         if (!parsed) return next(at(paths::refresh_token, parsed.error()));
-         tokens_ = std::move(parsed.value());
+         if (!parsed) return next(noted(paths::refresh_token, parsed.error()));
+         session_.current = std::move(parsed.value());
+         session_.tokens_issued_ms = now_ms_();
+         save();
          LOG_AT(info, "wyze", "access token refreshed");
          next(wyze::done{});
        });
@@ -86,6 +203,8 @@ void cloud_client::renew_token(step_done next) {
   refresh([this, next = std::move(next)](result<done> refreshed) mutable {
     if (refreshed || refreshed.error().kind != failure::refresh_refused) return next(std::move(refreshed));
     LOG_AT(warn, "wyze", refreshed.error().message, "; logging in again");
+    session_.current.reset();
+    save();
     login(std::move(next));
   });
 }
@@ -94,18 +213,21 @@ void cloud_client::request_list(bool may_renew_token, list_done finished) {
   auto path = settings_.auth == auth_mode::api_key ? paths::object_list : paths::legacy_device_list;
   post(settings_.api_url, path, device_list_body(settings_.auth, context()), {},
        [this, path, may_renew_token, finished = std::move(finished)](result<http_response> answer) mutable {
-         if (!answer) return finished(at(path, answer.error()));
+         if (!answer) return finished(noted(path, answer.error()));
          auto list = parse_device_list_response(answer.value().status, answer.value().body);
          if (list) return finished(std::move(list));
          auto kind = list.error().kind;
          bool renewable = kind == failure::token_expired || kind == failure::refresh_refused;
-         if (!renewable || !may_renew_token) return finished(at(path, list.error()));
+         if (!renewable || !may_renew_token) return finished(noted(path, list.error()));
          LOG_AT(info, "wyze", list.error().message, "; renewing the token");
          auto retry = [this, finished = std::move(finished)](result<done> renewed) mutable {
            if (!renewed) return finished(renewed.error());
            request_list(false, std::move(finished));
          };
-         if (kind == failure::refresh_refused) return login(std::move(retry));
+         if (kind == failure::refresh_refused) {
+           session_.current.reset();
+           return login(std::move(retry));
+         }
          renew_token(std::move(retry));
        });
 }

@@ -1,12 +1,13 @@
 #pragma once
-// The Wyze account as the bridge uses it: log in when needed, fetch the device list, refresh an
-// expired token and retry once. All on the caller's event loop, through an http_transport.
+// The Wyze account as the bridge uses it: log in only when needed (and never in a loop), fetch
+// the device list, refresh tokens before they expire or when the cloud says so, and honour
+// Wyze's rate limits. All on the caller's event loop, through an http_transport.
 #include "wyze/http.hpp"
 #include "wyze/protocol.hpp"
+#include "wyze/session.hpp"
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 
 namespace wyze {
@@ -17,41 +18,52 @@ struct account_settings {
   std::string password;  ///< clear text, or "md5:<hex>" already hashed
   std::string key_id;
   std::string api_key;
+  std::string totp_key;  ///< base32, for accounts that get an MFA challenge
   std::string auth_url = "https://auth-prod.api.wyze.com";
   std::string api_url = "https://api.wyzecam.com";
-  std::string phone_id;  ///< a UUID kept stable across runs
 };
 
 class cloud_client {
  public:
   using now_ms_function = std::function<std::int64_t()>;
+  /// Called whenever the session changed and should be saved.
+  using persist_function = std::function<void(const session&)>;
 
-  cloud_client(http_transport& transport, account_settings settings, now_ms_function now_ms);
+  cloud_client(http_transport& transport, account_settings settings, now_ms_function now_ms, session initial,
+               persist_function persist);
 
   /// Fetches the account's cameras, logging in or refreshing the token first when needed.
   void fetch_cameras(std::function<void(result<device_list>)> done);
 
-  /// Logins performed since start.
+  /// Logins attempted since start.
   std::uint64_t logins() const { return logins_; }
-  /// Token refreshes performed since start.
+  /// Token refreshes attempted since start.
   std::uint64_t refreshes() const { return refreshes_; }
+  const session& state() const { return session_; }
 
  private:
   using step_done = std::function<void(result<done>)>;
   using list_done = std::function<void(result<device_list>)>;
 
   void login(step_done next);
+  void finish_login(result<tokens> outcome, const std::string& fingerprint, step_done next);
   void refresh(step_done next);
-  void request_list(bool may_renew_token, list_done finished);
   void renew_token(step_done next);
+  void request_list(bool may_renew_token, list_done finished);
   void post(std::string_view base, std::string_view path, std::string body,
             std::vector<std::pair<std::string, std::string>> headers, http_handler done);
+  void watch_rate_limit(const http_response& answer);
+  error noted(std::string_view path, error failed);
+  void pause(std::int64_t until_ms, std::string reason);
   app_context context() const;
+  void save() const;
 
   http_transport& transport_;
   account_settings settings_;
   now_ms_function now_ms_;
-  std::optional<tokens> tokens_;
+  session session_;
+  persist_function persist_;
+  std::string pending_reset_by_;  ///< X-RateLimit-Reset-By of the last answer
   std::uint64_t logins_ = 0;
   std::uint64_t refreshes_ = 0;
 };

@@ -71,6 +71,12 @@ result<json::value> envelope_data(unsigned status, std::string_view body) {
                  "Wyze's rate limit was hit (code 1011); the bridge tries again at the next poll — raise "
                  "wyze.poll_interval if this repeats"};
   if (code.empty()) return error{failure::bad_response, "the answer has no code"};
+  if (msg.find("UserNameOrPassword") != std::string::npos || msg.find("UserIsLocked") != std::string::npos)
+    return error{failure::credentials, "login refused (" + msg + "): check wyze.email and wyze.password"};
+  if (code == "1001" || code == "1004")
+    return error{failure::rejected, "the cloud rejected the request's parameters (code " + code +
+                                        (msg.empty() ? "" : ", " + msg) +
+                                        "); Wyze may have changed its API: please report this with the log"};
   return error{failure::rejected, "the cloud answered code " + code + (msg.empty() ? "" : " (" + msg + ")")};
 }
 
@@ -125,7 +131,8 @@ result<tokens> parse_api_key_login(unsigned status, std::string_view body) {
     std::string hint = code == "1000"   ? "; check wyze.email, wyze.password, wyze.key_id and wyze.api_key"
                        : code == "5000" ? "; wyze.key_id and wyze.api_key are required for auth: api_key"
                                         : "";
-    return error{failure::rejected, "login refused: HTTP " + std::to_string(status) +
+    return error{code == "1000" ? failure::credentials : failure::rejected,
+                 "login refused: HTTP " + std::to_string(status) +
                                         (code.empty() ? "" : ", errorCode " + code) +
                                         (description.empty() ? "" : ", \"" + description + "\"") + hint};
   }
@@ -134,6 +141,32 @@ result<tokens> parse_api_key_login(unsigned status, std::string_view body) {
     return error{failure::rejected,
                  "the account asks for a second factor (MFA); set wyze.totp_key to its base32 secret"};
   return tokens_from(*object);
+}
+
+std::string api_key_mfa_body(std::string_view email, std::string_view hashed_password,
+                             std::string_view verification_id, std::string_view code) {
+  return json::serialize(json::object{{"email", email},
+                                      {"password", hashed_password},
+                                      {"mfa_type", "TotpVerificationCode"},
+                                      {"verification_id", verification_id},
+                                      {"verification_code", code}});
+}
+
+std::optional<std::string> totp_challenge(std::string_view body) {
+  json::error_code ec;
+  auto value = json::parse(body, ec);
+  const auto* object = ec ? nullptr : value.if_object();
+  if (!object || !string_field(*object, "access_token").empty()) return std::nullopt;
+  const auto* options = object->if_contains("mfa_options");
+  if (!options || !options->is_array()) return std::nullopt;
+  bool totp = false;
+  for (const auto& option : options->get_array()) totp |= option.is_string() && option.get_string() == "TotpVerificationCode";
+  if (!totp) return std::nullopt;
+  const auto* details = object->if_contains("mfa_details");
+  const auto* apps = details && details->is_object() ? details->get_object().if_contains("totp_apps") : nullptr;
+  if (!apps || !apps->is_array() || apps->get_array().empty() || !apps->get_array()[0].is_object())
+    return std::string();
+  return string_field(apps->get_array()[0].get_object(), "app_id");
 }
 
 result<tokens> parse_token_envelope(unsigned status, std::string_view body) {

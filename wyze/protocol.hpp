@@ -4,6 +4,7 @@
 #include "wyze/result.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,13 @@ std::string legacy_login_body(std::string_view email, std::string_view hashed_pa
 std::string device_list_body(auth_mode mode, const app_context& context);
 /// Body of refresh_token.
 std::string refresh_body(const app_context& context, std::string_view refresh_token);
+
+/// The API-key login answering an MFA challenge with a TOTP code.
+std::string api_key_mfa_body(std::string_view email, std::string_view hashed_password,
+                             std::string_view verification_id, std::string_view code);
+
+/// The verification id of a TOTP challenge in a login answer, if it is one.
+std::optional<std::string> totp_challenge(std::string_view body);
 
 /// Parses the API-key login answer: tokens, or why the login was refused.
 result<tokens> parse_api_key_login(unsigned status, std::string_view body);

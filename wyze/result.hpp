@@ -13,8 +13,10 @@ enum class failure {
   bad_response,     ///< not JSON, or JSON without what we need
   token_expired,    ///< code 2001: refresh, then retry once
   refresh_refused,  ///< code 2002: log in again
-  rejected,         ///< the cloud refused the request (credentials, parameters)
-  rate_limited,     ///< code 1011 or HTTP 429: Wyze asks to slow down
+  rejected,         ///< the cloud refused the request (parameters, MFA, CDN)
+  credentials,      ///< the login was refused for its credentials: retry at most hourly
+  rate_limited,     ///< code 1011, HTTP 429 or a rate-limit pause: Wyze asks to slow down
+  login_postponed,  ///< our own throttle: no login yet, to protect the account
 };
 
 /// What failed, where, and what to do — one sentence a user can act on.

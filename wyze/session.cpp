@@ -1,0 +1,120 @@
+#include "wyze/session.hpp"
+
+#include <boost/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace json = boost::json;
+
+namespace wyze {
+
+std::int64_t next_login_allowed_ms(const session& s, std::string_view fingerprint) {
+  if (s.last_login_ms == 0) return 0;
+  constexpr std::int64_t second = 1000;
+  std::int64_t delay = 30 * second;
+  bool same_credentials = s.credentials_fingerprint == fingerprint;
+  if (s.credentials_refused && same_credentials) delay = 3600 * second;
+  // Credentials fixed since they were refused: the usual spacing only.
+  else if (s.login_failures > 0 && !s.credentials_refused)
+    delay = std::min<std::int64_t>(30 * second << std::min(s.login_failures, 4), 300 * second);
+  return s.last_login_ms + delay;
+}
+
+std::string credentials_fingerprint(std::string_view email, std::string_view password, std::string_view key_id,
+                                    std::string_view api_key) {
+  std::string all;
+  for (auto part : {email, password, key_id, api_key}) {
+    all += part;
+    all += '\0';
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(all.data(), all.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+std::string serialize(const session& s) {
+  json::object o{{"phone_id", s.phone_id},
+                 {"tokens_issued_ms", s.tokens_issued_ms},
+                 {"last_login_ms", s.last_login_ms},
+                 {"login_failures", s.login_failures},
+                 {"credentials_refused", s.credentials_refused},
+                 {"credentials_fingerprint", s.credentials_fingerprint},
+                 {"paused_until_ms", s.paused_until_ms},
+                 {"pause_reason", s.pause_reason}};
+  if (s.current) {
+    o["access_token"] = s.current->access_token;
+    o["refresh_token"] = s.current->refresh_token;
+  }
+  return json::serialize(o) + "\n";
+}
+
+namespace {
+
+std::string text_of(const json::object& o, std::string_view key) {
+  if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->get_string());
+  return {};
+}
+
+std::int64_t number_of(const json::object& o, std::string_view key) {
+  if (const auto* v = o.if_contains(key); v && v->is_int64()) return v->get_int64();
+  return 0;
+}
+
+}  // namespace
+
+std::optional<session> parse_session(std::string_view text) {
+  json::error_code ec;
+  auto value = json::parse(text, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  const auto& o = value.get_object();
+  session s;
+  s.phone_id = text_of(o, "phone_id");
+  if (s.phone_id.empty()) return std::nullopt;
+  tokens t{text_of(o, "access_token"), text_of(o, "refresh_token")};
+  if (!t.access_token.empty() && !t.refresh_token.empty()) s.current = std::move(t);
+  s.tokens_issued_ms = number_of(o, "tokens_issued_ms");
+  s.last_login_ms = number_of(o, "last_login_ms");
+  s.login_failures = static_cast<int>(std::clamp<std::int64_t>(number_of(o, "login_failures"), 0, 64));
+  if (const auto* v = o.if_contains("credentials_refused"); v && v->is_bool()) s.credentials_refused = v->get_bool();
+  s.credentials_fingerprint = text_of(o, "credentials_fingerprint");
+  s.paused_until_ms = number_of(o, "paused_until_ms");
+  s.pause_reason = text_of(o, "pause_reason");
+  return s;
+}
+
+std::optional<std::int64_t> parse_reset_by(std::string_view text) {
+  std::tm tm{};
+  std::string copy(text);
+  // %Z only matches the zone name; Wyze sends GMT (and UTC would mean the same).
+  const char* end = strptime(copy.c_str(), "%a %b %d %H:%M:%S %Z %Y", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  if (copy.find("GMT") == std::string::npos && copy.find("UTC") == std::string::npos) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+std::string random_uuid() {
+  unsigned char bytes[16];
+  RAND_bytes(bytes, sizeof bytes);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += hex[bytes[i] >> 4];
+    out += hex[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace wyze

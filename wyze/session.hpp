@@ -1,0 +1,53 @@
+#pragma once
+// What the bridge remembers about its Wyze session across restarts: the stable phone_id, the
+// tokens, and the login throttle and rate-limit pause that keep it from flooding or locking the
+// account. Pure values and rules; state_file.hpp reads and writes them.
+#include "wyze/protocol.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wyze {
+
+struct session {
+  std::string phone_id;
+  std::optional<tokens> current;
+  std::int64_t tokens_issued_ms = 0;  ///< when `current` was obtained (login or refresh)
+
+  std::int64_t last_login_ms = 0;      ///< last login attempt, successful or not
+  int login_failures = 0;              ///< failed logins in a row
+  bool credentials_refused = false;    ///< the last login was refused for its credentials
+  std::string credentials_fingerprint; ///< which credentials were refused (a hash, never the secret)
+
+  std::int64_t paused_until_ms = 0;  ///< no call before this: Wyze's rate limit
+  std::string pause_reason;
+};
+
+/// Access tokens live 2 days; refresh them when older than this.
+inline constexpr std::int64_t refresh_after_ms = 36LL * 3600 * 1000;
+/// Refresh tokens live 30 days; older tokens are dropped and a login follows.
+inline constexpr std::int64_t tokens_expire_after_ms = 29LL * 24 * 3600 * 1000;
+
+/// The earliest time the next login may start: one login per 30 s; after failures doubling to
+/// 5 min; after refused credentials one per hour, unless they changed since (then 30 s).
+std::int64_t next_login_allowed_ms(const session& s, std::string_view fingerprint);
+
+/// A fingerprint of the credentials in use (SHA-256 of them), to notice a fixed config.
+std::string credentials_fingerprint(std::string_view email, std::string_view password, std::string_view key_id,
+                                    std::string_view api_key);
+
+/// The session as JSON (what tokens.json holds).
+std::string serialize(const session& s);
+
+/// Reads tokens.json; nullopt when it is not a session (the caller starts a fresh one).
+std::optional<session> parse_session(std::string_view json);
+
+/// Parses X-RateLimit-Reset-By (`Thu Nov 26 10:00:00 GMT 2026`) into ms since the epoch.
+std::optional<std::int64_t> parse_reset_by(std::string_view text);
+
+/// A fresh random UUID for phone_id.
+std::string random_uuid();
+
+}  // namespace wyze
