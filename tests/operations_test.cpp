@@ -73,7 +73,8 @@ TEST_CASE("no secret the cloud handed out appears in any log line or MQTT messag
   REQUIRE(once->wait_exit(30s) == 0);
   forget_last_login(dir);  // so the refused refresh below may log in again at once
   auto bridge = start_bridge(dir, {"--config", config});
-  REQUIRE(everything.wait_for("wyze/bridge/cloud", "online"));
+  // The --once run left `offline`: `online` now means this bridge is connected and subscribed.
+  REQUIRE(everything.wait_for("wyze/bridge/state", "online"));
   // Logins, a refresh, a refused refresh and a failure: every path that handles tokens.
   for (const char* expire : {"{}", R"({"refresh":true})"}) {
     sim.control("POST", "/sim/tokens/expire", expire);

@@ -72,7 +72,7 @@ TEST_CASE("refused logins say what to check") {
   }
 }
 
-TEST_CASE("an MFA challenge names its TOTP verification id; the answer carries the code") {
+TEST_CASE("an MFA challenge names its TOTP verification id and the answer carries the code") {
   CHECK(wyze::totp_challenge(R"({"access_token":"","mfa_options":["TotpVerificationCode"],
       "mfa_details":{"totp_apps":[{"app_id":"app-7","app_name":"Authy"}]}})") == "app-7");
   CHECK_FALSE(wyze::totp_challenge(R"({"access_token":"a","refresh_token":"r","mfa_options":null})"));
