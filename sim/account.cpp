@@ -226,6 +226,16 @@ response account::api_key_login(const request& req) {
         400, json::object{{"description", "Invalid credentials, please check username, password, keyid or apikey"},
                           {"requestId", random_hex(8)},
                           {"errorCode", 1000}});
+  if (!behaviour_.totp_key.empty() && !totp_accepted(body)) {
+    json::array apps{json::object{{"app_id", "sim-totp-app"}, {"app_name", "Authenticator"}}};
+    return json_answer(200, json::object{{"access_token", ""},
+                                         {"refresh_token", ""},
+                                         {"user_id", "sim-user"},
+                                         {"mfa_options", json::array{"TotpVerificationCode"}},
+                                         {"mfa_details", json::object{{"totp_apps", std::move(apps)}}},
+                                         {"sms_session_id", nullptr},
+                                         {"email_session_id", nullptr}});
+  }
   return issue_tokens(false);
 }
 

@@ -66,6 +66,10 @@ int main(int argc, char** argv) {
         creds.key_id = value;
       else if (arg == "--api-key")
         creds.api_key = value;
+      else if (arg == "--access-token-calls")
+        how.access_token_calls = std::stoul(value);
+      else if (arg == "--totp-key")
+        how.totp_key = value;
       else
         throw std::invalid_argument("unknown");
     } catch (const std::exception&) {

@@ -1,0 +1,63 @@
+// The Wyze session across real processes: saved tokens, token expiry storms and MFA.
+#include "tests/harness.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+using namespace harness;
+
+TEST_CASE("a restart with valid saved tokens performs zero logins") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 2);
+  auto config = write_config(dir, sim, mqtt);
+  for (int run = 0; run < 3; ++run) {
+    auto bridge = start_bridge(dir, {"--once", "--config", config});
+    REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
+    if (run > 0) CHECK(bridge->output().find("reusing the saved tokens") != std::string::npos);
+  }
+  CHECK(sim.stat("logins") == 1);
+  CHECK(sim.stat("device_list_calls") == 3);
+  struct stat info {};
+  REQUIRE(::stat((dir.file("state") + "/tokens.json").c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("200 polls with access tokens expiring every 10 polls: one login and one refresh per expiry") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 2, {"--access-token-calls", "10"});
+  subscriber watch(mqtt.port(), "wyze/bridge/#");
+  auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)});
+  REQUIRE(watch.wait_for("wyze/bridge/state", "online"));
+  for (int poll = 1; poll < 200; ++poll) {
+    watch.publish("wyze/bridge/request/poll", "");
+    REQUIRE_MESSAGE(eventually([&] { return sim.stat("device_list_calls") >= poll + 1 + poll / 10; }, 10s),
+                    bridge->output());
+  }
+  REQUIRE(eventually([&] {
+    auto info = watch.last("wyze/bridge/info");
+    return info && info->payload.find("\"last_error\":null") != std::string::npos;
+  }, 10s));
+  CHECK(sim.stat("logins") == 1);
+  CHECK(sim.stat("refreshes") == 19);
+  CHECK(sim.stat("device_list_calls") == 200 + 19);
+}
+
+TEST_CASE("an account with MFA logs in with the TOTP code of wyze.totp_key") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1, {"--totp-key", "JBSWY3DPEHPK3PXP"});
+  SUBCASE("with the key") {
+    auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n  totp_key: JBSWY3DPEHPK3PXP\n");
+    auto bridge = start_bridge(dir, {"--once", "--config", config});
+    REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
+    CHECK(sim.stat("totp_logins") == 1);
+    CHECK(bridge->output().find("JBSWY3DPEHPK3PXP") == std::string::npos);
+  }
+  SUBCASE("without it, the log says what to configure") {
+    auto bridge = start_bridge(dir, {"--once", "--config", write_config(dir, sim, mqtt)});
+    REQUIRE(bridge->wait_exit(30s) == 1);
+    CHECK(bridge->output().find("set wyze.totp_key") != std::string::npos);
+  }
+}
