@@ -20,6 +20,8 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 COPY --from=build /out/ /
 COPY config.example.yaml /usr/share/doc/wyze-mqtt-bridge/config.example.yaml
 USER wyze
+# tokens.json lives in the /state volume, so a new container does not log in again.
+ENV STATE_DIRECTORY=/state
 VOLUME ["/config", "/state"]
 # Needs metrics.listen: 0.0.0.0:9105 in /config/config.yaml; bash's /dev/tcp spares an HTTP client.
 HEALTHCHECK --interval=60s --timeout=5s --start-period=60s \
