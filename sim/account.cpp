@@ -152,11 +152,19 @@ bool account::pending_fault(response& out) {
     out = envelope_error("1011", "system limit exceeded, please try again later");
   } else if (fault_kind_ == "http429") {
     out = {429, "{\"description\":\"Too Many Requests\"}"};
+  } else if (fault_kind_ == "drop-connection") {
+    out.close_after = true;
+    return false;  // answered normally, then the connection is closed
   } else if (fault_kind_ == "slow") {
     out.delay = fault_delay_;
     return false;  // answered normally, late
   }
   return true;
+}
+
+void account::connection_opened() {
+  std::lock_guard lock(mutex_);
+  ++stats_["connections"];
 }
 
 response account::handle(const request& req) {
@@ -182,6 +190,7 @@ response account::handle(const request& req) {
   else
     answer = {404, "{\"description\":\"no such endpoint\"}"};
   answer.delay = faulted.delay;
+  answer.close_after = faulted.close_after;
   if (rate_limit_remaining_) {
     std::time_t reset = static_cast<std::time_t>(rate_limit_reset_ms_ / 1000);
     std::tm utc{};
@@ -365,7 +374,7 @@ response account::control(const request& req) {
   }
   if (req.target == "/sim/fault" && req.method == "POST") {
     fault_kind_ = field(body, "kind");
-    static const std::set<std::string> kinds{"http500", "garbage", "slow", "ratelimit", "http429"};
+    static const std::set<std::string> kinds{"http500", "garbage", "slow", "ratelimit", "http429", "drop-connection"};
     if (!kinds.count(fault_kind_))
       return json_answer(400, json::object{{"error", "kind must be http500, garbage, slow, ratelimit or http429"}});
     const auto* count = body.if_contains("count");

@@ -34,6 +34,7 @@ struct response {
   std::string content_type = "application/json";
   std::chrono::milliseconds delay{0};  ///< the server waits this long before answering
   std::vector<std::pair<std::string, std::string>> headers{};
+  bool close_after = false;  ///< close the connection after answering, without saying so
 };
 
 /// How the simulated account behaves beyond its devices.
@@ -48,6 +49,9 @@ class account {
 
   /// Answers one request: Wyze endpoints, or the control API under /sim/.
   response handle(const request& req);
+
+  /// Counts a new client connection (stat "connections").
+  void connection_opened();
 
   /// The MAC of generated camera `index` (0-based): 2CAA8E followed by six hex digits.
   static std::string generated_mac(std::size_t index);

@@ -18,7 +18,7 @@ const char* usage =
     "Control API for tests: GET /sim/stats; POST /sim/cameras (add); POST|DELETE /sim/cameras/<MAC>;\n"
     "POST /sim/tokens/expire {\"refresh\":bool}; GET /sim/secrets;\n"
     "POST /sim/ratelimit {\"remaining\":N,\"reset_in_s\":S} (headers on every answer; {} clears); POST /sim/fault\n"
-    "{\"kind\":\"http500|garbage|slow|ratelimit|http429\",\n"
+    "{\"kind\":\"http500|garbage|slow|ratelimit|http429|drop-connection\",\n"
     "\"count\":N,\"delay_ms\":N}.\n";
 
 bool write_file(const std::string& path, const std::string& content) {

@@ -32,6 +32,7 @@ void session(tcp::socket socket, ssl::context& tls, account& acct) {
   ssl::stream<tcp::socket> stream(std::move(socket), tls);
   stream.handshake(ssl::stream_base::server, ec);
   if (ec) return;  // e.g. a client that does not trust our CA: its own error tells the story
+  acct.connection_opened();
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -51,7 +52,7 @@ void session(tcp::socket socket, ssl::context& tls, account& acct) {
     out.body() = std::move(answer.body);
     out.prepare_payload();
     http::write(stream, out, ec);
-    if (ec || !out.keep_alive()) break;
+    if (ec || !out.keep_alive() || answer.close_after) break;
   }
   stream.shutdown(ec);
 }

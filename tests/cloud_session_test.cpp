@@ -61,3 +61,31 @@ TEST_CASE("an account with MFA logs in with the TOTP code of wyze.totp_key") {
     CHECK(bridge->output().find("set wyze.totp_key") != std::string::npos);
   }
 }
+
+TEST_CASE("one kept-alive connection serves every poll, and a connection the cloud closed is replaced") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  subscriber watch(mqtt.port(), "wyze/bridge/#");
+  auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)});
+  REQUIRE(watch.wait_for("wyze/bridge/state", "online"));
+  auto poll = [&] {
+    watch.publish("wyze/bridge/response/poll", "");
+    REQUIRE(watch.wait_for("wyze/bridge/response/poll", ""));
+    watch.publish("wyze/bridge/request/poll", "");
+    REQUIRE(watch.wait_until([](const auto& last) {
+      auto it = last.find("wyze/bridge/response/poll");
+      return it != last.end() && !it->second.payload.empty();
+    }));
+    return watch.last("wyze/bridge/response/poll")->payload;
+  };
+  for (int i = 0; i < 4; ++i) CHECK(poll() == R"({"status":"ok","cameras":1})");
+  // Login and five device lists on one connection (the other one is this test's own).
+  CHECK(sim.stat("connections") == 1 + 1);
+
+  sim.control("POST", "/sim/fault", R"({"kind":"drop-connection","count":1})");
+  CHECK(poll() == R"({"status":"ok","cameras":1})");  // answered, then the cloud closes
+  CHECK(poll() == R"({"status":"ok","cameras":1})");  // a new connection, no failed poll
+  CHECK(sim.stat("connections") == 2 + 1);
+  CHECK(bridge->output().find("poll failed") == std::string::npos);
+}

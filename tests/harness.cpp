@@ -204,15 +204,24 @@ cloud::cloud(const temp_dir& dir, int cameras, std::vector<std::string> options)
   std::ifstream(port_file) >> port_;
 }
 
-cloud::answer cloud::control(const std::string& method, const std::string& path, const std::string& body) {
+struct cloud::control_client {
+  explicit control_client(const std::string& ca_file)
+      : client(io.get_executor(), {ca_file, std::chrono::seconds(10), 64u << 20, "harness"}) {}
   boost::asio::io_context io;
-  wyze::https_client client(io.get_executor(), {ca_file_, std::chrono::seconds(10), 64u << 20, "harness"});
+  wyze::https_client client;
+};
+
+cloud::answer cloud::control(const std::string& method, const std::string& path, const std::string& body) {
+  if (!control_) control_ = std::make_shared<control_client>(ca_file_);
   answer out;
-  client.send({method, url() + path, {}, body}, [&](wyze::result<wyze::http_response> r) {
-    if (!r) throw std::runtime_error("control call " + path + " failed: " + r.error().message);
-    out = {r.value().status, r.value().body};
+  std::string failure;
+  control_->client.send({method, url() + path, {}, body}, [&](wyze::result<wyze::http_response> r) {
+    if (!r) failure = r.error().message;
+    else out = {r.value().status, r.value().body};
   });
-  io.run();
+  control_->io.restart();
+  control_->io.run();
+  if (!failure.empty()) throw std::runtime_error("control call " + path + " failed: " + failure);
   return out;
 }
 

@@ -107,6 +107,8 @@ class cloud {
   std::string ca_file_;
   std::uint16_t port_ = 0;
   std::unique_ptr<process> process_;
+  struct control_client;
+  std::shared_ptr<control_client> control_;  ///< one kept-alive connection for every control call
 };
 
 /// A CA, a server certificate for localhost / 127.0.0.1 and a client certificate, as PEM files.

@@ -1,5 +1,7 @@
 #include "wyze/https_client.hpp"
 
+#include "bridge/log.hpp"
+
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,6 +13,8 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <map>
+#include <optional>
 #include <stdexcept>
 
 namespace beast = boost::beast;
@@ -48,15 +52,28 @@ std::string describe(const beast::error_code& ec) {
   return ec.message();
 }
 
-// One request on its own connection: resolve, connect, handshake, write, read, shut down.
+// One TLS connection to one host:port; kept open between requests when the server allows.
+struct connection {
+  connection(const net::any_io_executor& executor, ssl::context& tls) : stream(executor, tls) {}
+  beast::ssl_stream<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+};
+
+using idle_connections = std::map<std::string, std::shared_ptr<connection>>;
+
+// One request: on the idle connection to its host when there is one, else on a new one
+// (resolve, connect, TLS); a reused connection that the server has closed meanwhile is
+// replaced once, transparently.
 class exchange : public std::enable_shared_from_this<exchange> {
  public:
-  exchange(net::any_io_executor executor, ssl::context& tls, const https_settings& settings, http_request request,
-           http_handler done)
-      : resolver_(executor),
-        resolve_timer_(executor),
-        stream_(executor, tls),
+  exchange(net::any_io_executor executor, ssl::context& tls, const https_settings& settings, idle_connections& idle,
+           http_request request, http_handler done)
+      : executor_(std::move(executor)),
+        resolver_(executor_),
+        resolve_timer_(executor_),
+        tls_(tls),
         settings_(settings),
+        idle_(idle),
         request_(std::move(request)),
         done_(std::move(done)) {}
 
@@ -64,6 +81,22 @@ class exchange : public std::enable_shared_from_this<exchange> {
     auto parsed = split_url(request_.url);
     if (!parsed) return finish(parsed.error());
     target_ = std::move(parsed.value());
+    prepare_request();
+    if (auto it = idle_.find(key()); it != idle_.end()) {
+      conn_ = std::move(it->second);
+      idle_.erase(it);
+      reused_ = true;
+      return write_request();
+    }
+    open_connection();
+  }
+
+ private:
+  std::string key() const { return target_.host + ":" + target_.port; }
+
+  void open_connection() {
+    reused_ = false;
+    conn_ = std::make_shared<connection>(executor_, tls_);
     if (!verify_peer_name()) return finish(error{failure::transport, "cannot set up TLS for " + target_.host});
     resolve_timer_.expires_after(settings_.timeout);
     resolve_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -75,10 +108,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
                             });
   }
 
- private:
   // Checks the certificate against the host name (or IP address) and sends SNI for names.
   bool verify_peer_name() {
-    SSL* ssl = stream_.native_handle();
+    SSL* ssl = conn_->stream.native_handle();
     boost::system::error_code ec;
     net::ip::make_address(target_.host, ec);
     if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target_.host.c_str()) == 1;
@@ -87,21 +119,28 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     resolve_timer_.cancel();
-    if (ec) return fail("cannot resolve " + target_.host + ": " + describe(ec));
-    beast::get_lowest_layer(stream_).expires_after(settings_.timeout);
-    beast::get_lowest_layer(stream_).async_connect(
-        results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) { self->on_connect(ec); });
+    if (ec)
+      return fail("cannot resolve " + target_.host + ": " + describe(ec) +
+                  " (check the URL in the config and this machine's DNS)");
+    beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
+    beast::get_lowest_layer(conn_->stream)
+        .async_connect(results,
+                       [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) { self->on_connect(ec); });
   }
 
   void on_connect(beast::error_code ec) {
     if (ec) return fail("cannot connect to " + target_.host + ":" + target_.port + ": " + describe(ec));
-    beast::get_lowest_layer(stream_).expires_after(settings_.timeout);
-    stream_.async_handshake(ssl::stream_base::client,
-                            [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
+    conn_->stream.async_handshake(ssl::stream_base::client,
+                                  [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
   }
 
   void on_handshake(beast::error_code ec) {
     if (ec) return fail("TLS handshake with " + target_.host + " failed: " + describe(ec));
+    write_request();
+  }
+
+  void prepare_request() {
     outgoing_.method_string(request_.method);
     outgoing_.target(target_.path);
     outgoing_.version(11);
@@ -111,34 +150,63 @@ class exchange : public std::enable_shared_from_this<exchange> {
     outgoing_.set(http::field::accept, "application/json");
     for (const auto& [name, value] : request_.headers) outgoing_.set(name, value);
     outgoing_.body() = std::move(request_.body);
+    outgoing_.keep_alive(true);
     outgoing_.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(settings_.timeout);
-    http::async_write(stream_, outgoing_,
+  }
+
+  void write_request() {
+    beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
+    http::async_write(conn_->stream, outgoing_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
+  // A kept-alive connection the server closed meanwhile fails before any answer: open a new one.
+  // (A timeout is not that: the server got the request and is slow.)
+  bool retry_on_fresh_connection(const beast::error_code& ec) {
+    bool closed_by_peer = ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+                          ec == ssl::error::stream_truncated || ec == http::error::end_of_stream;
+    if (!reused_ || !closed_by_peer || (parser_ && parser_->got_some())) return false;
+    LOG_AT(debug, "wyze", "the kept-alive connection to ", key(), " was closed by the server; reconnecting");
+    open_connection();
+    return true;
+  }
+
   void on_write(beast::error_code ec) {
-    if (ec) return fail("sending the request failed: " + describe(ec));
-    parser_.body_limit(settings_.max_response);
-    beast::get_lowest_layer(stream_).expires_after(settings_.timeout);
-    http::async_read(stream_, buffer_, parser_,
+    if (ec) {
+      if (retry_on_fresh_connection(ec)) return;
+      return fail("sending the request failed: " + describe(ec));
+    }
+    parser_.emplace();
+    parser_->body_limit(settings_.max_response);
+    beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
+    http::async_read(conn_->stream, conn_->buffer, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec) return fail("reading the answer failed: " + describe(ec));
-    auto& message = parser_.get();
+    if (ec) {
+      if (retry_on_fresh_connection(ec)) return;
+      return fail("reading the answer failed: " + describe(ec));
+    }
+    auto& message = parser_->get();
     http_response response;
     response.status = message.result_int();
-    response.body = std::move(message.body());
     if (auto it = message.find("X-RateLimit-Remaining"); it != message.end())
       response.rate_limit_remaining = std::string(it->value());
     if (auto it = message.find("X-RateLimit-Reset-By"); it != message.end())
       response.rate_limit_reset_by = std::string(it->value());
+    bool keep = message.keep_alive();
+    response.body = std::move(message.body());
     finish(std::move(response));
+    if (keep) {
+      beast::get_lowest_layer(conn_->stream).expires_never();
+      idle_[key()] = std::move(conn_);
+      return;
+    }
     // A polite close; its outcome does not change the answer already delivered.
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
-    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+    auto closing = std::move(conn_);
+    beast::get_lowest_layer(closing->stream).expires_after(std::chrono::seconds(2));
+    closing->stream.async_shutdown([closing](beast::error_code) {});
   }
 
   void fail(std::string reason) { finish(error{failure::transport, std::move(reason)}); }
@@ -146,20 +214,22 @@ class exchange : public std::enable_shared_from_this<exchange> {
   // Always through the loop, so `done` never runs inside send().
   void finish(result<http_response> outcome) {
     if (auto done = std::exchange(done_, nullptr))
-      net::post(resolver_.get_executor(),
-                [done = std::move(done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
+      net::post(executor_, [done = std::move(done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
   }
 
+  net::any_io_executor executor_;
   tcp::resolver resolver_;
   net::steady_timer resolve_timer_;
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  ssl::context& tls_;
   const https_settings& settings_;
+  idle_connections& idle_;
   http_request request_;
   http_handler done_;
   target target_;
+  std::shared_ptr<connection> conn_;
+  bool reused_ = false;
   http::request<http::string_body> outgoing_;
-  beast::flat_buffer buffer_;
-  http::response_parser<http::string_body> parser_;
+  std::optional<http::response_parser<http::string_body>> parser_;
 };
 
 }  // namespace
@@ -168,6 +238,7 @@ struct https_client::impl {
   net::any_io_executor executor;
   https_settings settings;
   ssl::context tls{ssl::context::tls_client};
+  idle_connections idle{};  ///< one kept-alive connection per host:port
 };
 
 https_client::https_client(net::any_io_executor executor, https_settings settings)
@@ -187,7 +258,8 @@ https_client::https_client(net::any_io_executor executor, https_settings setting
 https_client::~https_client() = default;
 
 void https_client::send(http_request request, http_handler done) {
-  std::make_shared<exchange>(impl_->executor, impl_->tls, impl_->settings, std::move(request), std::move(done))
+  std::make_shared<exchange>(impl_->executor, impl_->tls, impl_->settings, impl_->idle, std::move(request),
+                             std::move(done))
       ->start();
 }
 
