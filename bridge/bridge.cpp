@@ -81,14 +81,13 @@ struct service::impl {
         readback_timer(io) {
     stats.poll_interval = cfg.wyze.poll_interval;
     if (!cfg.metrics.listen.empty())
-      metrics_http.emplace(io.get_executor(), cfg.metrics.listen, [this](std::string_view target) {
-        return answer_http(target);
-      });
+      metrics_http.emplace(io.get_executor(), cfg.metrics.listen,
+                           [this](std::string_view target) { return answer_http(target); });
   }
 
   static wyze::account_settings account(const config& cfg) {
-    return {cfg.wyze.auth,     cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,
-            cfg.wyze.api_key,  cfg.wyze.totp_key, cfg.wyze.auth_url, cfg.wyze.api_url};
+    return {cfg.wyze.auth,    cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,
+            cfg.wyze.api_key, cfg.wyze.totp_key, cfg.wyze.auth_url, cfg.wyze.api_url};
   }
 
   static publish_settings publishing(const config& cfg) {
@@ -192,7 +191,8 @@ struct service::impl {
       for (auto& camera : list.value().cameras)
         if (is_selected(camera, cfg.wyze.include, cfg.wyze.exclude)) cameras.push_back(std::move(camera));
       stats.cameras = cameras.size();
-      stats.cameras_online = std::count_if(cameras.begin(), cameras.end(), [](const auto& c) { return c.online == true; });
+      stats.cameras_online =
+          std::count_if(cameras.begin(), cameras.end(), [](const auto& c) { return c.online == true; });
       auto changes = retained.update(cameras);
       LOG_AT(debug, "bridge", "poll: ", cameras.size(), " cameras, ", changes.size(), " changed topics");
       for (auto& m : changes) mqtt.publish(std::move(m));
@@ -301,7 +301,8 @@ struct service::impl {
     if (readback_phase != readback::read || !last_success) return;
     readback_phase = readback::cleared;
     auto clears = retained.stale(read_back);
-    if (!clears.empty()) LOG_AT(info, "bridge", "clearing ", clears.size(), " retained topics of cameras that are gone");
+    if (!clears.empty())
+      LOG_AT(info, "bridge", "clearing ", clears.size(), " retained topics of cameras that are gone");
     for (auto& m : clears) mqtt.publish(std::move(m));
     read_back.clear();
   }

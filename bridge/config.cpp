@@ -132,8 +132,8 @@ class reader {
       std::string address;
       unsigned short port = 0;
       if (!v->empty() && !parse_listen(*v, address, port))
-        return problem(n.Mark(), name + ": \"" + *v +
-                                     "\" is not address:port (e.g. 127.0.0.1:9105, 0.0.0.0:9105 or [::1]:9105)");
+        return problem(n.Mark(),
+                       name + ": \"" + *v + "\" is not address:port (e.g. 127.0.0.1:9105, 0.0.0.0:9105 or [::1]:9105)");
       out = *v;
     };
   }

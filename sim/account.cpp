@@ -197,7 +197,8 @@ response account::handle(const request& req) {
     gmtime_r(&reset, &utc);
     char text[64];
     std::strftime(text, sizeof text, "%a %b %d %H:%M:%S GMT %Y", &utc);
-    answer.headers = {{"X-RateLimit-Remaining", std::to_string(*rate_limit_remaining_)}, {"X-RateLimit-Reset-By", text}};
+    answer.headers = {{"X-RateLimit-Remaining", std::to_string(*rate_limit_remaining_)},
+                      {"X-RateLimit-Reset-By", text}};
   }
   return answer;
 }

@@ -82,7 +82,7 @@ class account {
   std::map<std::string, std::uint64_t> stats_;
   std::vector<std::string> secrets_;  ///< every token and stream key handed out, for leak checks
   behaviour behaviour_;
-  std::size_t token_calls_ = 0;           ///< device-list calls with the current access token
+  std::size_t token_calls_ = 0;  ///< device-list calls with the current access token
   std::optional<long> rate_limit_remaining_;
   std::int64_t rate_limit_reset_ms_ = 0;
 };

@@ -95,8 +95,8 @@ certificates make_certificates() {
   cert_ptr server = new_certificate(server_key.get(), "localhost", role::server, ca.get(), ca_key.get());
   key_ptr client_key = new_key();
   cert_ptr client = new_certificate(client_key.get(), "wyze-mqtt-bridge", role::client, ca.get(), ca_key.get());
-  return {pem_of(ca.get()),     pem_of(server.get()), pem_of(server_key.get()),
-          pem_of(client.get()), pem_of(client_key.get())};
+  return {pem_of(ca.get()), pem_of(server.get()), pem_of(server_key.get()), pem_of(client.get()),
+          pem_of(client_key.get())};
 }
 
 }  // namespace sim

@@ -1,4 +1,6 @@
 #include "wyze/camera.hpp"
+#include "wyze/device_list_stream.hpp"
+#include "wyze/protocol.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -89,4 +91,39 @@ TEST_CASE("entries without a MAC, repeating one, or not objects are skipped with
 TEST_CASE("a MAC with characters outside [A-Za-z0-9_-] yields an id without them") {
   wyze::Camera cam{.mac = "ab/cd+#ef 12:34"};
   CHECK(cam.id() == "ABCDEF1234");
+}
+
+TEST_CASE("the device list read in chunks of any size gives the same cameras") {
+  std::string body = std::string(R"({"ts":1,"code":"1","msg":"","data":{"device_group_list":[{"x":[1,{"y":2}]}],)") +
+                     R"("device_list":[)" + v2_entry + R"(,{"mac":"AABBCCDDEEFF","product_type":"Camera",
+                     "nickname":"B\u00e4ckerei \"2\"","device_params":{"ip":"10.0.0.9"}},[1],"x",)" +
+                     R"({"mac":"7C78B2000001","product_type":"Plug"}],"device_sort_list":[]}})";
+  auto whole = wyze::parse_device_list_response(200, body);
+  REQUIRE(whole);
+  REQUIRE(whole.value().cameras.size() == 2);
+  CHECK(whole.value().cameras[1].nickname ==
+        "B\xc3\xa4"
+        "ckerei \"2\"");
+  CHECK(whole.value().devices == 5);
+  CHECK(whole.value().problems.size() == 2);
+  for (std::size_t chunk : {1, 2, 7, 64}) {
+    CAPTURE(chunk);
+    wyze::device_list_stream stream;
+    for (std::size_t at = 0; at < body.size(); at += chunk) stream.write(std::string_view(body).substr(at, chunk));
+    stream.finish();
+    auto pieces = stream.take(200);
+    REQUIRE(pieces);
+    CHECK(pieces.value().cameras == whole.value().cameras);
+    CHECK(pieces.value().problems == whole.value().problems);
+  }
+}
+
+TEST_CASE("the envelope around a streamed device list is checked like any other") {
+  CHECK(wyze::parse_device_list_response(200, R"({"code":"2001","msg":"AccessTokenError","data":{}})").error().kind ==
+        wyze::failure::token_expired);
+  CHECK(wyze::parse_device_list_response(200, R"({"code":"1","data":{"other":{"device_list":[]}}})").error().message ==
+        "the response has no device_list array");
+  CHECK(wyze::parse_device_list_response(200, R"({"code":1,"data":{"device_list":[]}})"));
+  CHECK(wyze::parse_device_list_response(200, R"("just a string")").error().message ==
+        "the answer is not a JSON object");
 }

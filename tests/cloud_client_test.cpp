@@ -1,10 +1,10 @@
 // The cloud client's decisions over time, against the simulator's account logic through an
 // in-process transport and a clock the test moves: no sockets, no waiting.
-#include "sim/account.hpp"
 #include "wyze/cloud_client.hpp"
+#include "sim/account.hpp"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <boost/json.hpp>
 
 #include <cctype>
 #include <memory>
@@ -28,7 +28,13 @@ class in_process_transport final : public wyze::http_transport {
       req.headers[lower] = value;
     }
     auto answer = account_.handle(req);
-    wyze::http_response response{answer.status, answer.body, {}, {}};
+    wyze::http_response response{answer.status, {}, {}, {}};
+    if (request.sink) {
+      request.sink->write(answer.body);
+      request.sink->finish();
+    } else {
+      response.body = answer.body;
+    }
     for (auto& [name, value] : answer.headers) {
       if (name == "X-RateLimit-Remaining") response.rate_limit_remaining = value;
       if (name == "X-RateLimit-Reset-By") response.rate_limit_reset_by = value;
@@ -223,8 +229,7 @@ TEST_CASE("an MFA challenge is answered with the TOTP code of wyze.totp_key") {
     settings.totp_key = key;
     // The simulator checks codes against the real clock, so this client uses it too.
     f.start(settings, {}, [] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
     });
     CHECK(f.poll() == "");

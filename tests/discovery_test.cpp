@@ -33,10 +33,9 @@ const std::set<std::string> device_root_keys{
 
 // Keys of our entity configs, each a Home Assistant abbreviation (abbreviations.py) or a full
 // key HA accepts; a misspelt key would make HA reject the whole message.
-const std::set<std::string> entity_keys{"p",       "name",   "uniq_id", "default_entity_id", "dev_cla",
-                                        "stat_t",  "pl_on",  "pl_off",  "ent_cat",           "ic",
-                                        "json_attr_t", "avty", "avty_mode", "val_tpl",       "stat_cla",
-                                        "cmd_t",   "pl_prs", "dev",     "o"};
+const std::set<std::string> entity_keys{
+    "p",           "name", "uniq_id",   "default_entity_id", "dev_cla",  "stat_t", "pl_on",  "pl_off", "ent_cat", "ic",
+    "json_attr_t", "avty", "avty_mode", "val_tpl",           "stat_cla", "cmd_t",  "pl_prs", "dev",    "o"};
 const std::set<std::string> device_keys{"ids", "cns", "name", "mf", "mdl", "mdl_id", "sw", "hw", "via_device"};
 
 // Checks one payload against HA's rules; returns every component config it holds.

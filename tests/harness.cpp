@@ -216,8 +216,10 @@ cloud::answer cloud::control(const std::string& method, const std::string& path,
   answer out;
   std::string failure;
   control_->client.send({method, url() + path, {}, body}, [&](wyze::result<wyze::http_response> r) {
-    if (!r) failure = r.error().message;
-    else out = {r.value().status, r.value().body};
+    if (!r)
+      failure = r.error().message;
+    else
+      out = {r.value().status, r.value().body};
   });
   control_->io.restart();
   control_->io.run();

@@ -2,8 +2,8 @@
 // that stays reachable after its broker restarts.
 #include "tests/harness.hpp"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <boost/json.hpp>
 
 namespace json = boost::json;
 using namespace harness;
@@ -35,9 +35,10 @@ TEST_CASE("a camera that left the account while the bridge was down is cleared a
   // Another instance of the bridge, with its own base topic, shares the broker.
   subscriber other(mqtt.port(), "none");
   other.publish("garage/2CAA8E0000FF/attributes", R"({"mac":"2CAA8E0000FF"})", true);
-  other.publish("homeassistant/device/wyze_2CAA8E0000FF/config",
-                R"({"dev":{"ids":["wyze_2CAA8E0000FF"],"via_device":"wyze_mqtt_bridge_garage"},"o":{"name":"x"},"cmps":{}})",
-                true);
+  other.publish(
+      "homeassistant/device/wyze_2CAA8E0000FF/config",
+      R"({"dev":{"ids":["wyze_2CAA8E0000FF"],"via_device":"wyze_mqtt_bridge_garage"},"o":{"name":"x"},"cmps":{}})",
+      true);
 
   sim.control("DELETE", "/sim/cameras/2CAA8E000002");
   auto second = run_once(dir, config);
@@ -76,7 +77,8 @@ TEST_CASE("switching discovery mode leaves no configs of the old mode behind") {
   cloud sim(dir, 1);
   run_once(dir, write_config(dir, sim, mqtt));
   REQUIRE(retained(mqtt.port(), "homeassistant/#").count("homeassistant/device/wyze_2CAA8E000001/config") == 1);
-  run_once(dir, write_config(dir, sim, mqtt, "  poll_interval: 1h\n", "homeassistant:\n  discovery_mode: components\n"));
+  run_once(dir,
+           write_config(dir, sim, mqtt, "  poll_interval: 1h\n", "homeassistant:\n  discovery_mode: components\n"));
   auto topics = retained(mqtt.port(), "homeassistant/#");
   CHECK(topics.count("homeassistant/device/wyze_2CAA8E000001/config") == 0);
   CHECK(topics.count("homeassistant/device/wyze_mqtt_bridge_wyze/config") == 0);

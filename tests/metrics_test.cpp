@@ -1,5 +1,5 @@
-#include "bridge/config.hpp"
 #include "bridge/metrics.hpp"
+#include "bridge/config.hpp"
 #include "bridge/metrics_server.hpp"
 
 #include <doctest/doctest.h>

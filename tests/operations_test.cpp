@@ -2,12 +2,12 @@
 // every log line and message is searched for the secrets the cloud handed out.
 #include "tests/harness.hpp"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <boost/json.hpp>
 
 #include <cstring>
 
@@ -28,10 +28,11 @@ TEST_CASE("/metrics and /healthz of a running bridge tell what it does") {
 
   auto metrics = http_get(port, "/metrics");
   CHECK(metrics.status == 200);
-  for (const char* line : {"wyze_bridge_polls_total{result=\"ok\"} 1\n", "wyze_bridge_polls_total{result=\"error\"} 0\n",
-                           "wyze_bridge_cameras 3\n", "wyze_bridge_cameras_online 2\n",
-                           "wyze_bridge_mqtt_connected 1\n", "wyze_bridge_logins_total 1\n",
-                           "wyze_bridge_poll_duration_seconds_count 1\n", "wyze_bridge_build_info{version="})
+  for (const char* line :
+       {"wyze_bridge_polls_total{result=\"ok\"} 1\n", "wyze_bridge_polls_total{result=\"error\"} 0\n",
+        "wyze_bridge_cameras 3\n", "wyze_bridge_cameras_online 2\n", "wyze_bridge_mqtt_connected 1\n",
+        "wyze_bridge_logins_total 1\n", "wyze_bridge_poll_duration_seconds_count 1\n",
+        "wyze_bridge_build_info{version="})
     CHECK_MESSAGE(metrics.body.find(line) != std::string::npos, std::string(line));
   CHECK(metrics.body.find("wyze_bridge_messages_published_total 0\n") == std::string::npos);
   CHECK(http_get(port, "/nothing").status == 404);

@@ -88,7 +88,8 @@ TEST_CASE("legacy login refusals and parameter errors are sentences too") {
   auto refused = wyze::parse_token_envelope(200, R"({"code":"2000","msg":"UserNameOrPasswordError","data":{}})");
   CHECK(refused.error().kind == failure::credentials);
   CHECK(refused.error().message.find("wyze.password") != std::string::npos);
-  auto parameters = wyze::parse_device_list_response(200, R"({"code":"1001","msg":"refresh_token cannot be null","data":{}})");
+  auto parameters =
+      wyze::parse_device_list_response(200, R"({"code":"1001","msg":"refresh_token cannot be null","data":{}})");
   CHECK(parameters.error().kind == failure::rejected);
   CHECK(parameters.error().message.find("report") != std::string::npos);
 }

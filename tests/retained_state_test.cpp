@@ -113,10 +113,10 @@ TEST_CASE("at start, what earlier runs left for cameras that are gone is cleared
 
   bridge::retained_state now(settings());
   now.update({camera("AA01", "10.0.0.1")});
-  CHECK(topics(now.stale(read_back)) == std::vector<std::string>{
-                                            "wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>",
-                                            "wyze/AA02/firmware <cleared>", "wyze/AA02/attributes <cleared>",
-                                            "homeassistant/device/wyze_AA02/config <cleared>"});
+  CHECK(topics(now.stale(read_back)) ==
+        std::vector<std::string>{"wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>",
+                                 "wyze/AA02/firmware <cleared>", "wyze/AA02/attributes <cleared>",
+                                 "homeassistant/device/wyze_AA02/config <cleared>"});
 }
 
 TEST_CASE("a switch of discovery mode clears the configs of the old mode") {
@@ -128,8 +128,7 @@ TEST_CASE("a switch of discovery mode clears the configs of the old mode") {
   components.discovery_settings.mode = broker::discovery_mode::components;
   bridge::retained_state now(components);
   now.update({camera("AA01", "10.0.0.1")});
-  CHECK(topics(now.stale(read_back)) ==
-        std::vector<std::string>{"homeassistant/device/wyze_AA01/config <cleared>"});
+  CHECK(topics(now.stale(read_back)) == std::vector<std::string>{"homeassistant/device/wyze_AA01/config <cleared>"});
 }
 
 TEST_CASE("read back ignores configs of other integrations and malformed payloads") {
@@ -139,6 +138,6 @@ TEST_CASE("read back ignores configs of other integrations and malformed payload
   CHECK_FALSE(state.is_ours("homeassistant/device/x/config", ""));
   CHECK_FALSE(state.is_ours("wyze/bridge/attributes", "{}"));
   CHECK(state.is_ours("wyze/AA09/attributes", "{}"));
-  CHECK(state.readback_filters() == std::vector<std::string>{"homeassistant/device/+/config",
-                                                             "homeassistant/+/+/+/config", "wyze/+/attributes"});
+  CHECK(state.readback_filters() ==
+        std::vector<std::string>{"homeassistant/device/+/config", "homeassistant/+/+/+/config", "wyze/+/attributes"});
 }

@@ -16,8 +16,8 @@ std::string listener(std::uint16_t port, const std::string& settings, const std:
 }
 
 std::string tls_settings(const tls_files& tls) {
-  return "allow_anonymous true\ncafile " + tls.ca + "\ncertfile " + tls.server_cert + "\nkeyfile " +
-         tls.server_key + "\n";
+  return "allow_anonymous true\ncafile " + tls.ca + "\ncertfile " + tls.server_cert + "\nkeyfile " + tls.server_key +
+         "\n";
 }
 
 // Waits for the bridge's `online`, seen through the plain listener.
@@ -76,9 +76,9 @@ TEST_CASE("a broker that requires a client certificate accepts mqtt.cert_file an
   broker mqtt(dir, listener(tls_port, tls_settings(tls) + "require_certificate true\n"));
   cloud sim(dir, 1);
   auto url = "mqtts://localhost:" + std::to_string(tls_port);
-  auto with_cert = write_config(dir, sim, url, "  poll_interval: 1h\n",
-                                "  ca_file: " + tls.ca + "\n  cert_file: " + tls.client_cert +
-                                    "\n  key_file: " + tls.client_key + "\n");
+  auto with_cert = write_config(
+      dir, sim, url, "  poll_interval: 1h\n",
+      "  ca_file: " + tls.ca + "\n  cert_file: " + tls.client_cert + "\n  key_file: " + tls.client_key + "\n");
   auto bridge = start_bridge(dir, {"--config", with_cert});
   CHECK_MESSAGE(comes_online(mqtt), bridge->output());
 }

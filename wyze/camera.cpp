@@ -89,38 +89,34 @@ const json::array* entries_of(const json::value& data) {
 
 }  // namespace
 
-device_list parse_device_list(const json::value& data) {
-  device_list out;
-  const json::array* entries = entries_of(data);
-  if (!entries) {
-    out.problems.emplace_back("the response has no device_list array");
-    return out;
+void device_list_builder::add(const json::value& entry) {
+  std::size_t index = ++list_.devices;
+  const auto* object = entry.if_object();
+  if (!object) {
+    list_.problems.push_back("device " + std::to_string(index) + " is not a JSON object; skipped");
+    return;
   }
-  out.devices = entries->size();
-  std::unordered_set<std::string> seen;
-  std::size_t index = 0;
-  for (const auto& entry : *entries) {
-    ++index;
-    const auto* object = entry.if_object();
-    if (!object) {
-      out.problems.push_back("device " + std::to_string(index) + " is not a JSON object; skipped");
-      continue;
-    }
-    if (text(object->if_contains("product_type")).value_or("") != "Camera") continue;
-    Camera cam = to_camera(*object);
-    std::string id = cam.id();
-    if (id.empty()) {
-      out.problems.push_back("camera " + std::to_string(index) + " (" + cam.nickname.value_or("no nickname") +
+  if (text(object->if_contains("product_type")).value_or("") != "Camera") return;
+  Camera cam = to_camera(*object);
+  std::string id = cam.id();
+  if (id.empty()) {
+    list_.problems.push_back("camera " + std::to_string(index) + " (" + cam.nickname.value_or("no nickname") +
                              ") has no MAC; skipped");
-      continue;
-    }
-    if (!seen.insert(id).second) {
-      out.problems.push_back("camera " + std::to_string(index) + " repeats MAC " + id + "; the first one is kept");
-      continue;
-    }
-    out.cameras.push_back(std::move(cam));
+    return;
   }
-  return out;
+  if (!seen_.insert(id).second) {
+    list_.problems.push_back("camera " + std::to_string(index) + " repeats MAC " + id + "; the first one is kept");
+    return;
+  }
+  list_.cameras.push_back(std::move(cam));
+}
+
+device_list parse_device_list(const json::value& data) {
+  const json::array* entries = entries_of(data);
+  if (!entries) return {{}, {"the response has no device_list array"}, 0};
+  device_list_builder builder;
+  for (const auto& entry : *entries) builder.add(entry);
+  return builder.take();
 }
 
 }  // namespace wyze

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace wyze {
@@ -40,6 +41,18 @@ struct device_list {
   std::vector<Camera> cameras;
   std::vector<std::string> problems;
   std::size_t devices = 0;  ///< every entry, cameras or not
+};
+
+/// Turns device entries, one at a time, into cameras: entries that are not cameras are ignored;
+/// entries without a usable MAC, or repeating one, are skipped with a problem.
+class device_list_builder {
+ public:
+  void add(const boost::json::value& entry);
+  device_list take() { return std::move(list_); }
+
+ private:
+  device_list list_;
+  std::unordered_set<std::string> seen_;
 };
 
 /// Builds cameras from the `data` object of get_object_list (`device_list`) or of the legacy

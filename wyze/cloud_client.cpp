@@ -1,6 +1,7 @@
 #include "wyze/cloud_client.hpp"
 
 #include "bridge/log.hpp"
+#include "wyze/device_list_stream.hpp"
 #include "wyze/password.hpp"
 #include "wyze/totp.hpp"
 
@@ -47,8 +48,10 @@ void cloud_client::save() const {
 }
 
 void cloud_client::post(std::string_view base, std::string_view path, std::string body,
-                        std::vector<std::pair<std::string, std::string>> headers, http_handler done) {
+                        std::vector<std::pair<std::string, std::string>> headers, http_handler done,
+                        std::shared_ptr<body_sink> sink) {
   http_request request;
+  request.sink = std::move(sink);
   request.url = std::string(base) + std::string(path);
   request.body = std::move(body);
   request.headers = std::move(headers);
@@ -93,8 +96,8 @@ void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) 
   std::int64_t now = now_ms_();
   if (now < session_.paused_until_ms)
     return done(error{failure::rate_limited, "waiting for Wyze's rate limit until " +
-                                                 clock_time(session_.paused_until_ms) + " (" +
-                                                 session_.pause_reason + ")"});
+                                                 clock_time(session_.paused_until_ms) + " (" + session_.pause_reason +
+                                                 ")"});
   if (session_.current && now - session_.tokens_issued_ms > tokens_expire_after_ms) {
     LOG_AT(info, "wyze", "the saved tokens are too old to refresh; logging in again");
     session_.current.reset();
@@ -117,8 +120,8 @@ void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) 
 void cloud_client::login(step_done next) {
   std::int64_t now = now_ms_();
   bool api_key = settings_.auth == auth_mode::api_key;
-  std::string fingerprint = credentials_fingerprint(settings_.email, settings_.password, settings_.key_id,
-                                                    api_key ? settings_.api_key : "");
+  std::string fingerprint =
+      credentials_fingerprint(settings_.email, settings_.password, settings_.key_id, api_key ? settings_.api_key : "");
   if (std::int64_t allowed = next_login_allowed_ms(session_, fingerprint); now < allowed) {
     std::string why = session_.credentials_refused && session_.credentials_fingerprint == fingerprint
                           ? "the last login was refused for its credentials; fixed credentials are tried within 30 s"
@@ -131,13 +134,14 @@ void cloud_client::login(step_done next) {
   save();
   auto path = api_key ? paths::api_key_login : paths::legacy_login;
   std::string hashed = hash_password(settings_.password, api_key ? api_key_login_rounds : legacy_login_rounds);
-  std::string body = api_key ? api_key_login_body(settings_.email, hashed)
-                             : legacy_login_body(settings_.email, hashed, context());
+  std::string body =
+      api_key ? api_key_login_body(settings_.email, hashed) : legacy_login_body(settings_.email, hashed, context());
   std::vector<std::pair<std::string, std::string>> headers;
   if (api_key) headers = {{"Keyid", settings_.key_id}, {"Apikey", settings_.api_key}};
   LOG_AT(info, "wyze", "logging in to the Wyze cloud (", api_key ? "API key" : "legacy", " login)");
   post(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), headers,
-       [this, api_key, path, hashed, headers, fingerprint, next = std::move(next)](result<http_response> answer) mutable {
+       [this, api_key, path, hashed, headers, fingerprint,
+        next = std::move(next)](result<http_response> answer) mutable {
          if (!answer) return finish_login(noted(path, answer.error()), fingerprint, std::move(next));
          auto challenge = api_key ? totp_challenge(answer.value().body) : std::nullopt;
          if (!challenge || settings_.totp_key.empty()) {
@@ -211,25 +215,29 @@ void cloud_client::renew_token(step_done next) {
 
 void cloud_client::request_list(bool may_renew_token, list_done finished) {
   auto path = settings_.auth == auth_mode::api_key ? paths::object_list : paths::legacy_device_list;
-  post(settings_.api_url, path, device_list_body(settings_.auth, context()), {},
-       [this, path, may_renew_token, finished = std::move(finished)](result<http_response> answer) mutable {
-         if (!answer) return finished(noted(path, answer.error()));
-         auto list = parse_device_list_response(answer.value().status, answer.value().body);
-         if (list) return finished(std::move(list));
-         auto kind = list.error().kind;
-         bool renewable = kind == failure::token_expired || kind == failure::refresh_refused;
-         if (!renewable || !may_renew_token) return finished(noted(path, list.error()));
-         LOG_AT(info, "wyze", list.error().message, "; renewing the token");
-         auto retry = [this, finished = std::move(finished)](result<done> renewed) mutable {
-           if (!renewed) return finished(renewed.error());
-           request_list(false, std::move(finished));
-         };
-         if (kind == failure::refresh_refused) {
-           session_.current.reset();
-           return login(std::move(retry));
-         }
-         renew_token(std::move(retry));
-       });
+  // Parsed while it is read: a 10,000-camera list never sits in memory whole.
+  auto stream = std::make_shared<device_list_stream>();
+  post(
+      settings_.api_url, path, device_list_body(settings_.auth, context()), {},
+      [this, path, may_renew_token, stream, finished = std::move(finished)](result<http_response> answer) mutable {
+        if (!answer) return finished(noted(path, answer.error()));
+        auto list = stream->take(answer.value().status);
+        if (list) return finished(std::move(list));
+        auto kind = list.error().kind;
+        bool renewable = kind == failure::token_expired || kind == failure::refresh_refused;
+        if (!renewable || !may_renew_token) return finished(noted(path, list.error()));
+        LOG_AT(info, "wyze", list.error().message, "; renewing the token");
+        auto retry = [this, finished = std::move(finished)](result<done> renewed) mutable {
+          if (!renewed) return finished(renewed.error());
+          request_list(false, std::move(finished));
+        };
+        if (kind == failure::refresh_refused) {
+          session_.current.reset();
+          return login(std::move(retry));
+        }
+        renew_token(std::move(retry));
+      },
+      stream);
 }
 
 }  // namespace wyze

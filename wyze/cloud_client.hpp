@@ -51,7 +51,8 @@ class cloud_client {
   void renew_token(step_done next);
   void request_list(bool may_renew_token, list_done finished);
   void post(std::string_view base, std::string_view path, std::string body,
-            std::vector<std::pair<std::string, std::string>> headers, http_handler done);
+            std::vector<std::pair<std::string, std::string>> headers, http_handler done,
+            std::shared_ptr<body_sink> sink = nullptr);
   void watch_rate_limit(const http_response& answer);
   error noted(std::string_view path, error failed);
   void pause(std::int64_t until_ms, std::string reason);

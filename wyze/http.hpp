@@ -4,17 +4,28 @@
 #include "wyze/result.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace wyze {
+
+/// Receives an answer's body piece by piece as it is read (instead of http_response::body).
+class body_sink {
+ public:
+  virtual ~body_sink() = default;
+  virtual void write(std::string_view chunk) = 0;
+  virtual void finish() {}
+};
 
 struct http_request {
   std::string method = "POST";
   std::string url;  ///< https://host[:port]/path
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::shared_ptr<body_sink> sink{};  ///< when set, the answer's body goes there
 };
 
 struct http_response {

@@ -52,6 +52,45 @@ std::string describe(const beast::error_code& ec) {
   return ec.message();
 }
 
+// A Beast body that hands each piece of the body to a body_sink as it arrives, so a large answer
+// can be parsed while it is read instead of being held whole.
+struct sink_body {
+  using value_type = std::shared_ptr<body_sink>;
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& sink) : sink_(sink) {}
+
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      std::size_t n = 0;
+      for (auto buffer : beast::buffers_range_ref(buffers)) {
+        sink_->write(std::string_view(static_cast<const char*>(buffer.data()), buffer.size()));
+        n += buffer.size();
+      }
+      ec = {};
+      return n;
+    }
+
+    void finish(beast::error_code& ec) {
+      sink_->finish();
+      ec = {};
+    }
+
+   private:
+    value_type& sink_;
+  };
+};
+
+// The default sink: the body as a string (small answers: logins, refreshes).
+struct string_sink final : body_sink {
+  std::string text;
+  void write(std::string_view chunk) override { text.append(chunk); }
+};
+
 // One TLS connection to one host:port; kept open between requests when the server allows.
 struct connection {
   connection(const net::any_io_executor& executor, ssl::context& tls) : stream(executor, tls) {}
@@ -78,6 +117,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
         done_(std::move(done)) {}
 
   void start() {
+    sink_ = request_.sink ? request_.sink : std::make_shared<string_sink>();
     auto parsed = split_url(request_.url);
     if (!parsed) return finish(parsed.error());
     target_ = std::move(parsed.value());
@@ -124,8 +164,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
                   " (check the URL in the config and this machine's DNS)");
     beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
     beast::get_lowest_layer(conn_->stream)
-        .async_connect(results,
-                       [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) { self->on_connect(ec); });
+        .async_connect(
+            results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) { self->on_connect(ec); });
   }
 
   void on_connect(beast::error_code ec) {
@@ -163,8 +203,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
   // A kept-alive connection the server closed meanwhile fails before any answer: open a new one.
   // (A timeout is not that: the server got the request and is slow.)
   bool retry_on_fresh_connection(const beast::error_code& ec) {
-    bool closed_by_peer = ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-                          ec == ssl::error::stream_truncated || ec == http::error::end_of_stream;
+    bool closed_by_peer = ec == net::error::eof || ec == net::error::connection_reset ||
+                          ec == net::error::broken_pipe || ec == ssl::error::stream_truncated ||
+                          ec == http::error::end_of_stream;
     if (!reused_ || !closed_by_peer || (parser_ && parser_->got_some())) return false;
     LOG_AT(debug, "wyze", "the kept-alive connection to ", key(), " was closed by the server; reconnecting");
     open_connection();
@@ -178,6 +219,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
     }
     parser_.emplace();
     parser_->body_limit(settings_.max_response);
+    parser_->get().body() = sink_;
     beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
     http::async_read(conn_->stream, conn_->buffer, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -196,7 +238,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
     if (auto it = message.find("X-RateLimit-Reset-By"); it != message.end())
       response.rate_limit_reset_by = std::string(it->value());
     bool keep = message.keep_alive();
-    response.body = std::move(message.body());
+    if (!request_.sink) response.body = std::move(static_cast<string_sink&>(*sink_).text);
     finish(std::move(response));
     if (keep) {
       beast::get_lowest_layer(conn_->stream).expires_never();
@@ -214,7 +256,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   // Always through the loop, so `done` never runs inside send().
   void finish(result<http_response> outcome) {
     if (auto done = std::exchange(done_, nullptr))
-      net::post(executor_, [done = std::move(done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
+      net::post(executor_,
+                [done = std::move(done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
   }
 
   net::any_io_executor executor_;
@@ -229,7 +272,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::shared_ptr<connection> conn_;
   bool reused_ = false;
   http::request<http::string_body> outgoing_;
-  std::optional<http::response_parser<http::string_body>> parser_;
+  std::shared_ptr<body_sink> sink_;
+  std::optional<http::response_parser<sink_body>> parser_;
 };
 
 }  // namespace

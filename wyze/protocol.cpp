@@ -1,5 +1,7 @@
 #include "wyze/protocol.hpp"
 
+#include "wyze/device_list_stream.hpp"
+
 #include <boost/json.hpp>
 
 namespace json = boost::json;
@@ -50,9 +52,7 @@ std::string code_of(const json::object& object) {
 }
 
 result<json::value> envelope_data(unsigned status, std::string_view body) {
-  if (status == 429)
-    return error{failure::rate_limited, "HTTP 429: Wyze's rate limit was hit; the bridge tries again at the next poll"};
-  if (status != 200) return error{failure::http_status, "HTTP " + std::to_string(status)};
+  if (auto failed = status_failure(status)) return *failed;
   auto parsed = parse_json(body);
   if (!parsed) return parsed.error();
   const auto* object = parsed.value().if_object();
@@ -64,6 +64,28 @@ result<json::value> envelope_data(unsigned status, std::string_view body) {
     if (!data || !data->is_object()) return error{failure::bad_response, "the answer has no data object"};
     return *data;
   }
+  return *envelope_failure(code, msg);
+}
+
+result<tokens> tokens_from(const json::object& object) {
+  tokens t{string_field(object, "access_token"), string_field(object, "refresh_token")};
+  if (t.access_token.empty() || t.refresh_token.empty())
+    return error{failure::bad_response, "the answer has no access_token or refresh_token"};
+  return t;
+}
+
+}  // namespace
+
+std::optional<error> status_failure(unsigned status) {
+  if (status == 429)
+    return error{failure::rate_limited, "HTTP 429: Wyze's rate limit was hit; the bridge tries again at the next poll"};
+  if (status != 200) return error{failure::http_status, "HTTP " + std::to_string(status)};
+  return std::nullopt;
+}
+
+std::optional<error> envelope_failure(std::string_view code_view, std::string_view msg_view) {
+  std::string code(code_view), msg(msg_view);
+  if (code == "1" || code == "0") return std::nullopt;
   if (code == "2001") return error{failure::token_expired, "access token expired or invalid (code 2001)"};
   if (code == "2002") return error{failure::refresh_refused, "refresh token refused (code 2002)"};
   if (code == "1011")
@@ -77,17 +99,9 @@ result<json::value> envelope_data(unsigned status, std::string_view body) {
     return error{failure::rejected, "the cloud rejected the request's parameters (code " + code +
                                         (msg.empty() ? "" : ", " + msg) +
                                         "); Wyze may have changed its API: please report this with the log"};
+  if (code == "3019") return error{failure::rejected, "the device is offline (code 3019)"};
   return error{failure::rejected, "the cloud answered code " + code + (msg.empty() ? "" : " (" + msg + ")")};
 }
-
-result<tokens> tokens_from(const json::object& object) {
-  tokens t{string_field(object, "access_token"), string_field(object, "refresh_token")};
-  if (t.access_token.empty() || t.refresh_token.empty())
-    return error{failure::bad_response, "the answer has no access_token or refresh_token"};
-  return t;
-}
-
-}  // namespace
 
 std::string api_key_login_body(std::string_view email, std::string_view hashed_password) {
   return json::serialize(json::object{{"email", email}, {"password", hashed_password}});
@@ -132,9 +146,8 @@ result<tokens> parse_api_key_login(unsigned status, std::string_view body) {
                        : code == "5000" ? "; wyze.key_id and wyze.api_key are required for auth: api_key"
                                         : "";
     return error{code == "1000" ? failure::credentials : failure::rejected,
-                 "login refused: HTTP " + std::to_string(status) +
-                                        (code.empty() ? "" : ", errorCode " + code) +
-                                        (description.empty() ? "" : ", \"" + description + "\"") + hint};
+                 "login refused: HTTP " + std::to_string(status) + (code.empty() ? "" : ", errorCode " + code) +
+                     (description.empty() ? "" : ", \"" + description + "\"") + hint};
   }
   if (string_field(*object, "access_token").empty() && object->contains("mfa_options") &&
       !object->at("mfa_options").is_null())
@@ -143,8 +156,8 @@ result<tokens> parse_api_key_login(unsigned status, std::string_view body) {
   return tokens_from(*object);
 }
 
-std::string api_key_mfa_body(std::string_view email, std::string_view hashed_password,
-                             std::string_view verification_id, std::string_view code) {
+std::string api_key_mfa_body(std::string_view email, std::string_view hashed_password, std::string_view verification_id,
+                             std::string_view code) {
   return json::serialize(json::object{{"email", email},
                                       {"password", hashed_password},
                                       {"mfa_type", "TotpVerificationCode"},
@@ -160,7 +173,8 @@ std::optional<std::string> totp_challenge(std::string_view body) {
   const auto* options = object->if_contains("mfa_options");
   if (!options || !options->is_array()) return std::nullopt;
   bool totp = false;
-  for (const auto& option : options->get_array()) totp |= option.is_string() && option.get_string() == "TotpVerificationCode";
+  for (const auto& option : options->get_array())
+    totp |= option.is_string() && option.get_string() == "TotpVerificationCode";
   if (!totp) return std::nullopt;
   const auto* details = object->if_contains("mfa_details");
   const auto* apps = details && details->is_object() ? details->get_object().if_contains("totp_apps") : nullptr;
@@ -176,11 +190,10 @@ result<tokens> parse_token_envelope(unsigned status, std::string_view body) {
 }
 
 result<device_list> parse_device_list_response(unsigned status, std::string_view body) {
-  auto data = envelope_data(status, body);
-  if (!data) return data.error();
-  device_list list = parse_device_list(data.value());
-  if (list.devices == 0 && !list.problems.empty()) return error{failure::bad_response, list.problems.front()};
-  return list;
+  device_list_stream stream;
+  stream.write(body);
+  stream.finish();
+  return stream.take(status);
 }
 
 }  // namespace wyze

@@ -43,8 +43,8 @@ std::string device_list_body(auth_mode mode, const app_context& context);
 std::string refresh_body(const app_context& context, std::string_view refresh_token);
 
 /// The API-key login answering an MFA challenge with a TOTP code.
-std::string api_key_mfa_body(std::string_view email, std::string_view hashed_password,
-                             std::string_view verification_id, std::string_view code);
+std::string api_key_mfa_body(std::string_view email, std::string_view hashed_password, std::string_view verification_id,
+                             std::string_view code);
 
 /// The verification id of a TOTP challenge in a login answer, if it is one.
 std::optional<std::string> totp_challenge(std::string_view body);
@@ -53,7 +53,14 @@ std::optional<std::string> totp_challenge(std::string_view body);
 result<tokens> parse_api_key_login(unsigned status, std::string_view body);
 /// Parses an envelope answer carrying tokens (legacy login, refresh).
 result<tokens> parse_token_envelope(unsigned status, std::string_view body);
-/// Parses the envelope of a device list call into cameras.
+/// Why an HTTP status is not a usable answer of an /app call; nullopt for 200.
+std::optional<error> status_failure(unsigned status);
+
+/// What an envelope's `code` (and `msg`) mean when they are not success; nullopt for success.
+std::optional<error> envelope_failure(std::string_view code, std::string_view msg);
+
+/// Parses the envelope of a device list call into cameras (see device_list_stream for the
+/// same while reading).
 result<device_list> parse_device_list_response(unsigned status, std::string_view body);
 
 }  // namespace wyze

@@ -1,8 +1,8 @@
 #include "wyze/session.hpp"
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <ctime>

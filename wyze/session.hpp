@@ -16,10 +16,10 @@ struct session {
   std::optional<tokens> current;
   std::int64_t tokens_issued_ms = 0;  ///< when `current` was obtained (login or refresh)
 
-  std::int64_t last_login_ms = 0;      ///< last login attempt, successful or not
-  int login_failures = 0;              ///< failed logins in a row
-  bool credentials_refused = false;    ///< the last login was refused for its credentials
-  std::string credentials_fingerprint; ///< which credentials were refused (a hash, never the secret)
+  std::int64_t last_login_ms = 0;       ///< last login attempt, successful or not
+  int login_failures = 0;               ///< failed logins in a row
+  bool credentials_refused = false;     ///< the last login was refused for its credentials
+  std::string credentials_fingerprint;  ///< which credentials were refused (a hash, never the secret)
 
   std::int64_t paused_until_ms = 0;  ///< no call before this: Wyze's rate limit
   std::string pause_reason;

@@ -15,9 +15,12 @@ std::optional<std::vector<unsigned char>> base32_decode(std::string_view text) {
     if (c == ' ' || c == '=' || c == '-') continue;
     int value;
     char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (upper >= 'A' && upper <= 'Z') value = upper - 'A';
-    else if (upper >= '2' && upper <= '7') value = upper - '2' + 26;
-    else return std::nullopt;
+    if (upper >= 'A' && upper <= 'Z')
+      value = upper - 'A';
+    else if (upper >= '2' && upper <= '7')
+      value = upper - '2' + 26;
+    else
+      return std::nullopt;
     buffer = (buffer << 5) | static_cast<unsigned>(value);
     bits += 5;
     if (bits >= 8) {
