@@ -205,7 +205,9 @@ struct service::impl {
       clear_stale();
     } else {
       error = list.error().message;
-      LOG_AT(error, "wyze", "poll failed: ", error);
+      // The same failure poll after poll is said once; what changes is said again.
+      if (last_error != error) LOG_AT(error, "wyze", "poll failed: ", error);
+      else LOG_AT(debug, "wyze", "poll failed again: ", error);
       last_error = error;
       ++stats.polls_error;
       if (list.error().kind == wyze::failure::rate_limited) ++stats.rate_limited;

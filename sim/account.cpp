@@ -171,6 +171,7 @@ response account::handle(const request& req) {
   std::lock_guard lock(mutex_);
   ++stats_["requests"];
   if (req.target.starts_with("/sim/")) return control(req);
+  if (auto agent = req.headers.find("user-agent"); agent != req.headers.end()) user_agent_ = agent->second;
   response faulted;
   if (pending_fault(faulted)) return faulted;
   response answer;
@@ -338,6 +339,7 @@ response account::control(const request& req) {
     for (const auto& [name, value] : stats_) stats[name] = value;
     stats["cameras"] = std::count_if(devices_.begin(), devices_.end(),
                                      [](const json::object& d) { return field(d, "product_type") == "Camera"; });
+    stats["user_agent"] = user_agent_;
     return json_answer(200, stats);
   }
   if (req.target == "/sim/secrets") {

@@ -85,6 +85,7 @@ class account {
   std::size_t token_calls_ = 0;  ///< device-list calls with the current access token
   std::optional<long> rate_limit_remaining_;
   std::int64_t rate_limit_reset_ms_ = 0;
+  std::string user_agent_;  ///< of the last request to a Wyze endpoint
 };
 
 }  // namespace sim

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <fstream>
+
 using namespace harness;
 
 TEST_CASE("a restart with valid saved tokens performs zero logins") {
@@ -88,4 +90,52 @@ TEST_CASE("one kept-alive connection serves every poll, and a connection the clo
   CHECK(poll() == R"({"status":"ok","cameras":1})");  // a new connection, no failed poll
   CHECK(sim.stat("connections") == 2 + 1);
   CHECK(bridge->output().find("poll failed") == std::string::npos);
+}
+
+TEST_CASE("refused credentials are not tried again by a restart loop") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  auto config = write_config(dir, sim, mqtt);
+  auto first = start_bridge(dir, {"--once", "--config", config}, {"WYZE_PASSWORD=wrong"});
+  REQUIRE(first->wait_exit(30s) == 1);
+  CHECK(first->output().find("Invalid credentials") != std::string::npos);
+  for (int restart = 0; restart < 3; ++restart) {
+    auto again = start_bridge(dir, {"--once", "--config", config}, {"WYZE_PASSWORD=wrong"});
+    REQUIRE(again->wait_exit(30s) == 1);
+    CHECK(again->output().find("not logging in before") != std::string::npos);
+  }
+  CHECK(sim.stat("logins") == 1);
+}
+
+TEST_CASE("Wyze's rate limit pauses the calls, also across a restart") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  auto config = write_config(dir, sim, mqtt);
+  auto first = start_bridge(dir, {"--once", "--config", config});
+  REQUIRE(first->wait_exit(30s) == 0);
+  sim.control("POST", "/sim/fault", R"({"kind":"ratelimit","count":1})");
+  auto limited = start_bridge(dir, {"--once", "--config", config});
+  REQUIRE(limited->wait_exit(30s) == 1);
+  CHECK(limited->output().find("rate limit was hit (code 1011)") != std::string::npos);
+  auto calls = sim.stat("device_list_calls");
+  auto restarted = start_bridge(dir, {"--once", "--config", config});
+  REQUIRE(restarted->wait_exit(30s) == 1);
+  CHECK(restarted->output().find("waiting for Wyze's rate limit until") != std::string::npos);
+  CHECK(sim.stat("device_list_calls") == calls);
+}
+
+TEST_CASE("a cloud host that does not resolve is a failed poll that names it") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  std::string config = dir.file("config.yaml");
+  std::ofstream(config) << "wyze:\n  email: a@b.c\n  password: p\n  key_id: k\n  api_key: a\n"
+                        << "  auth_url: https://wyze-bridge-test.invalid\n  api_url: https://wyze-bridge-test.invalid\n"
+                        << "  poll_interval: 1h\n  timeout: 3s\n  state_dir: " << dir.file("state") << "\n"
+                        << "mqtt:\n  url: " << mqtt.url() << "\n";
+  auto bridge = start_bridge(dir, {"--once", "--config", config});
+  REQUIRE(bridge->wait_exit(30s) == 1);
+  CHECK(bridge->output().find("login: cannot resolve wyze-bridge-test.invalid") != std::string::npos);
 }

@@ -99,6 +99,7 @@ TEST_CASE("--once publishes every camera with its discovery, then exits 0") {
   CHECK(info.at("last_error").is_null());
   CHECK(info.at("last_success").is_string());
   CHECK(sim.stat("logins") == 1);
+  CHECK(sim.control("GET", "/sim/stats").body.find("\"user_agent\":\"wyze-mqtt-bridge/") != std::string::npos);
 
   SUBCASE("no secret the cloud sent is published or logged") {
     std::string everything = bridge->output();

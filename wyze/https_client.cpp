@@ -44,7 +44,8 @@ result<target> split_url(const std::string& url) {
 }
 
 std::string describe(const beast::error_code& ec) {
-  if (ec == beast::error::timeout || ec == net::error::operation_aborted) return "timed out";
+  if (ec == beast::error::timeout || ec == net::error::operation_aborted)
+    return "timed out (no answer within wyze.timeout; tried again at the next poll)";
   if (ec.category() == net::error::get_ssl_category()) {
     return "TLS failed (" + ec.message() + "); the certificate is not trusted or not for this host — see wyze.ca_file";
   }
