@@ -198,7 +198,6 @@ struct service::impl {
       for (auto& m : changes) mqtt.publish(std::move(m));
       failed_polls = 0;
       ++stats.polls_ok;
-      stats.last_success = std::chrono::system_clock::now();
       last_success = now_ms();
       last_error.reset();
       set_cloud_online(true);
@@ -206,8 +205,10 @@ struct service::impl {
     } else {
       error = list.error().message;
       // The same failure poll after poll is said once; what changes is said again.
-      if (last_error != error) LOG_AT(error, "wyze", "poll failed: ", error);
-      else LOG_AT(debug, "wyze", "poll failed again: ", error);
+      if (last_error != error)
+        LOG_AT(error, "wyze", "poll failed: ", error);
+      else
+        LOG_AT(debug, "wyze", "poll failed again: ", error);
       last_error = error;
       ++stats.polls_error;
       if (list.error().kind == wyze::failure::rate_limited) ++stats.rate_limited;
@@ -264,6 +265,8 @@ struct service::impl {
     stats.token_refreshes = cloud.refreshes();
     stats.messages_published = mqtt.messages_published();
     stats.mqtt_connected = mqtt.connected();
+    if (last_success)
+      stats.last_success = std::chrono::system_clock::time_point(std::chrono::milliseconds(*last_success));
     if (target == "/metrics")
       return {200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(stats, wyze_bridge::version)};
     if (target == "/healthz") {
@@ -359,6 +362,7 @@ struct service::impl {
     poll_timer.cancel();
     birth_timer.cancel();
     once_timer.cancel();
+    readback_timer.cancel();
     mqtt.stop({base + "/bridge/state", "offline"}, 5s, [this] {
       if (stopped) stopped();
     });

@@ -1,5 +1,7 @@
 #include "bridge/log.hpp"
 
+#include "bridge/utc_time.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -49,14 +51,11 @@ bool enabled(level lvl) { return lvl >= threshold_.load(); }
 void write(level lvl, std::string_view component, std::string_view message) {
   using namespace std::chrono;
   auto now = system_clock::now();
-  std::time_t secs = system_clock::to_time_t(now);
-  auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+  auto epoch_ms = duration_cast<milliseconds>(now.time_since_epoch()).count();
+  std::string stamp = format_utc(epoch_ms, "%Y-%m-%dT%H:%M:%S");
+  int millis = static_cast<int>(epoch_ms % 1000);
   std::lock_guard lock(write_mutex_);
-  std::fprintf(stderr, "%s.%03dZ %s %.*s: %.*s\n", stamp, static_cast<int>(millis), name_of(lvl),
+  std::fprintf(stderr, "%s.%03dZ %s %.*s: %.*s\n", stamp.c_str(), millis, name_of(lvl),
                static_cast<int>(component.size()), component.data(), static_cast<int>(message.size()), message.data());
   std::fflush(stderr);
 }

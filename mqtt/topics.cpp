@@ -1,5 +1,6 @@
 #include "mqtt/topics.hpp"
 
+#include "bridge/utc_time.hpp"
 #include "wyze/models.hpp"
 
 #include <boost/json.hpp>
@@ -18,14 +19,7 @@ std::string topic_segment(std::string_view text) {
   return out;
 }
 
-std::string iso8601_utc(std::int64_t epoch_ms) {
-  std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
+std::string iso8601_utc(std::int64_t epoch_ms) { return format_utc(epoch_ms, "%Y-%m-%dT%H:%M:%SZ"); }
 
 namespace {
 

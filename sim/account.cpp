@@ -1,5 +1,6 @@
 #include "sim/account.hpp"
 
+#include "bridge/utc_time.hpp"
 #include "wyze/password.hpp"
 #include "wyze/totp.hpp"
 
@@ -193,11 +194,7 @@ response account::handle(const request& req) {
   answer.delay = faulted.delay;
   answer.close_after = faulted.close_after;
   if (rate_limit_remaining_) {
-    std::time_t reset = static_cast<std::time_t>(rate_limit_reset_ms_ / 1000);
-    std::tm utc{};
-    gmtime_r(&reset, &utc);
-    char text[64];
-    std::strftime(text, sizeof text, "%a %b %d %H:%M:%S GMT %Y", &utc);
+    std::string text = format_utc(rate_limit_reset_ms_, "%a %b %d %H:%M:%S GMT %Y");
     answer.headers = {{"X-RateLimit-Remaining", std::to_string(*rate_limit_remaining_)},
                       {"X-RateLimit-Reset-By", text}};
   }

@@ -1,6 +1,7 @@
 #include "wyze/cloud_client.hpp"
 
 #include "bridge/log.hpp"
+#include "bridge/utc_time.hpp"
 #include "wyze/device_list_stream.hpp"
 #include "wyze/password.hpp"
 #include "wyze/totp.hpp"
@@ -17,14 +18,7 @@ constexpr std::int64_t rate_limit_backoff_ms = 5 * 60 * 1000;
 
 std::string endpoint_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
 
-std::string clock_time(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%H:%M:%S UTC", &utc);
-  return text;
-}
+std::string clock_time(std::int64_t ms) { return format_utc(ms, "%H:%M:%S UTC"); }
 
 }  // namespace
 
