@@ -52,7 +52,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
       : executor(std::move(ex)),
         settings(std::move(s)),
         events(std::move(e)),
-        paho(settings.url, settings.client_id),
+        // Paho refuses a publish once this many are queued unsent (default 100): allow the window.
+        paho(settings.url, settings.client_id, static_cast<int>(publish_window) * 2, nullptr),
         retry_timer(executor),
         stop_deadline(executor) {}
 

@@ -318,3 +318,21 @@ TEST_CASE("a bad config is refused with file:line:col and exit status 2") {
   auto check = start_bridge(dir, {"--check-config", "--config", config});
   CHECK(check->wait_exit(10s) == 2);
 }
+
+TEST_CASE("an account of 300 cameras arrives whole: every state and discovery config is retained") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 300);
+  auto bridge = start_bridge(dir, {"--once", "--config", write_config(dir, sim, mqtt)});
+  REQUIRE_MESSAGE(bridge->wait_exit(60s) == 0, bridge->output());
+  CHECK(bridge->output().find("cannot publish") == std::string::npos);
+  auto topics = retained(mqtt.port());
+  std::size_t states = 0, configs = 0;
+  for (const auto& [topic, payload] : topics) {
+    if (topic.starts_with("wyze/2CAA8E")) ++states;
+    if (topic.starts_with("homeassistant/device/wyze_2CAA8E")) ++configs;
+  }
+  CHECK(states == 300 * 4);
+  CHECK(configs == 300);
+  CHECK(topics["wyze/2CAA8E00012C/firmware"] == "4.36.11.7099");
+}
