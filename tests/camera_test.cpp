@@ -127,3 +127,22 @@ TEST_CASE("the envelope around a streamed device list is checked like any other"
   CHECK(wyze::parse_device_list_response(200, R"("just a string")").error().message ==
         "the answer is not a JSON object");
 }
+
+TEST_CASE("a nickname that is not valid UTF-8 is repaired, and the rest of the list still arrives") {
+  std::string body =
+      "{\"code\":\"1\",\"data\":{\"device_list\":["
+      "{\"mac\":\"AA01\",\"product_type\":\"Camera\",\"nickname\":\"Caf\xe9 \xc3\xa9t\xe9\xff\"},"
+      "{\"mac\":\"AA02\",\"product_type\":\"Camera\",\"nickname\":\"\xf0\x9f\x93\xb7 ok\"}]}}";
+  auto list = wyze::parse_device_list_response(200, body);
+  REQUIRE(list);
+  REQUIRE(list.value().cameras.size() == 2);
+  CHECK(list.value().cameras[0].nickname == "Caf\xEF\xBF\xBD \xc3\xa9t\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(list.value().cameras[1].nickname == "\xf0\x9f\x93\xb7 ok");
+  // Overlong forms and surrogates are not accepted either.
+  auto odd = wyze::parse_device_list_response(
+      200,
+      "{\"code\":\"1\",\"data\":{\"device_list\":[{\"mac\":\"AA03\",\"product_type\":\"Camera\","
+      "\"nickname\":\"\xc0\xaf|\xed\xa0\x80\"}]}}");
+  REQUIRE(odd);
+  CHECK(odd.value().cameras[0].nickname == "\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}

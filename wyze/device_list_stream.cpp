@@ -178,7 +178,13 @@ class envelope_handler {
 }  // namespace
 
 struct device_list_stream::impl {
-  json::basic_parser<envelope_handler> parser{json::parse_options{}};
+  json::basic_parser<envelope_handler> parser{lenient()};
+  // One nickname in Latin-1 must not fail the whole list: strings are repaired in to_camera.
+  static json::parse_options lenient() {
+    json::parse_options options;
+    options.allow_invalid_utf8 = true;
+    return options;
+  }
   json::error_code error;
   bool finished = false;
 };
