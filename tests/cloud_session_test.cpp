@@ -36,10 +36,7 @@ TEST_CASE("200 polls with access tokens expiring every 10 polls: one login and o
   // answered by that poll rather than starting another.
   for (int poll = 1; poll < 200; ++poll) {
     CAPTURE(poll);
-    watch.publish("wyze/bridge/response/poll", "");
-    REQUIRE(watch.wait_for("wyze/bridge/response/poll", ""));
-    watch.publish("wyze/bridge/request/poll", "");
-    REQUIRE_MESSAGE(watch.wait_for("wyze/bridge/response/poll", R"({"status":"ok","cameras":2})"), bridge->output());
+    REQUIRE_MESSAGE(watch.request_poll() == R"({"status":"ok","cameras":2})", bridge->output());
   }
   CHECK(sim.stat("logins") == 1);
   CHECK(sim.stat("refreshes") == 19);
@@ -71,23 +68,13 @@ TEST_CASE("one kept-alive connection serves every poll, and a connection the clo
   subscriber watch(mqtt.port(), "wyze/bridge/#");
   auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)});
   REQUIRE(watch.wait_for("wyze/bridge/state", "online"));
-  auto poll = [&] {
-    watch.publish("wyze/bridge/response/poll", "");
-    REQUIRE(watch.wait_for("wyze/bridge/response/poll", ""));
-    watch.publish("wyze/bridge/request/poll", "");
-    REQUIRE(watch.wait_until([](const auto& last) {
-      auto it = last.find("wyze/bridge/response/poll");
-      return it != last.end() && !it->second.payload.empty();
-    }));
-    return watch.last("wyze/bridge/response/poll")->payload;
-  };
-  for (int i = 0; i < 4; ++i) CHECK(poll() == R"({"status":"ok","cameras":1})");
+  for (int i = 0; i < 4; ++i) CHECK(watch.request_poll() == R"({"status":"ok","cameras":1})");
   // Login and five device lists on one connection (the other one is this test's own).
   CHECK(sim.stat("connections") == 1 + 1);
 
   sim.control("POST", "/sim/fault", R"({"kind":"drop-connection","count":1})");
-  CHECK(poll() == R"({"status":"ok","cameras":1})");  // answered, then the cloud closes
-  CHECK(poll() == R"({"status":"ok","cameras":1})");  // a new connection, no failed poll
+  CHECK(watch.request_poll() == R"({"status":"ok","cameras":1})");  // answered, then the cloud closes
+  CHECK(watch.request_poll() == R"({"status":"ok","cameras":1})");  // a new connection, no failed poll
   CHECK(sim.stat("connections") == 2 + 1);
   CHECK(bridge->output().find("poll failed") == std::string::npos);
 }

@@ -294,6 +294,18 @@ void subscriber::publish(const std::string& topic, const std::string& payload, b
   impl_->client.publish(topic, payload.data(), payload.size(), 1, retain)->wait_for(5s);
 }
 
+std::string subscriber::request_poll(const std::string& base) {
+  const std::string response = base + "/bridge/response/poll";
+  publish(response, "");  // so the next answer is recognisable
+  if (!wait_for(response, "")) return {};
+  publish(base + "/bridge/request/poll", "");
+  bool answered = wait_until([&](const auto& last) {
+    auto it = last.find(response);
+    return it != last.end() && !it->second.payload.empty();
+  });
+  return answered ? last(response)->payload : std::string();
+}
+
 std::map<std::string, std::string> retained(std::uint16_t port, const std::string& filter) {
   subscriber reader(port, filter);
   // Retained messages arrive right after the subscription; stop once none came for 300 ms.

@@ -140,6 +140,10 @@ class subscriber {
   /// Publishes a message from the subscriber's own connection.
   void publish(const std::string& topic, const std::string& payload, bool retain = false);
 
+  /// Asks the bridge under `base` for a poll and returns its answer on bridge/response/poll
+  /// ("" when none came within 10 s). The subscription must cover that topic.
+  std::string request_poll(const std::string& base = "wyze");
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

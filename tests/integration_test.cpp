@@ -44,16 +44,9 @@ struct running_bridge {
 
   // Asks for a poll on the request topic and returns the response.
   json::object poll() {
-    const std::string response = base + "/bridge/response/poll";
-    watch.publish(response, "");  // so the next answer is recognisable
-    REQUIRE(watch.wait_for(response, ""));
-    watch.publish(base + "/bridge/request/poll", "");
-    bool answered = watch.wait_until([&](const auto& last) {
-      auto it = last.find(response);
-      return it != last.end() && !it->second.payload.empty();
-    });
-    REQUIRE_MESSAGE(answered, bridge->output());
-    return json::parse(watch.last(response)->payload).as_object();
+    std::string answer = watch.request_poll(base);
+    REQUIRE_MESSAGE(!answer.empty(), bridge->output());
+    return json::parse(answer).as_object();
   }
 
   std::string base;
