@@ -14,8 +14,7 @@ TEST_CASE("a restart with valid saved tokens performs zero logins") {
   cloud sim(dir, 2);
   auto config = write_config(dir, sim, mqtt);
   for (int run = 0; run < 3; ++run) {
-    auto bridge = start_bridge(dir, {"--once", "--config", config});
-    REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
+    auto bridge = run_once(dir, config);
     if (run > 0) CHECK(bridge->output().find("reusing the saved tokens") != std::string::npos);
   }
   CHECK(sim.stat("logins") == 1);
@@ -49,8 +48,7 @@ TEST_CASE("an account with MFA logs in with the TOTP code of wyze.totp_key") {
   cloud sim(dir, 1, {"--totp-key", "JBSWY3DPEHPK3PXP"});
   SUBCASE("with the key") {
     auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n  totp_key: JBSWY3DPEHPK3PXP\n");
-    auto bridge = start_bridge(dir, {"--once", "--config", config});
-    REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
+    auto bridge = run_once(dir, config);
     CHECK(sim.stat("totp_logins") == 1);
     CHECK(bridge->output().find("JBSWY3DPEHPK3PXP") == std::string::npos);
   }
@@ -100,8 +98,7 @@ TEST_CASE("Wyze's rate limit pauses the calls, also across a restart") {
   broker mqtt(dir);
   cloud sim(dir, 1);
   auto config = write_config(dir, sim, mqtt);
-  auto first = start_bridge(dir, {"--once", "--config", config});
-  REQUIRE(first->wait_exit(30s) == 0);
+  auto first = run_once(dir, config);
   sim.control("POST", "/sim/fault", R"({"kind":"ratelimit","count":1})");
   auto limited = start_bridge(dir, {"--once", "--config", config});
   REQUIRE(limited->wait_exit(30s) == 1);

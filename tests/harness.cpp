@@ -3,6 +3,7 @@
 #include "sim/certificates.hpp"
 #include "wyze/https_client.hpp"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <mqtt/async_client.h>
 #include <netinet/in.h>
@@ -90,11 +91,19 @@ std::string process::output() const {
   return text.str();
 }
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  return addr;
+}
+}  // namespace
+
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = loopback(0);
   ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -106,10 +115,7 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
   return eventually(
       [port] {
         int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        addr.sin_port = htons(port);
+        sockaddr_in addr = loopback(port);
         bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
         ::close(fd);
         return ok;
@@ -119,10 +125,7 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
 
 http_result http_get(std::uint16_t port, const std::string& path) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
+  sockaddr_in addr = loopback(port);
   timeval timeout{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   http_result result;
@@ -350,6 +353,12 @@ void forget_last_login(const temp_dir& dir) {
   auto state = boost::json::parse(text.str()).as_object();
   state["last_login_ms"] = 0;
   std::ofstream(path) << boost::json::serialize(state);
+}
+
+std::unique_ptr<process> run_once(const temp_dir& dir, const std::string& config, std::chrono::milliseconds timeout) {
+  auto bridge = start_bridge(dir, {"--once", "--config", config});
+  REQUIRE_MESSAGE(bridge->wait_exit(timeout) == 0, bridge->output());
+  return bridge;
 }
 
 std::unique_ptr<process> start_bridge(const temp_dir& dir, std::vector<std::string> args,

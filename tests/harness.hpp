@@ -165,6 +165,10 @@ std::string write_config(const temp_dir& dir, const cloud& sim, const std::strin
 /// long ago, so a test can log in again without waiting out the 30 s spacing between logins.
 void forget_last_login(const temp_dir& dir);
 
+/// Runs `wyze-mqtt-bridge --once --config config` and requires it to succeed within `timeout`.
+std::unique_ptr<process> run_once(const temp_dir& dir, const std::string& config,
+                                  std::chrono::milliseconds timeout = 30s);
+
 /// Starts the bridge binary with `args`; its output goes to bridge.log in `dir`.
 std::unique_ptr<process> start_bridge(const temp_dir& dir, std::vector<std::string> args,
                                       std::vector<std::string> env = {});

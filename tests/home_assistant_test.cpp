@@ -10,12 +10,6 @@ using namespace harness;
 
 namespace {
 
-std::unique_ptr<process> run_once(const temp_dir& dir, const std::string& config) {
-  auto bridge = start_bridge(dir, {"--once", "--config", config});
-  REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
-  return bridge;
-}
-
 std::size_t count_prefix(const std::map<std::string, std::string>& topics, const std::string& prefix) {
   std::size_t n = 0;
   for (const auto& [topic, payload] : topics) n += topic.starts_with(prefix);

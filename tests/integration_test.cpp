@@ -33,8 +33,7 @@ struct running_bridge {
         config(write_config(dir, sim, mqtt, wyze_extra, extra)),
         watch(mqtt.port(), "#") {
     if (logged_in_before) {
-      auto once = start_bridge(dir, {"--once", "--config", config});
-      REQUIRE_MESSAGE(once->wait_exit(30s) == 0, once->output());
+      auto once = run_once(dir, config);
       forget_last_login(dir);
     }
     bridge = start_bridge(dir, {"--config", config, "--log-level", "debug"});
@@ -65,8 +64,7 @@ TEST_CASE("--once publishes every camera with its discovery, then exits 0") {
   temp_dir dir;
   broker mqtt(dir);
   cloud sim(dir, 3);
-  auto bridge = start_bridge(dir, {"--once", "--config", write_config(dir, sim, mqtt)});
-  REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
+  auto bridge = run_once(dir, write_config(dir, sim, mqtt));
 
   auto topics = retained(mqtt.port());
   CHECK(topics["wyze/2CAA8E000001/conn_state"] == "online");
@@ -107,9 +105,7 @@ TEST_CASE("the legacy login of the original protocol notes works too") {
   temp_dir dir;
   broker mqtt(dir);
   cloud sim(dir, 2);
-  auto bridge =
-      start_bridge(dir, {"--once", "--config", write_config(dir, sim, mqtt, "  auth: legacy\n  poll_interval: 1h\n")});
-  REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
+  auto bridge = run_once(dir, write_config(dir, sim, mqtt, "  auth: legacy\n  poll_interval: 1h\n"));
   auto topics = retained(mqtt.port(), "wyze/#");
   CHECK(topics["wyze/2CAA8E000002/ip"] == "192.168.1.3");
   CHECK(sim.stat("logins") == 1);
@@ -316,8 +312,7 @@ TEST_CASE("an account of 300 cameras arrives whole: every state and discovery co
   temp_dir dir;
   broker mqtt(dir);
   cloud sim(dir, 300);
-  auto bridge = start_bridge(dir, {"--once", "--config", write_config(dir, sim, mqtt)});
-  REQUIRE_MESSAGE(bridge->wait_exit(60s) == 0, bridge->output());
+  auto bridge = run_once(dir, write_config(dir, sim, mqtt), 60s);
   CHECK(bridge->output().find("cannot publish") == std::string::npos);
   auto topics = retained(mqtt.port());
   std::size_t states = 0, configs = 0;

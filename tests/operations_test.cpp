@@ -70,8 +70,7 @@ TEST_CASE("no secret the cloud handed out appears in any log line or MQTT messag
   cloud sim(dir, 3);
   auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n", "log:\n  level: trace\n");
   subscriber everything(mqtt.port(), "#");
-  auto once = start_bridge(dir, {"--once", "--config", config});
-  REQUIRE(once->wait_exit(30s) == 0);
+  auto once = run_once(dir, config);
   forget_last_login(dir);  // so the refused refresh below may log in again at once
   auto bridge = start_bridge(dir, {"--config", config});
   // The --once run left `offline`: `online` now means this bridge is connected and subscribed.

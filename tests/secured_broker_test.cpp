@@ -122,8 +122,7 @@ TEST_CASE("every mqtt.qos level delivers the complete picture") {
     broker mqtt(dir);
     cloud sim(dir, 2);
     auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n", "  qos: " + std::to_string(qos) + "\n");
-    auto bridge = start_bridge(dir, {"--once", "--config", config});
-    REQUIRE_MESSAGE(bridge->wait_exit(30s) == 0, bridge->output());
+    auto bridge = run_once(dir, config);
     auto topics = retained(mqtt.port());
     CHECK(topics["wyze/2CAA8E000002/ip"] == "192.168.1.3");
     CHECK(topics.count("homeassistant/device/wyze_2CAA8E000002/config") == 1);

@@ -29,59 +29,10 @@ class envelope_handler {
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
 
-  bool on_object_begin(json::error_code&) {
-    if (in_entry()) return ++depth_, true;
-    if (at_entry_start()) {
-      entry_.emplace();
-      entry_->reset();
-      entry_depth_ = depth_ + 1;
-    } else if (depth_ == 0) {
-      root_is_object = true;
-    } else if (depth_ == 1 && key_ == "data") {
-      has_data = true;
-      in_data_ = true;
-    }
-    ++depth_;
-    key_.clear();
-    return true;
-  }
-
-  bool on_object_end(std::size_t n, json::error_code&) {
-    --depth_;
-    if (entry_) {
-      entry_->push_object(n);
-      if (depth_ + 1 == entry_depth_) finish_entry();
-    }
-    if (depth_ == 1) in_data_ = false;  // the object that closed is a member of the root
-    key_.clear();
-    return true;
-  }
-
-  bool on_array_begin(json::error_code&) {
-    if (in_entry()) return ++depth_, true;
-    if (at_entry_start()) {  // an entry that is an array: kept only to be reported
-      entry_.emplace();
-      entry_->reset();
-      entry_depth_ = depth_ + 1;
-    } else if (depth_ == 2 && in_data_ && (key_ == "device_list" || key_ == "device_info_list")) {
-      has_list = true;
-      list_depth_ = 3;
-    }
-    ++depth_;
-    key_.clear();
-    return true;
-  }
-
-  bool on_array_end(std::size_t n, json::error_code&) {
-    --depth_;
-    if (entry_) {
-      entry_->push_array(n);
-      if (depth_ + 1 == entry_depth_) finish_entry();
-    }
-    if (depth_ + 1 == list_depth_) list_depth_ = 0;
-    key_.clear();
-    return true;
-  }
+  bool on_object_begin(json::error_code&) { return open(false); }
+  bool on_object_end(std::size_t n, json::error_code&) { return close(false, n); }
+  bool on_array_begin(json::error_code&) { return open(true); }
+  bool on_array_end(std::size_t n, json::error_code&) { return close(true, n); }
 
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
     if (entry_)
@@ -131,7 +82,41 @@ class envelope_handler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 
  private:
-  bool in_entry() const { return entry_.has_value(); }
+  // An opening brace or bracket: a device entry starts (an entry that is not an object is kept
+  // only to be reported), or one step of the path root → data → device_list is taken.
+  bool open(bool array) {
+    if (at_entry_start()) {
+      entry_.emplace();
+      entry_->reset();
+      entry_depth_ = depth_ + 1;
+    } else if (!entry_) {
+      if (!array && depth_ == 0) root_is_object = true;
+      if (!array && depth_ == 1 && key_ == "data") has_data = in_data_ = true;
+      if (array && depth_ == 2 && in_data_ && (key_ == "device_list" || key_ == "device_info_list")) {
+        has_list = true;
+        list_depth_ = 3;
+      }
+    }
+    ++depth_;
+    key_.clear();
+    return true;
+  }
+
+  bool close(bool array, std::size_t n) {
+    --depth_;
+    if (entry_) {
+      if (array)
+        entry_->push_array(n);
+      else
+        entry_->push_object(n);
+      if (depth_ + 1 == entry_depth_) finish_entry();
+    }
+    if (!array && depth_ == 1) in_data_ = false;  // the object that closed is a member of the root
+    if (array && depth_ + 1 == list_depth_) list_depth_ = 0;
+    key_.clear();
+    return true;
+  }
+
   bool at_entry_start() const { return !entry_ && list_depth_ != 0 && depth_ == list_depth_; }
 
   bool scalar(json::value v, const std::string& text) {
