@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
 TEST_CASE("include and exclude match a MAC in any notation or the nickname") {
   wyze::Camera porch{.mac = "2CAA8E123456"};
   porch.nickname = "Porch";
@@ -30,4 +33,18 @@ TEST_CASE("the command line of SPEC §3") {
   CHECK(error == "unknown argument \"--conifg\"");
   CHECK_FALSE(bridge::parse_command_line({"--config"}, error));
   CHECK(error == "--config needs a value");
+}
+
+TEST_CASE("without --config the bridge reads ./config.yaml, else /etc/wyze-mqtt-bridge/config.yaml") {
+  auto previous = std::filesystem::current_path();
+  auto dir = std::filesystem::temp_directory_path() / "wyze-bridge-config-search";
+  std::filesystem::create_directories(dir);
+  std::filesystem::current_path(dir);
+  std::filesystem::remove("config.yaml");
+  bridge::command_line cli;
+  CHECK(bridge::config_path_to_use(cli) == "/etc/wyze-mqtt-bridge/config.yaml");
+  std::ofstream("config.yaml") << "wyze: {}\n";
+  CHECK(bridge::config_path_to_use(cli) == "config.yaml");
+  std::filesystem::current_path(previous);
+  std::filesystem::remove_all(dir);
 }
