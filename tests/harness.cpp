@@ -18,6 +18,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -102,13 +103,19 @@ sockaddr_in loopback(std::uint16_t port) {
 }  // namespace
 
 std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = loopback(0);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  // The kernel may hand the same ephemeral port to two binds in a row once the first socket is
+  // closed, and a test that asks for two ports (a broker with two listeners) would then get one
+  // port twice. No port is handed out twice in one test process.
+  static std::set<std::uint16_t> handed_out;
+  for (;;) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr = loopback(0);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    if (handed_out.insert(ntohs(addr.sin_port)).second) return ntohs(addr.sin_port);
+  }
 }
 
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
