@@ -145,6 +145,7 @@ struct service::impl {
 
   void start(std::function<void()> on_stopped) {
     stopped = std::move(on_stopped);
+    mqtt.set_source([this] { return retained.next(); });
     mqtt.subscribe(cfg.homeassistant.status_topic);
     mqtt.subscribe(base + "/bridge/request/poll");
     mqtt.start();
@@ -193,9 +194,10 @@ struct service::impl {
       stats.cameras = cameras.size();
       stats.cameras_online =
           std::count_if(cameras.begin(), cameras.end(), [](const auto& c) { return c.online == true; });
-      auto changes = retained.update(cameras);
-      LOG_AT(debug, "bridge", "poll: ", cameras.size(), " cameras, ", changes.size(), " changed topics");
-      for (auto& m : changes) mqtt.publish(std::move(m));
+      auto camera_count = cameras.size();
+      auto changes = retained.update(std::move(cameras));
+      LOG_AT(debug, "bridge", "poll: ", camera_count, " cameras, ", changes, " changed topics");
+      mqtt.flush();
       failed_polls = 0;
       ++stats.polls_ok;
       last_success = now_ms();
@@ -314,7 +316,8 @@ struct service::impl {
 
   // The complete retained picture: after a reconnect (the broker may have lost it) or HA's birth.
   void publish_everything() {
-    for (auto& m : retained.everything()) mqtt.publish(std::move(m));
+    retained.queue_everything();
+    mqtt.flush();
     if (cloud_online) mqtt.publish({base + "/bridge/cloud", *cloud_online ? "online" : "offline"});
     publish_info();
   }

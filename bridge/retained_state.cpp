@@ -2,68 +2,148 @@
 
 #include <boost/json.hpp>
 
-#include <unordered_map>
+#include <algorithm>
+#include <bit>
 #include <unordered_set>
 
 namespace bridge {
 
+namespace {
+
+constexpr unsigned first_state_slot = 4;
+constexpr std::string_view state_names[] = {"conn_state", "ip", "firmware", "attributes"};
+
+constexpr unsigned bit(unsigned slot) { return 1u << slot; }
+
+}  // namespace
+
 retained_state::retained_state(publish_settings settings) : settings_(std::move(settings)) {}
 
-std::vector<broker::message> retained_state::messages_of(const wyze::Camera& camera, bool discovery) const {
-  if (discovery) {
-    if (!settings_.discovery) return {};
-    return broker::camera_discovery(settings_.discovery_settings, camera);
+std::vector<std::pair<unsigned, broker::message>> retained_state::slotted(const wyze::Camera& camera) const {
+  std::vector<std::pair<unsigned, broker::message>> out;
+  if (settings_.discovery) {
+    unsigned slot = 0;
+    for (auto& m : broker::camera_discovery(settings_.discovery_settings, camera)) out.emplace_back(slot++, std::move(m));
   }
-  return broker::camera_states(settings_.base_topic, camera);
+  for (auto& m : broker::camera_states(settings_.base_topic, camera)) {
+    std::string_view name = std::string_view(m.topic).substr(m.topic.rfind('/') + 1);
+    auto at = std::find(std::begin(state_names), std::end(state_names), name) - std::begin(state_names);
+    out.emplace_back(first_state_slot + static_cast<unsigned>(at), std::move(m));
+  }
+  return out;
 }
 
-std::vector<broker::message> retained_state::update(const std::vector<wyze::Camera>& cameras) {
-  std::vector<broker::message> discovery, states, cleared;
+retained_state::slots retained_state::slots_of(const wyze::Camera& camera) const {
+  slots all = bit(first_state_slot + 1) | bit(first_state_slot + 2) | bit(first_state_slot + 3);
+  if (camera.online) all |= bit(first_state_slot);  // conn_state is published only when reported
+  if (settings_.discovery)
+    for (unsigned slot = 0; slot < (settings_.discovery_settings.mode == broker::discovery_mode::device ? 1u : 3u);
+         ++slot)
+      all |= bit(slot);
+  return all;
+}
+
+std::vector<std::pair<unsigned, std::string>> retained_state::topics_of(const std::string& id) const {
+  std::vector<std::pair<unsigned, std::string>> out;
+  for (unsigned i = 0; i < std::size(state_names); ++i)
+    out.emplace_back(first_state_slot + i, settings_.base_topic + "/" + id + "/" + std::string(state_names[i]));
+  unsigned slot = 0;
+  for (auto& topic : broker::camera_discovery_topics(settings_.discovery_settings, id))
+    out.emplace_back(slot++, std::move(topic));
+  return out;
+}
+
+void retained_state::enqueue(const std::string& id, slots publish, slots clear) {
+  if (!publish && !clear) return;
+  auto [it, inserted] = queued_.try_emplace(id);
+  if (inserted) order_.push_back(id);
+  // The newest word on a topic wins: a publish cancels a queued clear of it, and the other way round.
+  it->second.publish = (it->second.publish & ~clear) | publish;
+  it->second.clear = (it->second.clear & ~publish) | clear;
+}
+
+std::size_t retained_state::update(std::vector<wyze::Camera> cameras) {
+  std::size_t queued_topics = 0;
   std::unordered_set<std::string> present;
-  for (const auto& camera : cameras) {
+  present.reserve(cameras.size());
+  for (auto& camera : cameras) {
     std::string id = camera.id();
-    present.insert(id);
     auto known = cameras_.find(id);
-    if (known != cameras_.end() && known->second == camera) continue;
-    for (bool is_discovery : {true, false}) {
-      auto& out = is_discovery ? discovery : states;
-      auto fresh = messages_of(camera, is_discovery);
-      std::unordered_map<std::string, std::string> before;
-      if (known != cameras_.end())
-        for (auto& m : messages_of(known->second, is_discovery)) before.emplace(m.topic, std::move(m.payload));
-      for (auto& m : fresh) {
-        auto it = before.find(m.topic);
-        if (it == before.end() || it->second != m.payload) out.push_back(m);
-        if (it != before.end()) before.erase(it);
-      }
-      // A topic the camera no longer has (e.g. conn_state no longer reported) is cleared.
-      for (auto& [topic, payload] : before) cleared.push_back({topic, ""});
+    if (known != cameras_.end() && known->second == camera) {
+      present.insert(std::move(id));
+      continue;
     }
-    cameras_.insert_or_assign(id, camera);
+    if (known == cameras_.end()) {
+      slots all = slots_of(camera);
+      enqueue(id, all, 0);
+      queued_topics += static_cast<std::size_t>(std::popcount(all));
+      cameras_.emplace(id, std::move(camera));
+      present.insert(std::move(id));
+      continue;
+    }
+    slots publish = 0, clear = 0;
+    auto fresh = slotted(camera);
+    auto before = slotted(known->second);
+    for (const auto& [slot, m] : fresh) {
+      auto was = std::find_if(before.begin(), before.end(), [&](const auto& b) { return b.first == slot; });
+      if (was == before.end() || was->second.payload != m.payload) publish |= bit(slot);
+    }
+    // A topic the camera no longer has (e.g. conn_state no longer reported) is cleared.
+    for (const auto& [slot, m] : before)
+      if (std::none_of(fresh.begin(), fresh.end(), [&](const auto& f) { return f.first == slot; })) clear |= bit(slot);
+    enqueue(id, publish, clear);
+    queued_topics += static_cast<std::size_t>(std::popcount(publish | clear));
+    known->second = std::move(camera);
+    present.insert(std::move(id));
   }
   for (auto it = cameras_.begin(); it != cameras_.end();) {
     if (present.count(it->first)) {
       ++it;
       continue;
     }
-    // States first, then discovery, so Home Assistant never sees an entity without its device.
-    for (bool is_discovery : {false, true})
-      for (auto& m : messages_of(it->second, is_discovery)) cleared.push_back({std::move(m.topic), ""});
+    slots clear = slots_of(it->second);
+    enqueue(it->first, 0, clear);
+    queued_topics += static_cast<std::size_t>(std::popcount(clear));
     it = cameras_.erase(it);
   }
-  discovery.insert(discovery.end(), std::make_move_iterator(states.begin()), std::make_move_iterator(states.end()));
-  discovery.insert(discovery.end(), std::make_move_iterator(cleared.begin()), std::make_move_iterator(cleared.end()));
-  return discovery;
+  return queued_topics;
 }
 
-std::vector<broker::message> retained_state::everything() const {
+void retained_state::queue_everything() {
+  bridge_queued_.clear();
+  if (settings_.discovery)
+    for (auto& m : broker::bridge_discovery(settings_.discovery_settings)) bridge_queued_.push_back(std::move(m));
+  for (const auto& [id, camera] : cameras_) enqueue(id, slots_of(camera), 0);
+}
+
+std::optional<broker::message> retained_state::next() {
+  auto pop = [](std::deque<broker::message>& from) {
+    broker::message m = std::move(from.front());
+    from.pop_front();
+    return m;
+  };
+  if (!bridge_queued_.empty()) return pop(bridge_queued_);
+  while (ready_.empty() && !order_.empty()) {
+    std::string id = std::move(order_.front());
+    order_.pop_front();
+    auto entry = queued_.find(id);
+    if (entry == queued_.end()) continue;
+    queued work = entry->second;
+    queued_.erase(entry);
+    if (auto camera = cameras_.find(id); camera != cameras_.end() && work.publish)
+      for (auto& [slot, m] : slotted(camera->second))
+        if (work.publish & bit(slot)) ready_.push_back(std::move(m));
+    if (work.clear)
+      for (auto& [slot, topic] : topics_of(id))
+        if (work.clear & bit(slot)) ready_.push_back({std::move(topic), ""});
+  }
+  if (ready_.empty()) return std::nullopt;
+  return pop(ready_);
+}
+
+std::vector<broker::message> retained_state::take_queued() {
   std::vector<broker::message> out;
-  if (settings_.discovery) out = broker::bridge_discovery(settings_.discovery_settings);
-  for (bool is_discovery : {true, false})
-    for (const auto& [id, camera] : cameras_) {
-      auto messages = messages_of(camera, is_discovery);
-      out.insert(out.end(), std::make_move_iterator(messages.begin()), std::make_move_iterator(messages.end()));
-    }
+  while (auto m = next()) out.push_back(std::move(*m));
   return out;
 }
 
@@ -102,15 +182,18 @@ bool retained_state::is_ours(const std::string& topic, std::string_view payload)
 
 std::vector<broker::message> retained_state::stale(const std::set<std::string>& read_back) const {
   std::set<std::string> wanted;
-  for (auto& m : everything()) wanted.insert(std::move(m.topic));
+  if (settings_.discovery)
+    for (auto& m : broker::bridge_discovery(settings_.discovery_settings)) wanted.insert(std::move(m.topic));
+  if (settings_.discovery)
+    for (const auto& [id, camera] : cameras_)
+      for (auto& topic : broker::camera_discovery_topics(settings_.discovery_settings, id)) wanted.insert(std::move(topic));
   std::vector<broker::message> states, discovery;
   for (const auto& topic : read_back) {
     if (std::string id = attributes_owner(topic); !id.empty()) {
       if (cameras_.count(id)) continue;
       // Every topic a camera can have, whatever it reported last time.
-      wyze::Camera gone{.mac = id};
-      gone.online = false;
-      for (auto& m : broker::camera_states(settings_.base_topic, gone)) states.push_back({std::move(m.topic), ""});
+      for (auto& [slot, t] : topics_of(id))
+        if (slot >= first_state_slot) states.push_back({std::move(t), ""});
     } else if (!wanted.count(topic)) {
       discovery.push_back({topic, ""});
     }

@@ -3,10 +3,13 @@
 // broker from what it holds to a new device list. Pure: no broker, no clock.
 #include "mqtt/discovery.hpp"
 
+#include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace bridge {
@@ -21,14 +24,23 @@ class retained_state {
  public:
   explicit retained_state(publish_settings settings);
 
-  /// Records `cameras` as the account's cameras and returns what must be published: discovery
-  /// then states of new and changed cameras (only the topics whose payload changed), and empty
-  /// retained messages for every topic of a camera that is gone.
-  std::vector<broker::message> update(const std::vector<wyze::Camera>& cameras);
+  /// Records `cameras` as the account's cameras and queues what must be published to bring the
+  /// broker there: discovery then states of new and changed cameras (only the topics whose payload
+  /// changed), and empty retained messages for every topic of a camera that is gone (states, then
+  /// discovery). Returns how many topics were queued.
+  std::size_t update(std::vector<wyze::Camera> cameras);
 
-  /// Every retained message for the cameras recorded so far (after a reconnect or HA birth):
-  /// discovery first — the bridge device's, then each camera's — then every state.
-  std::vector<broker::message> everything() const;
+  /// Queues every retained message (after a reconnect or HA birth): the bridge device's discovery
+  /// first, then each camera's discovery and states.
+  void queue_everything();
+
+  /// The next queued message, made now from the newest values: a camera queued twice is
+  /// published once, and a 10,000-camera account never sits in memory as 50,000 messages.
+  std::optional<broker::message> next();
+  bool has_queued() const { return !order_.empty() || !bridge_queued_.empty(); }
+
+  /// Every queued message at once (tests; small accounts).
+  std::vector<broker::message> take_queued();
 
   /// Topic filters that read back, at start, what earlier runs left retained on the broker.
   std::vector<std::string> readback_filters() const;
@@ -46,12 +58,29 @@ class retained_state {
   const publish_settings& settings() const { return settings_; }
 
  private:
-  std::vector<broker::message> messages_of(const wyze::Camera& camera, bool discovery) const;
+  /// A camera's topics, each in a fixed slot: discovery configs 0-2, then conn_state, ip,
+  /// firmware, attributes. A bit per slot says what is queued.
+  using slots = unsigned;
+  struct queued {
+    slots publish = 0;  ///< topics to publish with the camera's current values
+    slots clear = 0;    ///< topics to clear
+  };
+  /// The camera's messages with their slots (discovery only when it is on).
+  std::vector<std::pair<unsigned, broker::message>> slotted(const wyze::Camera& camera) const;
+  /// The slots of the topics `camera` has, without building a payload.
+  slots slots_of(const wyze::Camera& camera) const;
+  /// Every topic a camera with topic id `id` can have, by slot: states first, then discovery.
+  std::vector<std::pair<unsigned, std::string>> topics_of(const std::string& id) const;
+  void enqueue(const std::string& id, slots publish, slots clear);
   /// The camera id of `<base>/<id>/attributes`, or empty.
   std::string attributes_owner(const std::string& topic) const;
 
   publish_settings settings_;
   std::map<std::string, wyze::Camera> cameras_;  ///< by Camera::id()
+  std::unordered_map<std::string, queued> queued_;
+  std::deque<std::string> order_;  ///< ids in queued_, in the order they were queued
+  std::deque<broker::message> ready_;  ///< the messages of the camera being sent
+  std::deque<broker::message> bridge_queued_;  ///< the bridge device's discovery
 };
 
 }  // namespace bridge

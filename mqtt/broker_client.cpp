@@ -69,6 +69,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::uintptr_t generation = 0;  ///< one per connection; late acks of an older one are ignored
   std::vector<std::string> subscriptions;
   std::deque<message> queue;
+  std::function<std::optional<message>()> source;
   std::size_t in_flight = 0;
   std::vector<std::function<void()>> delivered_waiters;
   std::uint64_t published = 0;
@@ -188,10 +189,19 @@ struct client::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  // Sends the queue, then what the source has, while the window has room. Once the queue is
+  // empty and nothing is in flight, the source had nothing more either (or we are disconnected).
   void pump() {
-    while (state == phase::connected && in_flight < publish_window && !queue.empty()) {
-      message m = std::move(queue.front());
-      queue.pop_front();
+    while (state == phase::connected && in_flight < publish_window) {
+      message m;
+      if (!queue.empty()) {
+        m = std::move(queue.front());
+        queue.pop_front();
+      } else if (auto next = source ? source() : std::nullopt) {
+        m = std::move(*next);
+      } else {
+        break;
+      }
       try {
         auto msg = mqtt::make_message(m.topic, m.payload, settings.qos, m.retain);
         paho.publish(msg, reinterpret_cast<void*>(generation), publish_listener);
@@ -249,6 +259,10 @@ void client::publish(message m) {
   impl_->pump();
 }
 
+void client::set_source(std::function<std::optional<message>()> next) { impl_->source = std::move(next); }
+
+void client::flush() { impl_->pump(); }
+
 void client::subscribe(std::string topic_filter) {
   if (impl_->state == impl::phase::connected) impl_->subscribe_now(topic_filter);
   impl_->subscriptions.push_back(std::move(topic_filter));
@@ -265,14 +279,15 @@ void client::unsubscribe(const std::string& topic_filter) {
 }
 
 void client::when_delivered(std::function<void()> done) {
-  if (impl_->queue.empty() && impl_->in_flight == 0) return done();
   impl_->delivered_waiters.push_back(std::move(done));
+  impl_->pump();
 }
 
 void client::stop(message last, std::chrono::milliseconds timeout, std::function<void()> done) {
   auto& me = *impl_;
   me.stopped_callback = std::move(done);
   me.retry_timer.cancel();
+  me.source = nullptr;  // what is still queued there can wait for the next start: `last` goes now
   if (me.state != impl::phase::connected) {
     me.state = impl::phase::stopping;
     return me.on_stopped();

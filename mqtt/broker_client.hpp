@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace broker {
@@ -40,6 +41,14 @@ class client {
   /// Queues a publication at the configured QoS. While disconnected it is dropped: the owner
   /// republishes everything from `connected`.
   void publish(message m);
+
+  /// Where publications come from once the queue is empty: called while the publish window has
+  /// room, it returns nullopt when it has nothing more for now. Call flush() when it has more.
+  /// Messages are made as the window frees, so a large burst is never held in memory at once.
+  void set_source(std::function<std::optional<message>()> next);
+
+  /// Publishes what the source has, as far as the window allows (nothing while disconnected).
+  void flush();
 
   /// Subscribes now and after every reconnect.
   void subscribe(std::string topic_filter);

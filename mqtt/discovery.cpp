@@ -130,6 +130,13 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
   return render(s, std::move(config));
 }
 
+std::vector<std::string> camera_discovery_topics(const discovery_settings& s, const std::string& id) {
+  std::string object_id = "wyze_" + topic_segment(id);
+  if (s.mode == discovery_mode::device) return {s.prefix + "/device/" + object_id + "/config"};
+  return {s.prefix + "/binary_sensor/" + object_id + "/conn_state/config",
+          s.prefix + "/sensor/" + object_id + "/ip/config", s.prefix + "/sensor/" + object_id + "/firmware/config"};
+}
+
 std::vector<message> bridge_discovery(const discovery_settings& s) {
   std::string bridge = s.base + "/bridge/";
   device_config config;

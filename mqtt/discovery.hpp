@@ -20,6 +20,10 @@ struct discovery_settings {
 /// The discovery config(s) of one camera: one message in device mode, three in components mode.
 std::vector<message> camera_discovery(const discovery_settings& settings, const wyze::Camera& camera);
 
+/// The topics camera_discovery() publishes for the camera with topic id `id`, in the same order,
+/// without building a payload (for clearing, and for telling ours from stale ones).
+std::vector<std::string> camera_discovery_topics(const discovery_settings& settings, const std::string& id);
+
 /// The discovery config(s) of the bridge device itself.
 std::vector<message> bridge_discovery(const discovery_settings& settings);
 

@@ -200,3 +200,15 @@ TEST_CASE("a base topic with levels becomes a valid discovery object id") {
   CHECK(messages[0].topic == "homeassistant/device/wyze_mqtt_bridge_home_wyze_cams/config");
   CHECK(std::regex_match(messages[0].topic.substr(std::string("homeassistant/").size()), ha_topic));
 }
+
+TEST_CASE("the discovery topics of a camera are known from its id alone, in both modes") {
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    for (const std::string mac : {"2C:AA:8E:00:00:01", "GW_ODD-ID"}) {
+      CAPTURE(mac);
+      wyze::Camera cam{.mac = mac};
+      std::vector<std::string> published;
+      for (const auto& m : broker::camera_discovery(settings(mode), cam)) published.push_back(m.topic);
+      CHECK(broker::camera_discovery_topics(settings(mode), cam.id()) == published);
+    }
+  }
+}

@@ -24,42 +24,83 @@ std::vector<std::string> topics(const std::vector<broker::message>& messages) {
   return out;
 }
 
+// What one poll with `cameras` queues, in the order it would be published.
+std::vector<broker::message> poll(bridge::retained_state& state, std::vector<wyze::Camera> cameras) {
+  state.update(std::move(cameras));
+  return state.take_queued();
+}
+
+std::vector<broker::message> everything(bridge::retained_state& state) {
+  state.queue_everything();
+  return state.take_queued();
+}
+
 }  // namespace
 
-TEST_CASE("new cameras are published discovery first, then their states") {
+TEST_CASE("new cameras are published each with its discovery first, then its states") {
   bridge::retained_state state(settings());
-  auto messages = state.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
-  CHECK(topics(messages) ==
-        std::vector<std::string>{"homeassistant/device/wyze_AA01/config", "homeassistant/device/wyze_AA02/config",
-                                 "wyze/AA01/conn_state", "wyze/AA01/ip", "wyze/AA01/firmware", "wyze/AA01/attributes",
+  CHECK(state.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")}) == 10);
+  CHECK(topics(state.take_queued()) ==
+        std::vector<std::string>{"homeassistant/device/wyze_AA01/config", "wyze/AA01/conn_state", "wyze/AA01/ip",
+                                 "wyze/AA01/firmware", "wyze/AA01/attributes", "homeassistant/device/wyze_AA02/config",
                                  "wyze/AA02/conn_state", "wyze/AA02/ip", "wyze/AA02/firmware", "wyze/AA02/attributes"});
   CHECK(state.size() == 2);
+  CHECK_FALSE(state.has_queued());
+}
+
+TEST_CASE("messages are made when taken: a camera changed twice before it is sent is sent once, with its newest values") {
+  bridge::retained_state state(settings());
+  poll(state, {camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
+  state.update({camera("AA01", "10.0.0.5"), camera("AA02", "10.0.0.2")});
+  state.update({camera("AA01", "10.0.0.6"), camera("AA02", "10.0.0.2")});
+  auto messages = state.take_queued();
+  CHECK(topics(messages) == std::vector<std::string>{"wyze/AA01/ip", "wyze/AA01/attributes"});
+  CHECK(messages[0].payload == "10.0.0.6");
+}
+
+TEST_CASE("a camera that leaves and comes back before its clearing is sent is published, not cleared") {
+  bridge::retained_state state(settings());
+  poll(state, {camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
+  state.update({camera("AA01", "10.0.0.1")});
+  state.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.3")});
+  auto messages = state.take_queued();
+  CHECK(topics(messages) == std::vector<std::string>{"homeassistant/device/wyze_AA02/config", "wyze/AA02/conn_state",
+                                                     "wyze/AA02/ip", "wyze/AA02/firmware", "wyze/AA02/attributes"});
+  CHECK(messages[2].payload == "10.0.0.3");
+
+  // And the other way round: published, then gone before it was sent: only the clearing goes out.
+  state.update({camera("AA01", "10.0.0.9"), camera("AA02", "10.0.0.3")});
+  state.update({camera("AA02", "10.0.0.3")});
+  CHECK(topics(state.take_queued()) ==
+        std::vector<std::string>{"wyze/AA01/conn_state <cleared>", "wyze/AA01/ip <cleared>",
+                                 "wyze/AA01/firmware <cleared>", "wyze/AA01/attributes <cleared>",
+                                 "homeassistant/device/wyze_AA01/config <cleared>"});
 }
 
 TEST_CASE("a poll with no change publishes nothing") {
   bridge::retained_state state(settings());
-  state.update({camera("AA01", "10.0.0.1")});
-  CHECK(state.update({camera("AA01", "10.0.0.1")}).empty());
+  poll(state, {camera("AA01", "10.0.0.1")});
+  CHECK(poll(state, {camera("AA01", "10.0.0.1")}).empty());
 }
 
 TEST_CASE("a changed value publishes only the topics whose payload changed") {
   bridge::retained_state state(settings());
-  state.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
+  poll(state, {camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
   auto moved = camera("AA02", "10.0.0.9");
-  auto messages = state.update({camera("AA01", "10.0.0.1"), moved});
+  auto messages = poll(state, {camera("AA01", "10.0.0.1"), moved});
   CHECK(topics(messages) == std::vector<std::string>{"wyze/AA02/ip", "wyze/AA02/attributes"});
   CHECK(messages[0].payload == "10.0.0.9");
 
   moved.firmware_ver = "4.37.0";  // firmware is in the device block too
   CHECK(
-      topics(state.update({camera("AA01", "10.0.0.1"), moved})) ==
+      topics(poll(state, {camera("AA01", "10.0.0.1"), moved})) ==
       std::vector<std::string>{"homeassistant/device/wyze_AA02/config", "wyze/AA02/firmware", "wyze/AA02/attributes"});
 }
 
 TEST_CASE("a camera that left the account is cleared: states, then discovery") {
   bridge::retained_state state(settings());
-  state.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
-  auto messages = state.update({camera("AA01", "10.0.0.1")});
+  poll(state, {camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
+  auto messages = poll(state, {camera("AA01", "10.0.0.1")});
   CHECK(topics(messages) == std::vector<std::string>{"wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>",
                                                      "wyze/AA02/firmware <cleared>", "wyze/AA02/attributes <cleared>",
                                                      "homeassistant/device/wyze_AA02/config <cleared>"});
@@ -69,17 +110,17 @@ TEST_CASE("a camera that left the account is cleared: states, then discovery") {
 
 TEST_CASE("a value the cloud stops reporting clears its topic") {
   bridge::retained_state state(settings());
-  state.update({camera("AA01", "10.0.0.1")});
+  poll(state, {camera("AA01", "10.0.0.1")});
   auto unknown = camera("AA01", "10.0.0.1");
   unknown.online.reset();
-  auto messages = state.update({unknown});
+  auto messages = poll(state, {unknown});
   CHECK(topics(messages) == std::vector<std::string>{"wyze/AA01/attributes", "wyze/AA01/conn_state <cleared>"});
 }
 
-TEST_CASE("everything republishes the bridge device, every camera's discovery, then every state") {
+TEST_CASE("everything republishes the bridge device, then each camera's discovery and states") {
   bridge::retained_state state(settings());
-  state.update({camera("AA01", "10.0.0.1")});
-  CHECK(topics(state.everything()) == std::vector<std::string>{"homeassistant/device/wyze_mqtt_bridge_wyze/config",
+  poll(state, {camera("AA01", "10.0.0.1")});
+  CHECK(topics(everything(state)) == std::vector<std::string>{"homeassistant/device/wyze_mqtt_bridge_wyze/config",
                                                                "homeassistant/device/wyze_AA01/config",
                                                                "wyze/AA01/conn_state", "wyze/AA01/ip",
                                                                "wyze/AA01/firmware", "wyze/AA01/attributes"});
@@ -89,9 +130,9 @@ TEST_CASE("with discovery off only states are published") {
   auto s = settings();
   s.discovery = false;
   bridge::retained_state state(s);
-  CHECK(topics(state.update({camera("AA01", "10.0.0.1")})) ==
+  CHECK(topics(poll(state, {camera("AA01", "10.0.0.1")})) ==
         std::vector<std::string>{"wyze/AA01/conn_state", "wyze/AA01/ip", "wyze/AA01/firmware", "wyze/AA01/attributes"});
-  CHECK(state.everything().size() == 4);
+  CHECK(everything(state).size() == 4);
 }
 
 TEST_CASE("at start, what earlier runs left for cameras that are gone is cleared, and only that") {
@@ -101,18 +142,18 @@ TEST_CASE("at start, what earlier runs left for cameras that are gone is cleared
     for (const auto& m : messages)
       if (state.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
   };
-  remember(earlier, earlier.update({camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")}));
-  remember(earlier, earlier.everything());
+  remember(earlier, poll(earlier, {camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")}));
+  remember(earlier, everything(earlier));
 
   // Another instance of the bridge (other base topic) on the same broker.
   auto other_settings = settings();
   other_settings.base_topic = other_settings.discovery_settings.base = "garage";
   bridge::retained_state other(other_settings);
-  remember(earlier, other.update({camera("BB01", "10.0.1.1")}));
-  remember(earlier, other.everything());
+  remember(earlier, poll(other, {camera("BB01", "10.0.1.1")}));
+  remember(earlier, everything(other));
 
   bridge::retained_state now(settings());
-  now.update({camera("AA01", "10.0.0.1")});
+  poll(now, {camera("AA01", "10.0.0.1")});
   CHECK(topics(now.stale(read_back)) ==
         std::vector<std::string>{"wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>",
                                  "wyze/AA02/firmware <cleared>", "wyze/AA02/attributes <cleared>",
@@ -122,12 +163,12 @@ TEST_CASE("at start, what earlier runs left for cameras that are gone is cleared
 TEST_CASE("a switch of discovery mode clears the configs of the old mode") {
   bridge::retained_state earlier(settings());
   std::set<std::string> read_back;
-  for (const auto& m : earlier.update({camera("AA01", "10.0.0.1")}))
+  for (const auto& m : poll(earlier, {camera("AA01", "10.0.0.1")}))
     if (earlier.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
   auto components = settings();
   components.discovery_settings.mode = broker::discovery_mode::components;
   bridge::retained_state now(components);
-  now.update({camera("AA01", "10.0.0.1")});
+  poll(now, {camera("AA01", "10.0.0.1")});
   CHECK(topics(now.stale(read_back)) == std::vector<std::string>{"homeassistant/device/wyze_AA01/config <cleared>"});
 }
 

@@ -1,0 +1,429 @@
+// The end-to-end benchmark of issue #6: the real wyze-mqtt-bridge against the real
+// wyze-cloud-sim and a real mosquitto, measured from outside, next to the floors measured in the
+// same run on the same broker:
+//   (a) the same device-list bytes parsed by Boost.JSON alone;
+//   (b) a bare Paho client publishing the same messages at the same QoS.
+// script/bench runs it and turns its output into BENCHMARKS.md.
+//
+//   bridge_bench [--cameras 10,1000,10000] [--runs 3] [--out results.json]
+//   bridge_bench --floor SIM_URL CA_FILE BROKER_URL MESSAGES_FILE   (the floor client; internal)
+#include "tests/harness.hpp"
+#include "wyze/https_client.hpp"
+#include "wyze/password.hpp"
+#include "wyze/protocol.hpp"
+
+#include <mqtt/async_client.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(steady::time_point start) {
+  return std::chrono::duration<double, std::milli>(steady::now() - start).count();
+}
+
+/// CPU time of every thread of `pid` (user + system), in ms, with nanosecond precision:
+/// /proc/PID/task/*/schedstat, whose first field is the time spent on a CPU.
+double cpu_ms(pid_t pid) {
+  double total_ns = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    double ns = 0;
+    if (in >> ns) total_ns += ns;
+  }
+  return total_ns / 1e6;
+}
+
+/// A field of /proc/PID/status in KiB (VmRSS, VmHWM).
+long status_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
+  return 0;
+}
+
+struct recorded_message {
+  std::string topic, payload;
+  bool retained;
+};
+
+bool is_camera_topic(const std::string& topic) {
+  return !topic.starts_with("wyze/bridge/") && !topic.starts_with("homeassistant/device/wyze_mqtt_bridge_");
+}
+
+/// A subscriber on '#' that counts what arrives, and optionally keeps it (to replay for floor b).
+class counting_subscriber {
+ public:
+  counting_subscriber(std::uint16_t port, bool keep)
+      : client_("mqtt://127.0.0.1:" + std::to_string(port), "bench-sub-" + std::to_string(::getpid())), keep_(keep) {
+    client_.set_message_callback([this](mqtt::const_message_ptr m) {
+      std::lock_guard lock(mutex_);
+      ++messages_;
+      bytes_ += m->get_topic().size() + m->get_payload().size();
+      if (is_camera_topic(m->get_topic())) {
+        ++camera_messages_;
+        if (!m->get_payload().empty()) camera_topics_.insert(m->get_topic());
+      }
+      if (m->get_topic() == "wyze/bridge/response/poll") ++responses_;
+      if (m->get_topic() == "wyze/bridge/state" && m->to_string() == "online" && !online_at_)
+        online_at_ = steady::now();
+      if (keep_) kept_.push_back({m->get_topic(), m->to_string(), m->is_retained()});
+    });
+    client_.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait_for(10s);
+    client_.subscribe("#", 1)->wait_for(10s);
+  }
+  ~counting_subscriber() {
+    try {
+      client_.disconnect()->wait_for(5s);
+    } catch (const mqtt::exception&) {
+    }
+  }
+
+  struct counts {
+    std::size_t messages = 0, bytes = 0, camera_messages = 0, camera_topics = 0, responses = 0;
+  };
+  counts now() {
+    std::lock_guard lock(mutex_);
+    return {messages_, bytes_, camera_messages_, camera_topics_.size(), responses_};
+  }
+  std::optional<steady::time_point> online_at() {
+    std::lock_guard lock(mutex_);
+    return online_at_;
+  }
+  std::vector<recorded_message> kept() {
+    std::lock_guard lock(mutex_);
+    return kept_;
+  }
+  /// Waits (polling every 2 ms) until `condition` holds on the counts.
+  bool wait(const std::function<bool(const counts&)>& condition, std::chrono::milliseconds timeout) {
+    auto deadline = steady::now() + timeout;
+    while (steady::now() < deadline) {
+      if (condition(now())) return true;
+      std::this_thread::sleep_for(2ms);
+    }
+    return condition(now());
+  }
+  void publish(const std::string& topic, const std::string& payload) {
+    client_.publish(topic, payload.data(), payload.size(), 1, false)->wait_for(5s);
+  }
+
+ private:
+  mqtt::async_client client_;
+  bool keep_;
+  std::mutex mutex_;
+  std::size_t messages_ = 0, bytes_ = 0, camera_messages_ = 0, responses_ = 0;
+  std::set<std::string> camera_topics_;
+  std::optional<steady::time_point> online_at_;
+  std::vector<recorded_message> kept_;
+};
+
+// ---- the floor client: log in, fetch and parse the list, burst the same messages ----
+
+void write_messages(const std::string& path, const std::vector<recorded_message>& messages) {
+  std::ofstream out(path, std::ios::binary);
+  for (const auto& m : messages)
+    out << m.topic.size() << ' ' << m.payload.size() << ' ' << m.retained << '\n' << m.topic << m.payload;
+}
+
+std::vector<recorded_message> read_messages(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<recorded_message> out;
+  std::size_t topic_size = 0, payload_size = 0;
+  bool retained = false;
+  while (in >> topic_size >> payload_size >> retained) {
+    in.get();
+    recorded_message m{std::string(topic_size, '\0'), std::string(payload_size, '\0'), retained};
+    in.read(m.topic.data(), static_cast<std::streamsize>(topic_size));
+    in.read(m.payload.data(), static_cast<std::streamsize>(payload_size));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+double thread_cpu_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+// One HTTPS exchange on `io`, run to completion.
+wyze::http_response exchange(boost::asio::io_context& io, wyze::https_client& https, wyze::http_request request) {
+  std::optional<wyze::result<wyze::http_response>> answer;
+  https.send(std::move(request), [&](wyze::result<wyze::http_response> r) { answer.emplace(std::move(r)); });
+  io.restart();
+  io.run();
+  if (!answer || !*answer) throw std::runtime_error("floor: HTTPS exchange failed");
+  return std::move(answer->value());
+}
+
+int floor_client(const std::string& sim_url, const std::string& ca_file, const std::string& broker_url,
+                 const std::string& messages_file) {
+  auto messages = read_messages(messages_file);
+  boost::asio::io_context io;
+  wyze::https_client https(io.get_executor(), {ca_file, 60s, 256u << 20, "bridge-bench-floor"});
+  auto login = exchange(io, https,
+                        {"POST",
+                         sim_url + std::string(wyze::paths::api_key_login),
+                         {{"Keyid", "demo-key-id"}, {"Apikey", "demo-api-key"}},
+                         wyze::api_key_login_body("demo@example.com",
+                                                  wyze::hash_password("demo-password", wyze::api_key_login_rounds))});
+  auto tokens = wyze::parse_api_key_login(login.status, login.body);
+  if (!tokens) throw std::runtime_error("floor: login refused: " + tokens.error().message);
+  wyze::app_context context{tokens.value().access_token, "bench-phone", 0};
+  auto fetch_and_parse = [&](double& parse_cpu) {
+    auto list = exchange(io, https,
+                         {"POST", sim_url + std::string(wyze::paths::object_list), {},
+                          wyze::device_list_body(wyze::auth_mode::api_key, context)});
+    double before = thread_cpu_ms();
+    auto document = json::parse(list.body);
+    parse_cpu = thread_cpu_ms() - before;
+    if (!document.is_object()) throw std::runtime_error("floor: the list is not a JSON object");
+    return list.body.size();
+  };
+  double parse_cpu = 0;
+  std::size_t body_bytes = fetch_and_parse(parse_cpu);
+
+  // (b) the bare client: every message at QoS 1, as fast as Paho takes them.
+  auto paho_options = mqtt::create_options(MQTTVERSION_DEFAULT, static_cast<int>(messages.size()) + 16);
+  mqtt::async_client publisher(broker_url, "bench-floor-" + std::to_string(::getpid()), paho_options);
+  publisher.connect(mqtt::connect_options_builder().clean_session(true).max_inflight(1024).finalize())->wait();
+  std::vector<mqtt::delivery_token_ptr> tokens_out;
+  tokens_out.reserve(messages.size());
+  for (const auto& m : messages)
+    tokens_out.push_back(publisher.publish(m.topic, m.payload.data(), m.payload.size(), 1, true));
+  for (auto& t : tokens_out) t->wait();
+  double first_cpu = cpu_ms(::getpid());
+
+  // A steady poll's floor: the same list fetched and parsed once more.
+  std::this_thread::sleep_for(300ms);
+  double steady_parse = 0;
+  double before_steady = cpu_ms(::getpid());
+  fetch_and_parse(steady_parse);
+  double steady_cpu = cpu_ms(::getpid()) - before_steady;
+  publisher.disconnect()->wait();
+  std::cout << json::serialize(json::object{{"body_bytes", body_bytes},
+                                            {"parse_cpu_ms", parse_cpu},
+                                            {"first_cpu_ms", first_cpu},
+                                            {"steady_cpu_ms", steady_cpu},
+                                            {"max_rss_kib", status_kib(::getpid(), "VmHWM")}})
+            << std::endl;
+  return 0;
+}
+
+// ---- the driver ----
+
+struct run_result {
+  std::map<std::string, double> values;
+};
+
+std::string mac_of(std::size_t index) {
+  char mac[16];
+  std::snprintf(mac, sizeof mac, "2CAA8E%06zX", index + 1);
+  return mac;
+}
+
+/// Asks for a poll and measures the bridge's CPU and the messages it caused.
+struct poll_cost {
+  double cpu_ms = 0;
+  double wall_ms = 0;
+  std::size_t messages = 0, camera_messages = 0;
+};
+
+poll_cost measured_poll(counting_subscriber& sub, pid_t bridge) {
+  auto before = sub.now();
+  double cpu_before = cpu_ms(bridge);
+  auto start = steady::now();
+  sub.publish("wyze/bridge/request/poll", "");
+  if (!sub.wait([&](const auto& c) { return c.responses > before.responses; }, 120s))
+    throw std::runtime_error("the bridge did not answer a poll request within 120 s");
+  double wall = ms_since(start);
+  // Whatever the poll publishes is sent before the answer; let the last acknowledgements settle.
+  std::this_thread::sleep_for(500ms);
+  auto after = sub.now();
+  poll_cost cost{cpu_ms(bridge) - cpu_before, wall, 0, after.camera_messages - before.camera_messages};
+  // The request's own echo and the answer are not the poll's publications.
+  cost.messages = after.messages - before.messages - 2;
+  return cost;
+}
+
+run_result run_once_at(std::size_t cameras, const std::string& self) {
+  using namespace harness;
+  run_result r;
+  auto& v = r.values;
+  temp_dir dir;
+  cloud sim(dir, static_cast<int>(cameras));
+  const std::size_t expected_topics = cameras * 5;  // discovery + conn_state, ip, firmware, attributes
+  std::vector<recorded_message> first_messages;
+  {
+    broker mqtt(dir);
+    counting_subscriber sub(mqtt.port(), true);
+    auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n  max_response: 256MiB\n");
+    auto start = steady::now();
+    auto bridge = start_bridge(dir, {"--config", config, "--log-level", "warn"});
+    // VmHWM counts the shared libraries' pages too; the bridge's own memory is its anonymous
+    // RSS, whose peak is sampled here.
+    std::atomic<bool> sampling{true};
+    std::atomic<long> anon_peak{0};
+    // BRIDGE_BENCH_PERF=FILE profiles the bridge's first publish with perf (for BENCHMARKS.md).
+    std::unique_ptr<process> profiler;
+    if (const char* perf_file = std::getenv("BRIDGE_BENCH_PERF"))
+      profiler = std::make_unique<process>(
+          std::vector<std::string>{"perf", "record", "-F", "499", "--call-graph", "dwarf,16384", "-o", perf_file, "-p", std::to_string(bridge->pid())},
+          dir.file("perf.log"));
+    std::jthread sampler([&, pid = bridge->pid()] {
+      while (sampling) {
+        anon_peak = std::max(anon_peak.load(), status_kib(pid, "RssAnon"));
+        std::this_thread::sleep_for(5ms);
+      }
+    });
+    if (!sub.wait([&](const auto& c) { return c.camera_topics >= expected_topics; }, 180s))
+      throw std::runtime_error("the bridge did not publish every camera topic: " + bridge->output());
+    v["first_publish_ms"] = ms_since(start);
+    v["first_publish_cpu_ms"] = cpu_ms(bridge->pid());
+    if (profiler) {
+      profiler->signal(SIGINT);
+      profiler->wait_exit(30s);
+    }
+    if (auto online = sub.online_at()) v["startup_ms"] = std::chrono::duration<double, std::milli>(*online - start).count();
+    auto first = sub.now();
+    v["first_messages"] = static_cast<double>(first.messages);
+    v["first_bytes"] = static_cast<double>(first.bytes);
+    v["rss_after_first_kib"] = static_cast<double>(status_kib(bridge->pid(), "VmRSS"));
+
+    // Idle: past the 3 s read-back window, nothing may run between polls.
+    std::this_thread::sleep_for(3500ms);
+    double idle_before = cpu_ms(bridge->pid());
+    std::this_thread::sleep_for(5s);
+    v["idle_cpu_ms_per_s"] = (cpu_ms(bridge->pid()) - idle_before) / 5.0;
+
+    auto steady_poll = measured_poll(sub, bridge->pid());
+    v["steady_poll_cpu_ms"] = steady_poll.cpu_ms;
+    v["steady_poll_wall_ms"] = steady_poll.wall_ms;
+    v["steady_poll_messages"] = static_cast<double>(steady_poll.messages);
+    v["steady_poll_camera_messages"] = static_cast<double>(steady_poll.camera_messages);
+
+    std::size_t changed = std::max<std::size_t>(1, cameras / 100);
+    for (std::size_t i = 0; i < changed; ++i)
+      sim.control("POST", "/sim/cameras/" + mac_of(i * (cameras / changed)),
+                  R"({"ip":"10.99.)" + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + R"("})");
+    auto changed_poll = measured_poll(sub, bridge->pid());
+    v["changed_cameras"] = static_cast<double>(changed);
+    v["changed_poll_cpu_ms"] = changed_poll.cpu_ms;
+    v["changed_poll_camera_messages"] = static_cast<double>(changed_poll.camera_messages);
+
+    for (int i = 0; i < 3; ++i) measured_poll(sub, bridge->pid());
+    v["rss_steady_kib"] = static_cast<double>(status_kib(bridge->pid(), "VmRSS"));
+    v["rss_peak_kib"] = static_cast<double>(status_kib(bridge->pid(), "VmHWM"));
+    v["rss_anon_steady_kib"] = static_cast<double>(status_kib(bridge->pid(), "RssAnon"));
+    sampling = false;
+    sampler.join();
+    v["rss_anon_peak_kib"] = static_cast<double>(anon_peak);
+    bridge->signal(SIGTERM);
+    bridge->wait_exit(10s);
+    first_messages = sub.kept();
+    first_messages.resize(std::min(first_messages.size(), first.messages));
+  }
+
+  // The floors, on a fresh broker of the same configuration.
+  broker mqtt(dir);
+  counting_subscriber sub(mqtt.port(), false);
+  // Everything the bridge published is retained (a live subscriber sees the retain flag cleared);
+  // the subscriber's own poll requests are not part of what the floor publishes.
+  std::erase_if(first_messages, [](const auto& m) { return m.topic.starts_with("wyze/bridge/request"); });
+  std::string messages_file = dir.file("messages.bin");
+  write_messages(messages_file, first_messages);
+  auto start = steady::now();
+  process floor({self, "--floor", sim.url(), sim.ca_file(), mqtt.url(), messages_file}, dir.file("floor.log"));
+  if (!sub.wait([&](const auto& c) { return c.camera_topics >= expected_topics; }, 180s))
+    throw std::runtime_error("the floor client did not publish every camera topic: " + floor.output());
+  v["floor_first_publish_ms"] = ms_since(start);
+  if (floor.wait_exit(60s) != 0) throw std::runtime_error("the floor client failed: " + floor.output());
+  auto output = floor.output();
+  auto floor_result = json::parse(output.substr(output.find('{'))).as_object();
+  for (const auto& [key, value] : floor_result) v["floor_" + std::string(key)] = value.to_number<double>();
+  return r;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  auto n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::vector<std::size_t> parse_sizes(const std::string& text) {
+  std::vector<std::size_t> sizes;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) sizes.push_back(std::stoul(item));
+  return sizes;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.size() == 5 && args[0] == "--floor") return floor_client(args[1], args[2], args[3], args[4]);
+    std::vector<std::size_t> sizes{10, 1000, 10000};
+    int runs = 3;
+    std::string out_file;
+    for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+      if (args[i] == "--cameras")
+        sizes = parse_sizes(args[i + 1]);
+      else if (args[i] == "--runs")
+        runs = std::stoi(args[i + 1]);
+      else if (args[i] == "--out")
+        out_file = args[i + 1];
+      else
+        throw std::runtime_error("unknown option " + args[i] + " (try --cameras 10,1000 --runs 3 --out FILE)");
+    }
+    std::string self = std::filesystem::canonical("/proc/self/exe").string();
+    json::object all;
+    for (auto cameras : sizes) {
+      std::map<std::string, std::vector<double>> samples;
+      for (int run = 0; run < runs; ++run) {
+        std::cerr << "bridge_bench: " << cameras << " cameras, run " << run + 1 << " of " << runs << "\n";
+        for (auto& [name, value] : run_once_at(cameras, self).values) samples[name].push_back(value);
+      }
+      json::object medians;
+      std::string line;
+      for (auto& [name, values] : samples) {
+        double m = std::round(median(values) * 100) / 100;
+        medians[name] = m;
+        char number[64];
+        std::snprintf(number, sizeof number, "%.2f", m);
+        std::string text = number;
+        text.erase(text.find_last_not_of('0') + 1);
+        if (text.back() == '.') text.pop_back();
+        line += (line.empty() ? "{\"" : ",\"") + name + "\":" + text;
+      }
+      // Printed as people read numbers (Boost.JSON would print 1.5E0).
+      std::cout << cameras << " cameras: " << line << "}" << std::endl;
+      all[std::to_string(cameras)] = std::move(medians);
+    }
+    if (!out_file.empty()) std::ofstream(out_file) << json::serialize(all) << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "bridge_bench: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# CI's smoke run of the benchmarks, so they never rot: every micro-benchmark once, briefly, and
+# bridge_bench once with 10 cameras (real mosquitto, simulator and bridge). Numbers are not judged
+# here (a shared CI machine is too noisy); script/bench measures.
+#   bench/smoke.sh MICRO_BENCH BRIDGE_BENCH
+set -euo pipefail
+micro=$1
+bridge=$2
+"$micro" --benchmark_min_time=0.01 --benchmark_filter='/10$|discovery_payload|/1000$' >/dev/null
+out=$("$bridge" --cameras 10 --runs 1)
+echo "$out"
+# The bridge published every topic, and a steady poll published no camera message.
+grep -q '^10 cameras: {.*"steady_poll_camera_messages":0' <<<"$out"
+grep -q '"changed_poll_camera_messages":2[,}]' <<<"$out"
