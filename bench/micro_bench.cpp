@@ -33,7 +33,7 @@ const std::string& device_list_body(std::size_t cameras) {
   return bodies.emplace(cameras, std::move(list.body)).first->second;
 }
 
-std::vector<wyze::Camera> cameras_of(std::size_t count) {
+wyze::camera_list cameras_of(std::size_t count) {
   wyze::device_list_stream stream;
   stream.write(device_list_body(count));
   stream.finish();

@@ -140,12 +140,16 @@ struct service::impl {
   bool once_polled = false;
   enum class readback { not_started, reading, read, cleared } readback_phase = readback::not_started;
   std::set<std::string> read_back;  ///< our retained topics found on the broker at start
+  std::string readback_marker;
   int exit_code = 0;
   std::function<void()> stopped;
 
   void start(std::function<void()> on_stopped) {
     stopped = std::move(on_stopped);
-    mqtt.set_source([this] { return retained.next(); });
+    mqtt.set_source([this]() -> std::optional<broker::message> {
+      if (readback_phase == readback::reading) return std::nullopt;  // see start_readback
+      return retained.next();
+    });
     mqtt.subscribe(cfg.homeassistant.status_topic);
     mqtt.subscribe(base + "/bridge/request/poll");
     mqtt.start();
@@ -188,9 +192,8 @@ struct service::impl {
     std::string error;
     if (list) {
       report_problems(list.value().problems);
-      std::vector<wyze::Camera> cameras;
-      for (auto& camera : list.value().cameras)
-        if (is_selected(camera, cfg.wyze.include, cfg.wyze.exclude)) cameras.push_back(std::move(camera));
+      auto& cameras = list.value().cameras;
+      std::erase_if(cameras, [&](const auto& camera) { return !is_selected(camera, cfg.wyze.include, cfg.wyze.exclude); });
       stats.cameras = cameras.size();
       stats.cameras_online =
           std::count_if(cameras.begin(), cameras.end(), [](const auto& c) { return c.online == true; });
@@ -282,25 +285,40 @@ struct service::impl {
 
   void on_broker_connected() {
     mqtt.publish({base + "/bridge/state", "online"});
-    publish_everything();
     if (readback_phase == readback::not_started) start_readback();
+    publish_everything();
     finish_once_when_published();
   }
 
   // Reads back what earlier runs left retained, so cameras that left while the bridge was down
-  // are cleared too. Bounded: the window closes after readback_window.
+  // are cleared too. The broker sends a subscription's retained messages before anything published
+  // after it, so a marker we publish once subscribed comes back after the last of them: the read-back
+  // ends then (at the latest after readback_window). At QoS 0, so that no broker queue limit drops
+  // any of them. Cameras are published only after it, or the broker would echo every config back.
   void start_readback() {
     readback_phase = readback::reading;
-    for (const auto& filter : retained.readback_filters()) mqtt.subscribe(filter);
+    readback_marker = std::to_string(std::uniform_int_distribution<std::uint64_t>()(random));
+    for (const auto& filter : retained.readback_filters()) mqtt.subscribe(filter, 0);
+    mqtt.subscribe(readback_topic(), 0);
+    mqtt.publish({readback_topic(), readback_marker, false, 0});
     readback_timer.expires_after(readback_window);
     readback_timer.async_wait([this](boost::system::error_code ec) {
-      if (ec || stopping) return;
-      for (const auto& filter : retained.readback_filters()) mqtt.unsubscribe(filter);
-      readback_phase = readback::read;
-      LOG_AT(debug, "bridge", "read back ", read_back.size(), " retained topics of earlier runs");
-      clear_stale();
-      finish_once_when_published();
+      if (!ec && !stopping) finish_readback();
     });
+  }
+
+  std::string readback_topic() const { return base + "/bridge/readback"; }
+
+  void finish_readback() {
+    if (readback_phase != readback::reading) return;
+    readback_timer.cancel();
+    for (const auto& filter : retained.readback_filters()) mqtt.unsubscribe(filter);
+    mqtt.unsubscribe(readback_topic());
+    readback_phase = readback::read;
+    LOG_AT(debug, "bridge", "read back ", read_back.size(), " retained topics of earlier runs");
+    clear_stale();
+    mqtt.flush();
+    finish_once_when_published();
   }
 
   // Once the account's cameras are known, clears what was read back and is no longer ours.
@@ -323,7 +341,10 @@ struct service::impl {
   }
 
   void on_message(const std::string& topic, const std::string& payload) {
-    if (readback_phase == readback::reading && retained.is_ours(topic, payload)) read_back.insert(topic);
+    if (readback_phase == readback::reading) {
+      if (topic == readback_topic() && payload == readback_marker) return finish_readback();
+      if (retained.is_ours(topic, payload)) read_back.insert(topic);
+    }
     if (topic == cfg.homeassistant.status_topic) {
       if (payload != "online") return;
       // Spread the republish so many bridges don't answer HA's birth in the same instant.

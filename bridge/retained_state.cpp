@@ -62,7 +62,7 @@ void retained_state::enqueue(const std::string& id, slots publish, slots clear) 
   it->second.clear = (it->second.clear & ~publish) | clear;
 }
 
-std::size_t retained_state::update(std::vector<wyze::Camera> cameras) {
+std::size_t retained_state::update(wyze::camera_list cameras) {
   std::size_t queued_topics = 0;
   std::unordered_set<std::string> present;
   present.reserve(cameras.size());

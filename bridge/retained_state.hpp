@@ -28,7 +28,7 @@ class retained_state {
   /// broker there: discovery then states of new and changed cameras (only the topics whose payload
   /// changed), and empty retained messages for every topic of a camera that is gone (states, then
   /// discovery). Returns how many topics were queued.
-  std::size_t update(std::vector<wyze::Camera> cameras);
+  std::size_t update(wyze::camera_list cameras);
 
   /// Queues every retained message (after a reconnect or HA birth): the bridge device's discovery
   /// first, then each camera's discovery and states.

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <deque>
 
 namespace net = boost::asio;
@@ -67,7 +68,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::chrono::seconds backoff{1};
   phase state = phase::idle;
   std::uintptr_t generation = 0;  ///< one per connection; late acks of an older one are ignored
-  std::vector<std::string> subscriptions;
+  std::atomic<std::uintptr_t> live_generation{0};  ///< `generation`, for Paho's thread
+  std::atomic<std::size_t> acks{0};               ///< acknowledgements not yet handed to the loop
+  std::atomic<bool> acks_posted{false};
+  std::vector<std::pair<std::string, int>> subscriptions;  ///< filter, QoS
   std::deque<message> queue;
   std::function<std::optional<message>()> source;
   std::size_t in_flight = 0;
@@ -95,8 +99,19 @@ struct client::impl : std::enable_shared_from_this<impl> {
     };
     connect_listener.success = forward([](impl& me, std::uintptr_t gen, int) { me.on_connected(gen); });
     connect_listener.failure = forward([](impl& me, std::uintptr_t gen, int rc) { me.on_connect_failed(gen, rc); });
-    publish_listener.success = forward([](impl& me, std::uintptr_t gen, int) { me.on_published(gen); });
-    publish_listener.failure = forward([](impl& me, std::uintptr_t gen, int) { me.on_published(gen); });
+    // Acknowledgements come by the thousand: counted on Paho's thread, handed over in batches.
+    auto acknowledged = [weak](const mqtt::token& t) {
+      auto self = weak.lock();
+      if (!self || reinterpret_cast<std::uintptr_t>(t.get_user_context()) != self->live_generation) return;
+      ++self->acks;
+      if (!self->acks_posted.exchange(true))
+        self->on_loop([](impl& me) {
+          me.acks_posted = false;
+          me.on_published(me.acks.exchange(0));
+        });
+    };
+    publish_listener.success = acknowledged;
+    publish_listener.failure = acknowledged;
     disconnect_listener.success = forward([](impl& me, std::uintptr_t, int) { me.on_stopped(); });
     disconnect_listener.failure = forward([](impl& me, std::uintptr_t, int) { me.on_stopped(); });
     paho.set_connection_lost_handler([weak](const std::string& cause) {
@@ -132,7 +147,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void connect() {
     if (state == phase::stopping || state == phase::stopped) return;
     state = phase::connecting;
-    ++generation;
+    live_generation = ++generation;
     try {
       paho.connect(options(), reinterpret_cast<void*>(generation), connect_listener);
     } catch (const mqtt::exception& e) {
@@ -155,7 +170,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     state = phase::connected;
     backoff = std::chrono::seconds(1);
     LOG_AT(info, "mqtt", "connected to ", settings.url, " as ", settings.client_id);
-    for (const auto& filter : subscriptions) subscribe_now(filter);
+    for (const auto& [filter, qos] : subscriptions) subscribe_now(filter, qos);
     if (events.connected) events.connected();
   }
 
@@ -175,15 +190,16 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   // What was queued or in flight on a lost connection is gone; `connected` republishes it all.
   void drop_pending() {
-    ++generation;
+    live_generation = ++generation;
     queue.clear();
     in_flight = 0;
+    acks = 0;
     notify_delivered();
   }
 
-  void subscribe_now(const std::string& filter) {
+  void subscribe_now(const std::string& filter, int qos) {
     try {
-      paho.subscribe(filter, settings.qos);
+      paho.subscribe(filter, qos < 0 ? settings.qos : qos);
     } catch (const mqtt::exception& e) {
       LOG_AT(warn, "mqtt", "cannot subscribe to ", filter, ": ", e.what());
     }
@@ -203,7 +219,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         break;
       }
       try {
-        auto msg = mqtt::make_message(m.topic, m.payload, settings.qos, m.retain);
+        auto msg = mqtt::make_message(m.topic, m.payload, m.qos < 0 ? settings.qos : m.qos, m.retain);
         paho.publish(msg, reinterpret_cast<void*>(generation), publish_listener);
         ++in_flight;
         ++published;
@@ -214,9 +230,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
     if (queue.empty() && in_flight == 0) notify_delivered();
   }
 
-  void on_published(std::uintptr_t gen) {
-    if (gen != generation || in_flight == 0) return;
-    --in_flight;
+  void on_published(std::size_t count) {
+    in_flight -= std::min(count, in_flight);
     pump();
   }
 
@@ -263,13 +278,13 @@ void client::set_source(std::function<std::optional<message>()> next) { impl_->s
 
 void client::flush() { impl_->pump(); }
 
-void client::subscribe(std::string topic_filter) {
-  if (impl_->state == impl::phase::connected) impl_->subscribe_now(topic_filter);
-  impl_->subscriptions.push_back(std::move(topic_filter));
+void client::subscribe(std::string topic_filter, int qos) {
+  if (impl_->state == impl::phase::connected) impl_->subscribe_now(topic_filter, qos);
+  impl_->subscriptions.emplace_back(std::move(topic_filter), qos);
 }
 
 void client::unsubscribe(const std::string& topic_filter) {
-  std::erase(impl_->subscriptions, topic_filter);
+  std::erase_if(impl_->subscriptions, [&](const auto& s) { return s.first == topic_filter; });
   if (impl_->state != impl::phase::connected) return;
   try {
     impl_->paho.unsubscribe(topic_filter);

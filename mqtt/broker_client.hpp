@@ -50,8 +50,8 @@ class client {
   /// Publishes what the source has, as far as the window allows (nothing while disconnected).
   void flush();
 
-  /// Subscribes now and after every reconnect.
-  void subscribe(std::string topic_filter);
+  /// Subscribes now and after every reconnect, at `qos` (-1: mqtt.qos).
+  void subscribe(std::string topic_filter, int qos = -1);
 
   /// Ends a subscription, now and for later reconnects.
   void unsubscribe(const std::string& topic_filter);

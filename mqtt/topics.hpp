@@ -15,6 +15,7 @@ struct message {
   std::string topic;
   std::string payload;
   bool retain = true;
+  int qos = -1;  ///< -1: mqtt.qos
 
   bool operator==(const message&) const = default;
 };

@@ -25,7 +25,7 @@ std::vector<std::string> topics(const std::vector<broker::message>& messages) {
 }
 
 // What one poll with `cameras` queues, in the order it would be published.
-std::vector<broker::message> poll(bridge::retained_state& state, std::vector<wyze::Camera> cameras) {
+std::vector<broker::message> poll(bridge::retained_state& state, wyze::camera_list cameras) {
   state.update(std::move(cameras));
   return state.take_queued();
 }

@@ -3,6 +3,7 @@
 #include <boost/json/fwd.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,9 +37,13 @@ struct Camera {
 /// A MAC in any notation as a topic id: upper-cased, every character outside [A-Za-z0-9_-] dropped.
 std::string camera_id(std::string_view mac);
 
+/// Cameras in the order the cloud listed them. A deque: a 10,000-camera list grows without the
+/// vector's doubling, which would hold one and a half copies at its peak.
+using camera_list = std::deque<Camera>;
+
 /// The cameras of one device list, and what was wrong with the entries that were skipped.
 struct device_list {
-  std::vector<Camera> cameras;
+  camera_list cameras;
   std::vector<std::string> problems;
   std::size_t devices = 0;  ///< every entry, cameras or not
 };
