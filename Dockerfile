@@ -7,6 +7,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+      -DWYZE_BRIDGE_BENCHMARKS=OFF \
     && cmake --build /build --target wyze-mqtt-bridge \
     && install -D -m 0755 /build/wyze-mqtt-bridge /out/usr/bin/wyze-mqtt-bridge
 

@@ -5,7 +5,7 @@
 //   (b) a bare Paho client publishing the same messages at the same QoS.
 // script/bench runs it and turns its output into BENCHMARKS.md.
 //
-//   bridge_bench [--cameras 10,1000,10000] [--runs 3] [--out results.json]
+//   bridge_bench [--cameras 10,1000,10000] [--runs 3] [--out results.json] [--markdown table.md]
 //   bridge_bench --floor SIM_URL CA_FILE BROKER_URL MESSAGES_FILE   (the floor client; internal)
 #include "tests/harness.hpp"
 #include "wyze/https_client.hpp"
@@ -369,6 +369,70 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+// The results as the table of BENCHMARKS.md: one column per account size, targets of issue #6.
+std::string markdown(const std::map<std::size_t, std::map<std::string, double>>& all, int runs) {
+  auto fmt = [](double v, int decimals) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, v);
+    return std::string(text);
+  };
+  std::ostringstream out;
+  out << "| median of " << runs << " runs |";
+  for (const auto& [cameras, v] : all) out << " " << cameras << " cameras |";
+  out << " target (10,000 cameras) |\n|---|";
+  for (std::size_t i = 0; i < all.size(); ++i) out << "---:|";
+  out << "---|\n";
+  auto row = [&](const std::string& name, const std::string& target, auto cell) {
+    out << "| " << name << " |";
+    for (const auto& [cameras, v] : all) out << " " << cell(v) << " |";
+    out << " " << target << " |\n";
+  };
+  auto at = [](const std::map<std::string, double>& v, const std::string& key) {
+    auto it = v.find(key);
+    return it == v.end() ? 0.0 : it->second;
+  };
+  row("first full publish, wall (ms)", "", [&](auto& v) { return fmt(at(v, "first_publish_ms"), 0); });
+  row("floor: login + list + bare Paho burst, wall (ms)", "",
+      [&](auto& v) { return fmt(at(v, "floor_first_publish_ms"), 0); });
+  row("**first publish / floor, wall**", "≤ 1.2×",
+      [&](auto& v) { return "**" + fmt(at(v, "first_publish_ms") / at(v, "floor_first_publish_ms"), 2) + "×**"; });
+  row("first publish: messages / MiB sent", "", [&](auto& v) {
+    return fmt(at(v, "first_messages"), 0) + " / " + fmt(at(v, "first_bytes") / 1048576.0, 1);
+  });
+  row("first publish, CPU (ms)", "", [&](auto& v) { return fmt(at(v, "first_publish_cpu_ms"), 0); });
+  row("floor (a)+(b): fetch, Boost.JSON parse, bare Paho publish, CPU (ms)", "",
+      [&](auto& v) { return fmt(at(v, "floor_first_cpu_ms"), 0); });
+  row("**first publish / floor, CPU**", "≤ 1.5×", [&](auto& v) {
+    return "**" + fmt(at(v, "first_publish_cpu_ms") / at(v, "floor_first_cpu_ms"), 2) + "×**";
+  });
+  row("start-up to `bridge/state` online (ms)", "", [&](auto& v) { return fmt(at(v, "startup_ms"), 0); });
+  row("device-list body (MiB)", "", [&](auto& v) { return fmt(at(v, "floor_body_bytes") / 1048576.0, 2); });
+  row("floor (a): Boost.JSON parse of that body, CPU (ms)", "",
+      [&](auto& v) { return fmt(at(v, "floor_parse_cpu_ms"), 1); });
+  row("steady poll, no change: CPU (ms)", "≤ 20 ms", [&](auto& v) { return fmt(at(v, "steady_poll_cpu_ms"), 1); });
+  row("floor: the same fetch + Boost.JSON parse, CPU (ms)", "",
+      [&](auto& v) { return fmt(at(v, "floor_steady_cpu_ms"), 1); });
+  row("**steady poll / floor, CPU**", "≤ 1.5×", [&](auto& v) {
+    return "**" + fmt(at(v, "steady_poll_cpu_ms") / at(v, "floor_steady_cpu_ms"), 2) + "×**";
+  });
+  row("steady poll: messages (camera messages)", "only `bridge/info`", [&](auto& v) {
+    return fmt(at(v, "steady_poll_messages"), 0) + " (" + fmt(at(v, "steady_poll_camera_messages"), 0) + ")";
+  });
+  row("1 % changed (IP): CPU (ms)", "≤ 30 ms", [&](auto& v) { return fmt(at(v, "changed_poll_cpu_ms"), 1); });
+  row("1 % changed: cameras changed / camera messages", "2 per camera (ip, attributes)", [&](auto& v) {
+    return fmt(at(v, "changed_cameras"), 0) + " / " + fmt(at(v, "changed_poll_camera_messages"), 0);
+  });
+  row("peak RSS, VmHWM (MiB)", "≤ 32 MiB (≤ 8 MiB at 10)", [&](auto& v) { return fmt(at(v, "rss_peak_kib") / 1024, 1); });
+  row("peak private memory, RssAnon (MiB)", "", [&](auto& v) { return fmt(at(v, "rss_anon_peak_kib") / 1024, 1); });
+  row("steady RSS / RssAnon after 5 polls (MiB)", "", [&](auto& v) {
+    return fmt(at(v, "rss_steady_kib") / 1024, 1) + " / " + fmt(at(v, "rss_anon_steady_kib") / 1024, 1);
+  });
+  row("CPU while idle between polls (ms per s)", "0 (no busy loop)",
+      [&](auto& v) { return fmt(at(v, "idle_cpu_ms_per_s"), 2); });
+  row("floor client's own peak RSS (MiB)", "", [&](auto& v) { return fmt(at(v, "floor_max_rss_kib") / 1024, 1); });
+  return out.str();
+}
+
 std::vector<std::size_t> parse_sizes(const std::string& text) {
   std::vector<std::size_t> sizes;
   std::stringstream in(text);
@@ -385,7 +449,7 @@ int main(int argc, char** argv) {
     if (args.size() == 5 && args[0] == "--floor") return floor_client(args[1], args[2], args[3], args[4]);
     std::vector<std::size_t> sizes{10, 1000, 10000};
     int runs = 3;
-    std::string out_file;
+    std::string out_file, markdown_file;
     for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "--cameras")
         sizes = parse_sizes(args[i + 1]);
@@ -393,11 +457,14 @@ int main(int argc, char** argv) {
         runs = std::stoi(args[i + 1]);
       else if (args[i] == "--out")
         out_file = args[i + 1];
+      else if (args[i] == "--markdown")
+        markdown_file = args[i + 1];
       else
         throw std::runtime_error("unknown option " + args[i] + " (try --cameras 10,1000 --runs 3 --out FILE)");
     }
     std::string self = std::filesystem::canonical("/proc/self/exe").string();
     json::object all;
+    std::map<std::size_t, std::map<std::string, double>> table;
     for (auto cameras : sizes) {
       std::map<std::string, std::vector<double>> samples;
       for (int run = 0; run < runs; ++run) {
@@ -409,6 +476,7 @@ int main(int argc, char** argv) {
       for (auto& [name, values] : samples) {
         double m = std::round(median(values) * 100) / 100;
         medians[name] = m;
+        table[cameras][name] = m;
         char number[64];
         std::snprintf(number, sizeof number, "%.2f", m);
         std::string text = number;
@@ -421,6 +489,7 @@ int main(int argc, char** argv) {
       all[std::to_string(cameras)] = std::move(medians);
     }
     if (!out_file.empty()) std::ofstream(out_file) << json::serialize(all) << "\n";
+    if (!markdown_file.empty()) std::ofstream(markdown_file) << markdown(table, runs);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "bridge_bench: " << e.what() << "\n";

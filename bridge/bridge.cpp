@@ -284,8 +284,9 @@ struct service::impl {
   // ---- broker ----
 
   void on_broker_connected() {
-    mqtt.publish({base + "/bridge/state", "online"});
+    // The read-back starts first: until it ends, no camera message may go out (see start_readback).
     if (readback_phase == readback::not_started) start_readback();
+    mqtt.publish({base + "/bridge/state", "online"});
     publish_everything();
     finish_once_when_published();
   }
