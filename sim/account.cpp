@@ -306,9 +306,21 @@ response account::device_list(const json::object& body, bool legacy) {
       json::object{{key, std::move(list)}, {"device_group_list", json::array{}}, {"device_sort_list", json::array{}}});
 }
 
+namespace {
+// Sets fields of a device entry; `ip` lives in device_params, as in the real answer.
+void set_fields(json::object& device, const json::object& fields) {
+  for (const auto& [key, value] : fields) {
+    if (key == "ip" && device.contains("device_params"))
+      device["device_params"].as_object()["ip"] = value;
+    else
+      device[key] = value;
+  }
+}
+}  // namespace
+
 response account::add_camera(const json::object& fields) {
   json::object entry = camera_entry(next_index_++);
-  for (const auto& [key, value] : fields) entry[key] = value;
+  set_fields(entry, fields);
   std::string mac = upper(field(entry, "mac"));
   devices_.push_back(std::move(entry));
   return json_answer(200, json::object{{"mac", mac}});
@@ -317,12 +329,7 @@ response account::add_camera(const json::object& fields) {
 response account::change_camera(const std::string& mac, const json::object& fields) {
   for (auto& device : devices_) {
     if (upper(field(device, "mac")) != upper(mac)) continue;
-    for (const auto& [key, value] : fields) {
-      if (key == "ip" && device.contains("device_params"))
-        device["device_params"].as_object()["ip"] = value;
-      else
-        device[key] = value;
-    }
+    set_fields(device, fields);
     return json_answer(200, device);
   }
   return json_answer(404, json::object{{"error", "no device with MAC " + mac}});
