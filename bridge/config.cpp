@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -224,11 +225,18 @@ class reader {
     return [this, &out](const YAML::Node& n, const std::string& name) {
       auto path = scalar(n, name, "a file path");
       if (!path || path->empty()) return;
+      // Bounded: a device (/dev/zero), a pipe or a huge file must not hang or fill memory.
+      constexpr std::size_t max_secret_size = 64 * 1024;
+      std::error_code ec;
+      if (std::filesystem::exists(*path, ec) && !std::filesystem::is_regular_file(*path, ec))
+        return problem(n.Mark(), name + ": " + *path + " is not a regular file (give the file that holds the secret)");
       std::ifstream in(*path, std::ios::binary);
       if (!in) return problem(n.Mark(), name + ": cannot read " + *path + " (check the path and its permissions)");
-      std::ostringstream content;
-      content << in.rdbuf();
-      std::string value = content.str();
+      std::string value(max_secret_size + 1, '\0');
+      in.read(value.data(), static_cast<std::streamsize>(value.size()));
+      value.resize(static_cast<std::size_t>(in.gcount()));
+      if (value.size() > max_secret_size)
+        return problem(n.Mark(), name + ": " + *path + " is larger than 64 KiB, too large for a secret (is it the right file?)");
       while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
       if (!out.empty()) return problem(n.Mark(), name + ": give the secret either inline or as a file, not both");
       out = value;

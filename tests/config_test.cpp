@@ -147,6 +147,19 @@ TEST_CASE("a secret can come from a file, as Docker secrets provide it") {
   std::remove(path.c_str());
 }
 
+TEST_CASE("a secret file that is a device or far too large is refused, never read without end") {
+  auto device = problems_of("wyze:\n  email: a@b.c\n  password_file: /dev/zero\n  key_id: k\n  api_key: a\n");
+  REQUIRE_FALSE(device.empty());
+  CHECK(device[0] == "config.yaml:3:18: wyze.password_file: /dev/zero is not a regular file (give the file that "
+                     "holds the secret)");
+  std::string path = "config_test_big_secret.txt";
+  std::ofstream(path) << std::string(100 * 1024, 'x');
+  auto big = problems_of("wyze:\n  email: a@b.c\n  password_file: " + path + "\n  key_id: k\n  api_key: a\n");
+  REQUIRE_FALSE(big.empty());
+  CHECK(big[0].find("is larger than 64 KiB") != std::string::npos);
+  std::remove(path.c_str());
+}
+
 TEST_CASE("the effective config is printed with every secret masked") {
   auto cfg = bridge::parse_config(credentials + "  totp_key: JBSWY3DPEHPK3PXP\nmqtt:\n  password: mqtt-secret\n",
                                   "config.yaml", env_of());
