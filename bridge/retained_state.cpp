@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <unordered_set>
 
 namespace bridge {
@@ -84,13 +85,15 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
     slots publish = 0, clear = 0;
     auto fresh = slotted(camera);
     auto before = slotted(known->second);
-    for (const auto& [slot, m] : fresh) {
-      auto was = std::find_if(before.begin(), before.end(), [&](const auto& b) { return b.first == slot; });
-      if (was == before.end() || was->second.payload != m.payload) publish |= bit(slot);
+    // (Plain pairs, not structured bindings: clang 14, which builds the fuzzers, cannot capture those.)
+    for (const auto& now : fresh) {
+      auto was = std::find_if(before.begin(), before.end(), [&](const auto& b) { return b.first == now.first; });
+      if (was == before.end() || was->second.payload != now.second.payload) publish |= bit(now.first);
     }
     // A topic the camera no longer has (e.g. conn_state no longer reported) is cleared.
-    for (const auto& [slot, m] : before)
-      if (std::none_of(fresh.begin(), fresh.end(), [&](const auto& f) { return f.first == slot; })) clear |= bit(slot);
+    for (const auto& was : before)
+      if (std::none_of(fresh.begin(), fresh.end(), [&](const auto& f) { return f.first == was.first; }))
+        clear |= bit(was.first);
     enqueue(id, publish, clear);
     queued_topics += static_cast<std::size_t>(std::popcount(publish | clear));
     known->second = std::move(camera);
@@ -158,12 +161,17 @@ std::string retained_state::attributes_owner(const std::string& topic) const {
   const std::string tail = "/attributes";
   if (!topic.starts_with(head) || !topic.ends_with(tail) || topic.size() <= head.size() + tail.size()) return {};
   std::string id = topic.substr(head.size(), topic.size() - head.size() - tail.size());
-  if (id == "bridge" || id.find('/') != std::string::npos) return {};
+  // Only an id this bridge could have made ([A-Za-z0-9_-]); anything else under our base is not ours.
+  bool ours = std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  if (id == "bridge" || !ours) return {};
   return id;
 }
 
 bool retained_state::is_ours(const std::string& topic, std::string_view payload) const {
-  if (payload.empty()) return false;
+  // A topic name never holds wildcards (nor NUL); one that does is not to be published back.
+  if (payload.empty() || topic.find_first_of(std::string_view("+#\0", 3)) != std::string::npos) return false;
   if (!attributes_owner(topic).empty()) return true;
   if (!topic.starts_with(settings_.discovery_settings.prefix + "/") || !topic.ends_with("/config")) return false;
   boost::system::error_code ec;

@@ -75,6 +75,16 @@ TEST_CASE("odd types and nulls are read leniently, field by field") {
   CHECK(list.cameras[1].power == true);
 }
 
+TEST_CASE("a time the calendar cannot hold is not reported, instead of undefined behaviour (found by fuzzing)") {
+  auto list = parse(R"({"mac":"AA21","product_type":"Camera","conn_state_ts":8888888888888888888888888881764150001000},
+      {"mac":"AA22","product_type":"Camera","conn_state_ts":-5},
+      {"mac":"AA23","product_type":"Camera","conn_state_ts":1.7641500010E12})");
+  REQUIRE(list.cameras.size() == 3);
+  CHECK_FALSE(list.cameras[0].conn_state_ts_ms);
+  CHECK_FALSE(list.cameras[1].conn_state_ts_ms);
+  CHECK(list.cameras[2].conn_state_ts_ms == 1764150001000);
+}
+
 TEST_CASE("entries without a MAC, repeating one, or not objects are skipped with a reason") {
   auto list = parse(R"({"product_type":"Camera","nickname":"No MAC"},
       {"mac":"::","product_type":"Camera"},
@@ -116,6 +126,24 @@ TEST_CASE("the device list read in chunks of any size gives the same cameras") {
     CHECK(pieces.value().cameras == whole.value().cameras);
     CHECK(pieces.value().problems == whole.value().problems);
   }
+}
+
+TEST_CASE("data after the JSON document is refused, however the reads split it (found by fuzzing)") {
+  std::string list = R"({"code":"1","data":{"device_list":[{"mac":"AA01","product_type":"Camera"}]}})";
+  for (const std::string& body : {"2 " + list, list + " {}", list + "x"}) {
+    for (std::size_t chunk : {1, 2, 3, 1000}) {
+      CAPTURE(body);
+      CAPTURE(chunk);
+      wyze::device_list_stream stream;
+      for (std::size_t at = 0; at < body.size(); at += chunk) stream.write(std::string_view(body).substr(at, chunk));
+      stream.finish();
+      auto answer = stream.take(200);
+      REQUIRE_FALSE(answer);
+      CHECK(answer.error().message == "the answer is not JSON (extra data)");
+    }
+  }
+  // Whitespace after it is fine.
+  CHECK(wyze::parse_device_list_response(200, list + " \r\n"));
 }
 
 TEST_CASE("the envelope around a streamed device list is checked like any other") {

@@ -179,6 +179,11 @@ TEST_CASE("read back ignores configs of other integrations and malformed payload
   CHECK_FALSE(state.is_ours("homeassistant/device/x/config", ""));
   CHECK_FALSE(state.is_ours("wyze/bridge/attributes", "{}"));
   CHECK(state.is_ours("wyze/AA09/attributes", "{}"));
+  // An id the bridge could not have made is someone else's (found by fuzzing: wildcards were cleared).
+  CHECK_FALSE(state.is_ours("wyze/+?#/attributes", "{}"));
+  CHECK_FALSE(state.is_ours("wyze/front door/attributes", "{}"));
+  CHECK_FALSE(state.is_ours("homeassistant/device/wyze_AA+1/config",
+                            R"({"dev":{"ids":["wyze_AA1"],"via_device":"wyze_mqtt_bridge_wyze"}})"));
   CHECK(state.readback_filters() ==
         std::vector<std::string>{"homeassistant/device/+/config", "homeassistant/+/+/+/config", "wyze/+/attributes"});
 }

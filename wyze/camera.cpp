@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <unordered_set>
 
 namespace json = boost::json;
@@ -68,7 +69,9 @@ std::optional<std::int64_t> integer(const json::value* v) {
   if (!v) return std::nullopt;
   if (v->is_int64()) return v->get_int64();
   if (v->is_uint64() && v->get_uint64() <= INT64_MAX) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  // A double outside int64's range (or NaN) has no integer value: casting it would be undefined.
+  if (v->is_double() && std::isfinite(v->get_double()) && std::abs(v->get_double()) < 9.2e18)
+    return static_cast<std::int64_t>(v->get_double());
   if (const auto* s = v->if_string()) {
     std::int64_t n = 0;
     auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), n);
@@ -103,6 +106,9 @@ Camera to_camera(const json::object& entry) {
   cam.ip = first_of(text(find(params, "ip")), text(find(&entry, "ip")));
   cam.online = flag(find(&entry, "conn_state"));
   cam.conn_state_ts_ms = integer(find(&entry, "conn_state_ts"));
+  // Milliseconds since 1970; anything not between then and the year 9999 is not a time.
+  if (cam.conn_state_ts_ms && (*cam.conn_state_ts_ms <= 0 || *cam.conn_state_ts_ms > 253402300799999))
+    cam.conn_state_ts_ms.reset();
   cam.ssid = first_of(text(find(&entry, "ssid")), text(find(params, "ssid")));
   cam.power = first_of(flag(find(params, "power_switch")), flag(find(&entry, "power_switch")));
   cam.timezone = first_of(text(find(&entry, "timezone_name")), text(find(&entry, "device_timezone")));

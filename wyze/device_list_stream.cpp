@@ -179,13 +179,20 @@ device_list_stream::~device_list_stream() = default;
 
 void device_list_stream::write(std::string_view chunk) {
   if (impl_->error || chunk.empty()) return;
-  impl_->parser.write_some(true, chunk.data(), chunk.size(), impl_->error);
+  // The parser stops where the document ends: what follows may only be whitespace (found by
+  // fuzzing: `2` then an object in the next read was taken for a device list).
+  if (!impl_->parser.done()) {
+    auto used = impl_->parser.write_some(true, chunk.data(), chunk.size(), impl_->error);
+    if (impl_->error) return;
+    chunk.remove_prefix(used);
+  }
+  if (chunk.find_first_not_of(" \t\r\n") != std::string_view::npos) impl_->error = json::error::extra_data;
 }
 
 void device_list_stream::finish() {
   if (impl_->error || impl_->finished) return;
   impl_->finished = true;
-  impl_->parser.write_some(false, nullptr, 0, impl_->error);
+  if (!impl_->parser.done()) impl_->parser.write_some(false, nullptr, 0, impl_->error);
 }
 
 result<device_list> device_list_stream::take(unsigned status) {
