@@ -159,6 +159,11 @@ bool account::pending_fault(response& out) {
   } else if (fault_kind_ == "slow") {
     out.delay = fault_delay_;
     return false;  // answered normally, late
+  } else if (fault_kind_ == "truncated" || fault_kind_ == "reset" || fault_kind_ == "slowloris") {
+    out.how = fault_kind_ == "truncated" ? response::delivery::truncated
+              : fault_kind_ == "reset"   ? response::delivery::reset
+                                         : response::delivery::trickle;
+    return false;  // answered normally, delivered badly
   }
   return true;
 }
@@ -193,6 +198,7 @@ response account::handle(const request& req) {
     answer = {404, "{\"description\":\"no such endpoint\"}"};
   answer.delay = faulted.delay;
   answer.close_after = faulted.close_after;
+  answer.how = faulted.how;
   if (rate_limit_remaining_) {
     std::string text = format_utc(rate_limit_reset_ms_, "%a %b %d %H:%M:%S GMT %Y");
     answer.headers = {{"X-RateLimit-Remaining", std::to_string(*rate_limit_remaining_)},
@@ -381,9 +387,11 @@ response account::control(const request& req) {
   }
   if (req.target == "/sim/fault" && req.method == "POST") {
     fault_kind_ = field(body, "kind");
-    static const std::set<std::string> kinds{"http500", "garbage", "slow", "ratelimit", "http429", "drop-connection"};
+    static const std::set<std::string> kinds{"http500",         "garbage",   "slow",  "ratelimit", "http429",
+                                             "drop-connection", "truncated", "reset", "slowloris"};
     if (!kinds.count(fault_kind_))
-      return json_answer(400, json::object{{"error", "kind must be http500, garbage, slow, ratelimit or http429"}});
+      return json_answer(400, json::object{{"error", "kind must be http500, garbage, slow, ratelimit, http429, "
+                                                     "drop-connection, truncated, reset or slowloris"}});
     const auto* count = body.if_contains("count");
     fault_count_ = count && count->is_int64() ? static_cast<int>(count->get_int64()) : 1;
     const auto* delay = body.if_contains("delay_ms");

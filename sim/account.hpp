@@ -35,6 +35,10 @@ struct response {
   std::chrono::milliseconds delay{0};  ///< the server waits this long before answering
   std::vector<std::pair<std::string, std::string>> headers{};
   bool close_after = false;  ///< close the connection after answering, without saying so
+  /// How the answer reaches the client: whole; cut off halfway through the body and the
+  /// connection dropped; not at all (TCP reset once the request is read); or a slow-loris body,
+  /// one byte every 200 ms.
+  enum class delivery { whole, truncated, reset, trickle } how = delivery::whole;
 };
 
 /// How the simulated account behaves beyond its devices.

@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -44,6 +45,12 @@ void session(tcp::socket socket, ssl::context& tls, account& acct) {
     for (const auto& h : in) req.headers[lower(h.name_string())] = std::string(h.value());
     response answer = acct.handle(req);
     if (answer.delay.count() > 0) std::this_thread::sleep_for(answer.delay);
+    if (answer.how == response::delivery::reset) {
+      // No answer at all: SO_LINGER 0 turns the close into a TCP reset.
+      stream.lowest_layer().set_option(net::socket_base::linger(true, 0), ec);
+      stream.lowest_layer().close(ec);
+      return;
+    }
     http::response<http::string_body> out{static_cast<http::status>(answer.status), in.version()};
     out.set(http::field::server, "wyze-cloud-sim");
     out.set(http::field::content_type, answer.content_type);
@@ -51,6 +58,25 @@ void session(tcp::socket socket, ssl::context& tls, account& acct) {
     out.keep_alive(in.keep_alive());
     out.body() = std::move(answer.body);
     out.prepare_payload();
+    if (answer.how == response::delivery::truncated || answer.how == response::delivery::trickle) {
+      std::ostringstream raw_text;
+      raw_text << out;
+      std::string raw = raw_text.str();
+      std::size_t head = raw.size() - out.body().size();
+      if (answer.how == response::delivery::truncated) {
+        // The headers promise the whole body; half of it comes, then the connection drops.
+        net::write(stream, net::buffer(raw.data(), head + out.body().size() / 2), ec);
+      } else {
+        // Slow-loris: headers, then one byte every 200 ms for at most a minute, while the client waits.
+        net::write(stream, net::buffer(raw.data(), head), ec);
+        for (std::size_t i = head; i < raw.size() && i < head + 300 && !ec; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          net::write(stream, net::buffer(raw.data() + i, 1), ec);
+        }
+      }
+      stream.lowest_layer().close(ec);
+      return;
+    }
     http::write(stream, out, ec);
     if (ec || !out.keep_alive() || answer.close_after) break;
   }

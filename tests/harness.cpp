@@ -159,9 +159,13 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 // ---- broker ----
 
-broker::broker(const temp_dir& dir, std::string extra_config)
+broker::broker(const temp_dir& dir, std::string extra_config, bool start_now)
     : dir_(dir), extra_config_(std::move(extra_config)), port_(free_port()) {
-  start();
+  if (start_now) start();
+}
+
+void broker::signal(int sig) {
+  if (process_) process_->signal(sig);
 }
 
 void broker::start() {

@@ -66,5 +66,9 @@ echo "user $(id -un)" >>"$tmp/mosquitto.conf"
 : >"$tmp/passwd"
 check "docker/mosquitto.conf: mosquitto 2 accepts it" bash -c "timeout 2 mosquitto -c '$tmp/mosquitto.conf'; [ \$? -eq 124 ]"
 
+# Security: the daemon never runs another program (no shell-outs), whatever its input.
+check "no shell-outs in wyze/, mqtt/, bridge/ (system, popen, exec*, posix_spawn)" \
+  bash -c "! grep -rnE '\\b(system|popen|execl|execlp|execv|execvp|execve|posix_spawnp?)\\s*\\(' '$src/wyze' '$src/mqtt' '$src/bridge'"
+
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
