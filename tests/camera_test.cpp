@@ -20,6 +20,15 @@ const char* v2_entry = R"({
 wyze::device_list parse(const std::string& entries) {
   return wyze::parse_device_list(json::parse(R"({"device_list":[)" + entries + "]}"));
 }
+
+// The device list fed to the streamed parser in reads of `chunk` bytes.
+wyze::result<wyze::device_list> parse_in_pieces(std::string_view body, std::size_t chunk) {
+  wyze::device_list_stream stream;
+  for (std::size_t at = 0; at < body.size(); at += chunk) stream.write(body.substr(at, chunk));
+  stream.finish();
+  return stream.take(200);
+}
+
 }  // namespace
 
 TEST_CASE("a real-shaped camera entry becomes a Camera with every field") {
@@ -118,10 +127,7 @@ TEST_CASE("the device list read in chunks of any size gives the same cameras") {
   CHECK(whole.value().problems.size() == 2);
   for (std::size_t chunk : {1, 2, 7, 64}) {
     CAPTURE(chunk);
-    wyze::device_list_stream stream;
-    for (std::size_t at = 0; at < body.size(); at += chunk) stream.write(std::string_view(body).substr(at, chunk));
-    stream.finish();
-    auto pieces = stream.take(200);
+    auto pieces = parse_in_pieces(body, chunk);
     REQUIRE(pieces);
     CHECK(pieces.value().cameras == whole.value().cameras);
     CHECK(pieces.value().problems == whole.value().problems);
@@ -134,10 +140,7 @@ TEST_CASE("data after the JSON document is refused, however the reads split it (
     for (std::size_t chunk : {1, 2, 3, 1000}) {
       CAPTURE(body);
       CAPTURE(chunk);
-      wyze::device_list_stream stream;
-      for (std::size_t at = 0; at < body.size(); at += chunk) stream.write(std::string_view(body).substr(at, chunk));
-      stream.finish();
-      auto answer = stream.take(200);
+      auto answer = parse_in_pieces(body, chunk);
       REQUIRE_FALSE(answer);
       CHECK(answer.error().message == "the answer is not JSON (extra data)");
     }

@@ -14,6 +14,19 @@ using namespace harness;
 
 namespace {
 
+// Rewrites a file in place with `edit`.
+void edit_file(const std::string& path, const std::function<void(std::string&)>& edit) {
+  std::string text;
+  {
+    std::ifstream in(path);
+    std::ostringstream all;
+    all << in.rdbuf();
+    text = all.str();
+  }
+  edit(text);
+  std::ofstream(path) << text;
+}
+
 // The camera of the simulator's generated account at `index` (see sim/account.cpp).
 std::string sim_mac(int index) {
   char mac[16];
@@ -141,15 +154,10 @@ TEST_CASE("a cloud whose certificate is not trusted is refused") {
   cloud sim(dir, 1);
   std::string config = write_config(dir, sim, mqtt);
   // Same config without the simulator's CA: the system store does not know it.
-  std::string text;
-  {
-    std::ifstream in(config);
-    std::ostringstream all;
-    all << in.rdbuf();
-    text = all.str();
-  }
-  text.replace(text.find("  ca_file: "), text.find('\n', text.find("  ca_file: ")) - text.find("  ca_file: ") + 1, "");
-  std::ofstream(config) << text;
+  edit_file(config, [](std::string& text) {
+    auto at = text.find("  ca_file: ");
+    text.erase(at, text.find('\n', at) - at + 1);
+  });
   auto bridge = start_bridge(dir, {"--once", "--config", config});
   REQUIRE(bridge->wait_exit(30s) == 1);
   CHECK(bridge->output().find("TLS") != std::string::npos);
@@ -162,17 +170,11 @@ TEST_CASE("a cloud whose certificate does not name the host connected to is refu
   // 127.0.0.2 is loopback too, but the simulator's certificate names only localhost, 127.0.0.1 and ::1.
   cloud sim(dir, 1, {"--listen", "127.0.0.2"});
   std::string config = write_config(dir, sim, mqtt);
-  std::string text;
-  {
-    std::ifstream in(config);
-    std::ostringstream all;
-    all << in.rdbuf();
-    text = all.str();
-  }
-  for (auto at = text.find("127.0.0.1:" + sim.url().substr(sim.url().rfind(':') + 1)); at != std::string::npos;
-       at = text.find("127.0.0.1:" + sim.url().substr(sim.url().rfind(':') + 1)))
-    text.replace(at, 9, "127.0.0.2");
-  std::ofstream(config) << text;
+  edit_file(config, [&](std::string& text) {
+    const std::string cloud_address = "127.0.0.1:" + sim.url().substr(sim.url().rfind(':') + 1);
+    for (auto at = text.find(cloud_address); at != std::string::npos; at = text.find(cloud_address))
+      text.replace(at, 9, "127.0.0.2");
+  });
   auto bridge = start_bridge(dir, {"--once", "--config", config});
   REQUIRE(bridge->wait_exit(30s) == 1);
   CHECK_MESSAGE(bridge->output().find("TLS") != std::string::npos, bridge->output());
