@@ -121,6 +121,9 @@ int main(int argc, char** argv) {
   // (Rate limits are left out: their pause of up to 5 minutes would only make the soak idle.)
   const char* faults[] = {"http500", "garbage", "drop-connection", "slow"};
   std::size_t changes = 0, added = 0, removed = 0, faults_injected = 0, broker_restarts = 0;
+  // What the checkers of earlier broker lifetimes saw (a checker is replaced at each restart).
+  std::vector<std::string> wrong;
+  std::size_t checked = 0;
   std::vector<std::pair<int, long>> memory;  // seconds since start → RSS
   auto start = std::chrono::steady_clock::now();
   for (int second = 0; std::chrono::steady_clock::now() < end; ++second) {
@@ -173,6 +176,9 @@ int main(int argc, char** argv) {
     }
     // Every 5 minutes the broker is killed (no persistence) and started again.
     if (second % 300 == 150) {
+      auto seen = checker->wrong();
+      wrong.insert(wrong.end(), seen.begin(), seen.end());
+      checked += checker->messages();
       checker.reset();
       mqtt.kill_hard();
       std::this_thread::sleep_for(2s);
@@ -182,8 +188,8 @@ int main(int argc, char** argv) {
     }
     if (second % 30 == 0) {
       memory.emplace_back(second, rss_kib(bridge->pid()));
-      std::cerr << "soak: " << second / 60 << " min, RSS " << memory.back().second << " KiB, " << checker->messages()
-                << " messages checked\n";
+      std::cerr << "soak: " << second / 60 << " min, RSS " << memory.back().second << " KiB, "
+                << checked + checker->messages() << " messages checked\n";
     }
     if (!bridge->running()) break;
     std::this_thread::sleep_until(start + std::chrono::seconds(second + 1));
@@ -208,7 +214,9 @@ int main(int argc, char** argv) {
     return lost.empty();
   };
   bool settled = alive && eventually(compare, 6min);
-  auto wrong = checker->wrong();
+  auto seen = checker->wrong();
+  wrong.insert(wrong.end(), seen.begin(), seen.end());
+  checked += checker->messages();
 
   std::cout << "# soak: " << minutes << " min, 1 s polls, " << changes << " camera changes, " << added << " added, "
             << removed << " removed, " << faults_injected << " cloud faults, " << broker_restarts
@@ -216,6 +224,7 @@ int main(int argc, char** argv) {
   for (const auto& [second, kib] : memory)
     if (second % 300 == 0 || second == memory.back().first) std::cout << "| " << second / 60 << " | " << kib << " |\n";
   std::cout << "\nbridge alive at the end: " << (alive ? "yes" : "no") << "\n";
+  std::cout << "camera states checked as they were published: " << checked << "\n";
   std::cout << "wrong states seen: " << wrong.size() << "\n";
   for (std::size_t i = 0; i < wrong.size() && i < 10; ++i) std::cout << "  " << wrong[i] << "\n";
   std::cout << "messages lost (retained topics missing or stale at the end): " << lost.size() << "\n";
