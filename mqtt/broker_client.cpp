@@ -61,10 +61,13 @@ struct client::impl : std::enable_shared_from_this<impl> {
   net::any_io_executor executor;
   client_settings settings;
   client_events events;
+  // Declared before `paho`, so they outlive it: Paho's threads may still call them until the
+  // client is destroyed (a --once that fails before its connect completed crashed with "pure
+  // virtual method called" when they were destroyed first).
+  forwarding_listener connect_listener, publish_listener, disconnect_listener;
   mqtt::async_client paho;
   net::steady_timer retry_timer;
   net::steady_timer stop_deadline;
-  forwarding_listener connect_listener, publish_listener, disconnect_listener;
   std::chrono::seconds backoff{1};
   phase state = phase::idle;
   std::uintptr_t generation = 0;  ///< one per connection; late acks of an older one are ignored

@@ -83,11 +83,12 @@ TEST_CASE("refused credentials are not tried again by a restart loop") {
   cloud sim(dir, 1);
   auto config = write_config(dir, sim, mqtt);
   auto first = start_bridge(dir, {"--once", "--config", config}, {"WYZE_PASSWORD=wrong"});
-  REQUIRE(first->wait_exit(30s) == 1);
+  auto status = first->wait_exit(30s);
+  REQUIRE_MESSAGE(status == 1, status.value_or(999), first->output());
   CHECK(first->output().find("Invalid credentials") != std::string::npos);
   for (int restart = 0; restart < 3; ++restart) {
     auto again = start_bridge(dir, {"--once", "--config", config}, {"WYZE_PASSWORD=wrong"});
-    REQUIRE(again->wait_exit(30s) == 1);
+    REQUIRE_MESSAGE(again->wait_exit(30s) == 1, again->output());
     CHECK(again->output().find("not logging in before") != std::string::npos);
   }
   CHECK(sim.stat("logins") == 1);
