@@ -310,6 +310,10 @@ void client::stop(message last, std::chrono::milliseconds timeout, std::function
     me.state = impl::phase::stopping;
     return me.on_stopped();
   }
+  // At least QoS 1: its acknowledgement means the broker has it, and everything sent before it.
+  // At QoS 0 Paho reports a publication done before it is written, so without this barrier a
+  // --once at mqtt.qos 0 could disconnect with its states still in Paho's queue.
+  last.qos = std::max(me.settings.qos, 1);
   me.queue.push_back(std::move(last));
   me.pump();
   // Bounded: a broker that never acknowledges must not keep the process from exiting.
