@@ -13,7 +13,6 @@
 #include "wyze/protocol.hpp"
 
 #include <mqtt/async_client.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -21,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>

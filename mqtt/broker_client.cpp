@@ -70,8 +70,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   net::steady_timer stop_deadline;
   std::chrono::seconds backoff{1};
   phase state = phase::idle;
-  std::uintptr_t generation = 0;  ///< one per connection; late acks of an older one are ignored
-  std::atomic<std::uintptr_t> live_generation{0};  ///< `generation`, for Paho's thread
+  /// One per connection; late acks of an older one are ignored. Atomic: Paho's thread reads it.
+  std::atomic<std::uintptr_t> generation{0};
   std::atomic<std::size_t> acks{0};               ///< acknowledgements not yet handed to the loop
   std::atomic<bool> acks_posted{false};
   std::vector<std::pair<std::string, int>> subscriptions;  ///< filter, QoS
@@ -105,7 +105,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     // Acknowledgements come by the thousand: counted on Paho's thread, handed over in batches.
     auto acknowledged = [weak](const mqtt::token& t) {
       auto self = weak.lock();
-      if (!self || reinterpret_cast<std::uintptr_t>(t.get_user_context()) != self->live_generation) return;
+      if (!self || reinterpret_cast<std::uintptr_t>(t.get_user_context()) != self->generation) return;
       ++self->acks;
       if (!self->acks_posted.exchange(true))
         self->on_loop([](impl& me) {
@@ -150,9 +150,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void connect() {
     if (state == phase::stopping || state == phase::stopped) return;
     state = phase::connecting;
-    live_generation = ++generation;
+    ++generation;
     try {
-      paho.connect(options(), reinterpret_cast<void*>(generation), connect_listener);
+      paho.connect(options(), reinterpret_cast<void*>(generation.load()), connect_listener);
     } catch (const mqtt::exception& e) {
       on_connect_failed(generation, e.get_return_code());
     }
@@ -193,7 +193,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   // What was queued or in flight on a lost connection is gone; `connected` republishes it all.
   void drop_pending() {
-    live_generation = ++generation;
+    ++generation;
     queue.clear();
     in_flight = 0;
     acks = 0;
@@ -223,7 +223,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
       }
       try {
         auto msg = mqtt::make_message(m.topic, m.payload, m.qos < 0 ? settings.qos : m.qos, m.retain);
-        paho.publish(msg, reinterpret_cast<void*>(generation), publish_listener);
+        paho.publish(msg, reinterpret_cast<void*>(generation.load()), publish_listener);
         ++in_flight;
         ++published;
       } catch (const mqtt::exception& e) {
