@@ -180,18 +180,20 @@ int floor_client(const std::string& sim_url, const std::string& ca_file, const s
   auto messages = read_messages(messages_file);
   boost::asio::io_context io;
   wyze::https_client https(io.get_executor(), {ca_file, 60s, 256u << 20, "bridge-bench-floor"});
-  auto login = exchange(io, https,
-                        {"POST",
-                         sim_url + std::string(wyze::paths::api_key_login),
-                         {{"Keyid", "demo-key-id"}, {"Apikey", "demo-api-key"}},
-                         wyze::api_key_login_body("demo@example.com",
-                                                  wyze::hash_password("demo-password", wyze::api_key_login_rounds))});
+  auto login = exchange(
+      io, https,
+      {"POST",
+       sim_url + std::string(wyze::paths::api_key_login),
+       {{"Keyid", "demo-key-id"}, {"Apikey", "demo-api-key"}},
+       wyze::api_key_login_body("demo@example.com", wyze::hash_password("demo-password", wyze::api_key_login_rounds))});
   auto tokens = wyze::parse_api_key_login(login.status, login.body);
   if (!tokens) throw std::runtime_error("floor: login refused: " + tokens.error().message);
   wyze::app_context context{tokens.value().access_token, "bench-phone", 0};
   auto fetch_and_parse = [&](double& parse_cpu) {
     auto list = exchange(io, https,
-                         {"POST", sim_url + std::string(wyze::paths::object_list), {},
+                         {"POST",
+                          sim_url + std::string(wyze::paths::object_list),
+                          {},
                           wyze::device_list_body(wyze::auth_mode::api_key, context)});
     double before = thread_cpu_ms();
     auto document = json::parse(list.body);
@@ -287,7 +289,8 @@ run_result run_once_at(std::size_t cameras, const std::string& self) {
     std::unique_ptr<process> profiler;
     if (const char* perf_file = std::getenv("BRIDGE_BENCH_PERF"))
       profiler = std::make_unique<process>(
-          std::vector<std::string>{"perf", "record", "-F", "499", "--call-graph", "dwarf,16384", "-o", perf_file, "-p", std::to_string(bridge->pid())},
+          std::vector<std::string>{"perf", "record", "-F", "499", "--call-graph", "dwarf,16384", "-o", perf_file, "-p",
+                                   std::to_string(bridge->pid())},
           dir.file("perf.log"));
     std::jthread sampler([&, pid = bridge->pid()] {
       while (sampling) {
@@ -303,7 +306,8 @@ run_result run_once_at(std::size_t cameras, const std::string& self) {
       profiler->signal(SIGINT);
       profiler->wait_exit(30s);
     }
-    if (auto online = sub.online_at()) v["startup_ms"] = std::chrono::duration<double, std::milli>(*online - start).count();
+    if (auto online = sub.online_at())
+      v["startup_ms"] = std::chrono::duration<double, std::milli>(*online - start).count();
     auto first = sub.now();
     v["first_messages"] = static_cast<double>(first.messages);
     v["first_bytes"] = static_cast<double>(first.bytes);
@@ -396,15 +400,13 @@ std::string markdown(const std::map<std::size_t, std::map<std::string, double>>&
       [&](auto& v) { return fmt(at(v, "floor_first_publish_ms"), 0); });
   row("**first publish / floor, wall**", "≤ 1.2×",
       [&](auto& v) { return "**" + fmt(at(v, "first_publish_ms") / at(v, "floor_first_publish_ms"), 2) + "×**"; });
-  row("first publish: messages / MiB sent", "", [&](auto& v) {
-    return fmt(at(v, "first_messages"), 0) + " / " + fmt(at(v, "first_bytes") / 1048576.0, 1);
-  });
+  row("first publish: messages / MiB sent", "",
+      [&](auto& v) { return fmt(at(v, "first_messages"), 0) + " / " + fmt(at(v, "first_bytes") / 1048576.0, 1); });
   row("first publish, CPU (ms)", "", [&](auto& v) { return fmt(at(v, "first_publish_cpu_ms"), 0); });
   row("floor (a)+(b): fetch, Boost.JSON parse, bare Paho publish, CPU (ms)", "",
       [&](auto& v) { return fmt(at(v, "floor_first_cpu_ms"), 0); });
-  row("**first publish / floor, CPU**", "≤ 1.5×", [&](auto& v) {
-    return "**" + fmt(at(v, "first_publish_cpu_ms") / at(v, "floor_first_cpu_ms"), 2) + "×**";
-  });
+  row("**first publish / floor, CPU**", "≤ 1.5×",
+      [&](auto& v) { return "**" + fmt(at(v, "first_publish_cpu_ms") / at(v, "floor_first_cpu_ms"), 2) + "×**"; });
   row("start-up to `bridge/state` online (ms)", "", [&](auto& v) { return fmt(at(v, "startup_ms"), 0); });
   row("device-list body (MiB)", "", [&](auto& v) { return fmt(at(v, "floor_body_bytes") / 1048576.0, 2); });
   row("floor (a): Boost.JSON parse of that body, CPU (ms)", "",
@@ -412,9 +414,8 @@ std::string markdown(const std::map<std::size_t, std::map<std::string, double>>&
   row("steady poll, no change: CPU (ms)", "≤ 20 ms", [&](auto& v) { return fmt(at(v, "steady_poll_cpu_ms"), 1); });
   row("floor: the same fetch + Boost.JSON parse, CPU (ms)", "",
       [&](auto& v) { return fmt(at(v, "floor_steady_cpu_ms"), 1); });
-  row("**steady poll / floor, CPU**", "≤ 1.5×", [&](auto& v) {
-    return "**" + fmt(at(v, "steady_poll_cpu_ms") / at(v, "floor_steady_cpu_ms"), 2) + "×**";
-  });
+  row("**steady poll / floor, CPU**", "≤ 1.5×",
+      [&](auto& v) { return "**" + fmt(at(v, "steady_poll_cpu_ms") / at(v, "floor_steady_cpu_ms"), 2) + "×**"; });
   row("steady poll: messages (camera messages)", "only `bridge/info`", [&](auto& v) {
     return fmt(at(v, "steady_poll_messages"), 0) + " (" + fmt(at(v, "steady_poll_camera_messages"), 0) + ")";
   });
@@ -422,7 +423,8 @@ std::string markdown(const std::map<std::size_t, std::map<std::string, double>>&
   row("1 % changed: cameras changed / camera messages", "2 per camera (ip, attributes)", [&](auto& v) {
     return fmt(at(v, "changed_cameras"), 0) + " / " + fmt(at(v, "changed_poll_camera_messages"), 0);
   });
-  row("peak RSS, VmHWM (MiB)", "≤ 32 MiB (≤ 8 MiB at 10)", [&](auto& v) { return fmt(at(v, "rss_peak_kib") / 1024, 1); });
+  row("peak RSS, VmHWM (MiB)", "≤ 32 MiB (≤ 8 MiB at 10)",
+      [&](auto& v) { return fmt(at(v, "rss_peak_kib") / 1024, 1); });
   row("peak private memory, RssAnon (MiB)", "", [&](auto& v) { return fmt(at(v, "rss_anon_peak_kib") / 1024, 1); });
   row("steady RSS / RssAnon after 5 polls (MiB)", "", [&](auto& v) {
     return fmt(at(v, "rss_steady_kib") / 1024, 1) + " / " + fmt(at(v, "rss_anon_steady_kib") / 1024, 1);

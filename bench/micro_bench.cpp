@@ -28,8 +28,11 @@ const std::string& device_list_body(std::size_t cameras) {
                                wyze::api_key_login_body(creds.email, wyze::hash_password(creds.password, 3))});
   auto tokens = wyze::parse_api_key_login(login.status, login.body);
   if (!tokens) throw std::runtime_error("the simulated login failed: " + tokens.error().message);
-  auto list = account.handle({"POST", std::string(wyze::paths::object_list), {},
-                              wyze::device_list_body(wyze::auth_mode::api_key, {tokens.value().access_token, "bench", 0})});
+  auto list =
+      account.handle({"POST",
+                      std::string(wyze::paths::object_list),
+                      {},
+                      wyze::device_list_body(wyze::auth_mode::api_key, {tokens.value().access_token, "bench", 0})});
   return bodies.emplace(cameras, std::move(list.body)).first->second;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// The bridge itself: polls the cloud on schedule, decides what to publish when, and answers
-// Home Assistant's birth and the poll requests. Everything runs on one Asio loop.
+// The bridge service: the cloud client, the broker client, the timers and the metrics server on one
+// Asio loop, carrying out what the pure core (bridge/core.hpp) decides.
 #include "bridge/config.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -32,10 +32,5 @@ class service {
   struct impl;
   std::unique_ptr<impl> impl_;
 };
-
-/// True when `camera` passes `include` (empty = all) and is not in `exclude`; entries match the
-/// MAC in any notation or the nickname exactly.
-bool is_selected(const wyze::Camera& camera, const std::vector<std::string>& include,
-                 const std::vector<std::string>& exclude);
 
 }  // namespace bridge

@@ -22,8 +22,8 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
     } else if (is("--log-level")) {
       auto v = value("--log-level");
       if (!v) return std::nullopt;
-      logging::level lvl;
-      if (!logging::parse_level(*v, lvl)) {
+      common::logging::level lvl;
+      if (!common::logging::parse_level(*v, lvl)) {
         error = "--log-level: \"" + *v + "\" is not one of trace | debug | info | warn | error";
         return std::nullopt;
       }

@@ -1,6 +1,6 @@
 #pragma once
 // The command line of SPEC §3, parsed into values.
-#include "bridge/log.hpp"
+#include "common/log.hpp"
 
 #include <optional>
 #include <string>
@@ -12,7 +12,7 @@ struct command_line {
   std::optional<std::string> config_path;  ///< --config; unset = the default search
   bool check_config = false;
   bool once = false;
-  std::optional<logging::level> log_level;
+  std::optional<common::logging::level> log_level;
   bool version = false;
   bool help = false;
 };

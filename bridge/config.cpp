@@ -236,7 +236,8 @@ class reader {
       in.read(value.data(), static_cast<std::streamsize>(value.size()));
       value.resize(static_cast<std::size_t>(in.gcount()));
       if (value.size() > max_secret_size)
-        return problem(n.Mark(), name + ": " + *path + " is larger than 64 KiB, too large for a secret (is it the right file?)");
+        return problem(n.Mark(),
+                       name + ": " + *path + " is larger than 64 KiB, too large for a secret (is it the right file?)");
       while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
       if (!out.empty()) return problem(n.Mark(), name + ": give the secret either inline or as a file, not both");
       out = value;
@@ -396,11 +397,11 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
                                                             {"components", broker::discovery_mode::components}})},
              {"status_topic", r.topic(h.status_topic)}});
   r.section(root, "log",
-            {{"level", r.choice(cfg.log.level, {{"trace", logging::level::trace},
-                                                {"debug", logging::level::debug},
-                                                {"info", logging::level::info},
-                                                {"warn", logging::level::warn},
-                                                {"error", logging::level::error}})}});
+            {{"level", r.choice(cfg.log.level, {{"trace", common::logging::level::trace},
+                                                {"debug", common::logging::level::debug},
+                                                {"info", common::logging::level::info},
+                                                {"warn", common::logging::level::warn},
+                                                {"error", common::logging::level::error}})}});
   r.section(root, "metrics", {{"listen", r.listen_address(cfg.metrics.listen)}});
 
   r.override_from("WYZE_EMAIL", w.email);

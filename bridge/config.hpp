@@ -1,7 +1,7 @@
 #pragma once
 // The YAML config of SPEC §2: every key with its default, environment overrides, `*_file`
 // secrets, and strict validation that reports `file:line:col: what is wrong`.
-#include "bridge/log.hpp"
+#include "common/log.hpp"
 #include "mqtt/discovery.hpp"
 #include "wyze/protocol.hpp"
 
@@ -45,7 +45,7 @@ struct config {
     std::string status_topic = "homeassistant/status";
   } homeassistant;
   struct log_section {
-    logging::level level = logging::level::info;
+    common::logging::level level = common::logging::level::info;
   } log;
   struct metrics_section {
     std::string listen;

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     std::cout << bridge::render_config(cfg);
     return 0;
   }
-  logging::set_level(cli->log_level.value_or(cfg.log.level));
+  common::logging::set_level(cli->log_level.value_or(cfg.log.level));
   LOG_AT(info, "bridge", "wyze-mqtt-bridge ", wyze_bridge::version, " starting");
   for (const auto& warning : cfg.warnings) LOG_AT(warn, "config", warning);
 

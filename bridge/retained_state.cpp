@@ -11,46 +11,58 @@ namespace bridge {
 
 namespace {
 
-constexpr unsigned first_state_slot = 4;
-constexpr std::string_view state_names[] = {"conn_state", "ip", "firmware", "attributes"};
+using broker::camera_entities;
 
-constexpr unsigned bit(unsigned slot) { return 1u << slot; }
+// A camera's topics each have a slot: the state topic of row i is slot i, its discovery configs
+// follow (device mode: one, at slot rows; components mode: the config of row i at rows + i).
+const unsigned rows = static_cast<unsigned>(camera_entities().size());
+
+constexpr std::uint64_t bit(unsigned slot) { return std::uint64_t{1} << slot; }
+
+unsigned row_of(const broker::entity_row& row) { return static_cast<unsigned>(&row - camera_entities().data()); }
 
 }  // namespace
 
 retained_state::retained_state(publish_settings settings) : settings_(std::move(settings)) {}
 
+unsigned retained_state::discovery_slot(const broker::entity_row& row) const {
+  return settings_.discovery_settings.mode == broker::discovery_mode::device ? rows : rows + row_of(row);
+}
+
 std::vector<std::pair<unsigned, broker::message>> retained_state::slotted(const wyze::Camera& camera) const {
   std::vector<std::pair<unsigned, broker::message>> out;
   if (settings_.discovery) {
-    unsigned slot = 0;
-    for (auto& m : broker::camera_discovery(settings_.discovery_settings, camera)) out.emplace_back(slot++, std::move(m));
+    auto configs = broker::camera_discovery(settings_.discovery_settings, camera);
+    auto announced = broker::discovered_rows(camera);
+    for (std::size_t i = 0; i < configs.size() && i < announced.size(); ++i)
+      out.emplace_back(discovery_slot(*announced[i]), std::move(configs[i]));
   }
-  for (auto& m : broker::camera_states(settings_.base_topic, camera)) {
-    std::string_view name = std::string_view(m.topic).substr(m.topic.rfind('/') + 1);
-    auto at = std::find(std::begin(state_names), std::end(state_names), name) - std::begin(state_names);
-    out.emplace_back(first_state_slot + static_cast<unsigned>(at), std::move(m));
-  }
+  std::string id = camera.id();
+  for (const auto& row : camera_entities())
+    if (broker::has_state(row, camera))
+      out.emplace_back(row_of(row),
+                       broker::message{broker::camera_topic(settings_.base_topic, id, row), row.state(camera)});
   return out;
 }
 
 retained_state::slots retained_state::slots_of(const wyze::Camera& camera) const {
-  slots all = bit(first_state_slot + 1) | bit(first_state_slot + 2) | bit(first_state_slot + 3);
-  if (camera.online) all |= bit(first_state_slot);  // conn_state is published only when reported
+  slots all = 0;
+  for (const auto& row : camera_entities())
+    if (broker::has_state(row, camera)) all |= bit(row_of(row));
   if (settings_.discovery)
-    for (unsigned slot = 0; slot < (settings_.discovery_settings.mode == broker::discovery_mode::device ? 1u : 3u);
-         ++slot)
-      all |= bit(slot);
+    for (const auto* row : broker::discovered_rows(camera)) all |= bit(discovery_slot(*row));
   return all;
 }
 
 std::vector<std::pair<unsigned, std::string>> retained_state::topics_of(const std::string& id) const {
   std::vector<std::pair<unsigned, std::string>> out;
-  for (unsigned i = 0; i < std::size(state_names); ++i)
-    out.emplace_back(first_state_slot + i, settings_.base_topic + "/" + id + "/" + std::string(state_names[i]));
-  unsigned slot = 0;
-  for (auto& topic : broker::camera_discovery_topics(settings_.discovery_settings, id))
-    out.emplace_back(slot++, std::move(topic));
+  for (const auto& row : camera_entities())
+    if (row.state) out.emplace_back(row_of(row), broker::camera_topic(settings_.base_topic, id, row));
+  for (const auto& row : camera_entities()) {
+    if (row.platform.empty()) continue;
+    out.emplace_back(discovery_slot(row), broker::camera_discovery_topic(settings_.discovery_settings, id, row));
+    if (settings_.discovery_settings.mode == broker::discovery_mode::device) break;
+  }
   return out;
 }
 
@@ -153,18 +165,18 @@ std::vector<broker::message> retained_state::take_queued() {
 std::vector<std::string> retained_state::readback_filters() const {
   const auto& prefix = settings_.discovery_settings.prefix;
   // Both layouts, whatever the mode now: a switch of mode must not leave the old configs behind.
-  return {prefix + "/device/+/config", prefix + "/+/+/+/config", settings_.base_topic + "/+/attributes"};
+  return {prefix + "/device/+/config", prefix + "/+/+/+/config",
+          settings_.base_topic + "/+/" + std::string(broker::attributes_key)};
 }
 
 std::string retained_state::attributes_owner(const std::string& topic) const {
   const std::string head = settings_.base_topic + "/";
-  const std::string tail = "/attributes";
+  const std::string tail = "/" + std::string(broker::attributes_key);
   if (!topic.starts_with(head) || !topic.ends_with(tail) || topic.size() <= head.size() + tail.size()) return {};
   std::string id = topic.substr(head.size(), topic.size() - head.size() - tail.size());
   // Only an id this bridge could have made ([A-Za-z0-9_-]); anything else under our base is not ours.
-  bool ours = std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
+  bool ours = std::all_of(id.begin(), id.end(),
+                          [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
   if (id == "bridge" || !ours) return {};
   return id;
 }
@@ -194,14 +206,15 @@ std::vector<broker::message> retained_state::stale(const std::set<std::string>& 
     for (auto& m : broker::bridge_discovery(settings_.discovery_settings)) wanted.insert(std::move(m.topic));
   if (settings_.discovery)
     for (const auto& [id, camera] : cameras_)
-      for (auto& topic : broker::camera_discovery_topics(settings_.discovery_settings, id)) wanted.insert(std::move(topic));
+      for (auto& topic : broker::camera_discovery_topics(settings_.discovery_settings, id))
+        wanted.insert(std::move(topic));
   std::vector<broker::message> states, discovery;
   for (const auto& topic : read_back) {
     if (std::string id = attributes_owner(topic); !id.empty()) {
       if (cameras_.count(id)) continue;
       // Every topic a camera can have, whatever it reported last time.
       for (auto& [slot, t] : topics_of(id))
-        if (slot >= first_state_slot) states.push_back({std::move(t), ""});
+        if (slot < rows) states.push_back({std::move(t), ""});
     } else if (!wanted.count(topic)) {
       discovery.push_back({topic, ""});
     }

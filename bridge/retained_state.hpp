@@ -3,6 +3,7 @@
 // broker from what it holds to a new device list. Pure: no broker, no clock.
 #include "mqtt/discovery.hpp"
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
@@ -58,9 +59,9 @@ class retained_state {
   const publish_settings& settings() const { return settings_; }
 
  private:
-  /// A camera's topics, each in a fixed slot: discovery configs 0-2, then conn_state, ip,
-  /// firmware, attributes. A bit per slot says what is queued.
-  using slots = unsigned;
+  /// A camera's topics, each in a slot of its entity row (see retained_state.cpp). A bit per slot
+  /// says what is queued.
+  using slots = std::uint64_t;
   struct queued {
     slots publish = 0;  ///< topics to publish with the camera's current values
     slots clear = 0;    ///< topics to clear
@@ -72,14 +73,16 @@ class retained_state {
   /// Every topic a camera with topic id `id` can have, by slot: states first, then discovery.
   std::vector<std::pair<unsigned, std::string>> topics_of(const std::string& id) const;
   void enqueue(const std::string& id, slots publish, slots clear);
+  /// The slot of the discovery config that announces `row`.
+  unsigned discovery_slot(const broker::entity_row& row) const;
   /// The camera id of `<base>/<id>/attributes`, or empty.
   std::string attributes_owner(const std::string& topic) const;
 
   publish_settings settings_;
   std::map<std::string, wyze::Camera> cameras_;  ///< by Camera::id()
   std::unordered_map<std::string, queued> queued_;
-  std::deque<std::string> order_;  ///< ids in queued_, in the order they were queued
-  std::deque<broker::message> ready_;  ///< the messages of the camera being sent
+  std::deque<std::string> order_;              ///< ids in queued_, in the order they were queued
+  std::deque<broker::message> ready_;          ///< the messages of the camera being sent
   std::deque<broker::message> bridge_queued_;  ///< the bridge device's discovery
 };
 

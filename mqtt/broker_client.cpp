@@ -1,6 +1,6 @@
 #include "mqtt/broker_client.hpp"
 
-#include "bridge/log.hpp"
+#include "common/log.hpp"
 
 #include <mqtt/async_client.h>
 #include <boost/asio/post.hpp>
@@ -72,7 +72,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   phase state = phase::idle;
   /// One per connection; late acks of an older one are ignored. Atomic: Paho's thread reads it.
   std::atomic<std::uintptr_t> generation{0};
-  std::atomic<std::size_t> acks{0};               ///< acknowledgements not yet handed to the loop
+  std::atomic<std::size_t> acks{0};  ///< acknowledgements not yet handed to the loop
   std::atomic<bool> acks_posted{false};
   std::vector<std::pair<std::string, int>> subscriptions;  ///< filter, QoS
   std::deque<message> queue;
@@ -189,6 +189,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     LOG_AT(warn, "mqtt", "connection to the broker lost", cause.empty() ? "" : ": " + cause, "; reconnecting");
     drop_pending();
     retry_later();
+    if (events.disconnected) events.disconnected();
   }
 
   // What was queued or in flight on a lost connection is gone; `connected` republishes it all.

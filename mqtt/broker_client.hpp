@@ -27,6 +27,7 @@ struct client_settings {
 /// What the client tells its owner, always on the owner's loop.
 struct client_events {
   std::function<void()> connected;
+  std::function<void()> disconnected;  ///< the connection was lost; reconnecting has begun
   std::function<void(std::string topic, std::string payload)> message;
 };
 

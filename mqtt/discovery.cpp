@@ -1,5 +1,6 @@
 #include "mqtt/discovery.hpp"
 
+#include "mqtt/entities.hpp"
 #include "wyze/models.hpp"
 
 #include <boost/json.hpp>
@@ -35,12 +36,33 @@ json::array availability_of(std::initializer_list<std::string> topics) {
   return list;
 }
 
-json::object entity(const std::string& object_id, const std::string& key, std::string_view platform,
-                    std::string_view name) {
-  return {{"p", platform},
-          {"name", name},
-          {"uniq_id", object_id + "_" + key},
-          {"default_entity_id", std::string(platform) + "." + lower(object_id + "_" + key)}};
+// The component config of one row; an empty topic is left out. The keys keep the order of earlier
+// releases, so an upgrade republishes byte-identical configs (the icon follows the entity category
+// when there is one, else the state and command keys).
+json::object component(const std::string& object_id, const entity_row& row, const std::string& state_topic,
+                       const std::string& command_topic, const std::string& attributes_topic) {
+  std::string unique_id = object_id + "_" + std::string(row.key);
+  json::object c{{"p", row.platform},
+                 {"name", row.name},
+                 {"uniq_id", unique_id},
+                 {"default_entity_id", std::string(row.platform) + "." + lower(unique_id)}};
+  auto set = [&c](std::string_view key, std::string_view value) {
+    if (!value.empty()) c[key] = value;
+  };
+  const bool icon_first = !row.entity_category.empty();
+  set("dev_cla", row.device_class);
+  set("ent_cat", row.entity_category);
+  if (icon_first) set("ic", row.icon);
+  set("stat_t", state_topic);
+  set("val_tpl", row.value_template);
+  set("cmd_t", command_topic);
+  set("pl_prs", row.payload_press);
+  if (!icon_first) set("ic", row.icon);
+  set("stat_cla", row.state_class);
+  set("pl_on", row.payload_on);
+  set("pl_off", row.payload_off);
+  set("json_attr_t", attributes_topic);
+  return c;
 }
 
 // Lays a device out on the topics of the configured mode.
@@ -94,10 +116,9 @@ std::string camera_display_name(const wyze::Camera& camera) {
 }
 
 std::vector<message> camera_discovery(const discovery_settings& s, const wyze::Camera& camera) {
-  std::string id = topic_segment(camera.id());
-  std::string state = s.base + "/" + camera.id() + "/";
+  std::string id = camera.id();
   device_config config;
-  config.object_id = "wyze_" + id;
+  config.object_id = "wyze_" + topic_segment(id);
   config.device = {{"ids", json::array{config.object_id}},
                    {"name", camera_display_name(camera)},
                    {"mf", "Wyze"},
@@ -109,36 +130,43 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
   }
   if (camera.firmware_ver) config.device["sw"] = *camera.firmware_ver;
   if (camera.hardware_ver) config.device["hw"] = *camera.hardware_ver;
-  config.shared = {{"avty", availability_of({s.base + "/bridge/state", s.base + "/bridge/cloud"})},
-                   {"avty_mode", "all"}};
-
-  auto conn = entity(config.object_id, "conn_state", "binary_sensor", "Connection");
-  conn["dev_cla"] = "connectivity";
-  conn["stat_t"] = state + "conn_state";
-  conn["pl_on"] = "online";
-  conn["pl_off"] = "offline";
-  auto ip = entity(config.object_id, "ip", "sensor", "IP address");
-  ip["ent_cat"] = "diagnostic";
-  ip["ic"] = "mdi:ip-network";
-  ip["stat_t"] = state + "ip";
-  auto firmware = entity(config.object_id, "firmware", "sensor", "Firmware");
-  firmware["ent_cat"] = "diagnostic";
-  firmware["ic"] = "mdi:chip";
-  firmware["stat_t"] = state + "firmware";
-  firmware["json_attr_t"] = state + "attributes";
-  config.components = {{"conn_state", std::move(conn)}, {"ip", std::move(ip)}, {"firmware", std::move(firmware)}};
+  const bridge_topics bridge(s.base);
+  config.shared = {{"avty", availability_of({bridge.state, bridge.cloud})}, {"avty_mode", "all"}};
+  for (const auto* row : discovered_rows(camera)) {
+    std::string attributes;
+    for (const auto& other : camera_entities())
+      if (other.key == row->attributes_key) attributes = camera_topic(s.base, id, other);
+    config.components.emplace_back(row->key,
+                                   component(config.object_id, *row, camera_topic(s.base, id, *row), {}, attributes));
+  }
   return render(s, std::move(config));
 }
 
-std::vector<std::string> camera_discovery_topics(const discovery_settings& s, const std::string& id) {
+std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera) {
+  std::vector<const entity_row*> rows;
+  for (const auto& row : camera_entities())
+    if (!row.platform.empty() && has_entity(row, camera)) rows.push_back(&row);
+  return rows;
+}
+
+std::string camera_discovery_topic(const discovery_settings& s, const std::string& id, const entity_row& row) {
   std::string object_id = "wyze_" + topic_segment(id);
-  if (s.mode == discovery_mode::device) return {s.prefix + "/device/" + object_id + "/config"};
-  return {s.prefix + "/binary_sensor/" + object_id + "/conn_state/config",
-          s.prefix + "/sensor/" + object_id + "/ip/config", s.prefix + "/sensor/" + object_id + "/firmware/config"};
+  if (s.mode == discovery_mode::device) return s.prefix + "/device/" + object_id + "/config";
+  return s.prefix + "/" + std::string(row.platform) + "/" + object_id + "/" + std::string(row.key) + "/config";
+}
+
+std::vector<std::string> camera_discovery_topics(const discovery_settings& s, const std::string& id) {
+  std::vector<std::string> topics;
+  for (const auto& row : camera_entities()) {
+    if (row.platform.empty()) continue;
+    topics.push_back(camera_discovery_topic(s, id, row));
+    if (s.mode == discovery_mode::device) break;
+  }
+  return topics;
 }
 
 std::vector<message> bridge_discovery(const discovery_settings& s) {
-  std::string bridge = s.base + "/bridge/";
+  const bridge_topics bridge(s.base);
   device_config config;
   config.object_id = bridge_device_id(s);
   config.device = {{"ids", json::array{config.object_id}},
@@ -146,45 +174,15 @@ std::vector<message> bridge_discovery(const discovery_settings& s) {
                    {"mf", "wyze-mqtt-bridge"},
                    {"mdl", "Wyze MQTT bridge"},
                    {"sw", s.version}};
-  // Root-level availability would be copied into the bridge's own connectivity entity,
-  // which must stay available to show "disconnected": each entity says its own.
-  auto available = availability_of({bridge + "state"});
-
-  auto state = entity(config.object_id, "connectivity", "binary_sensor", "Connection");
-  state["dev_cla"] = "connectivity";
-  state["ent_cat"] = "diagnostic";
-  state["stat_t"] = bridge + "state";
-  state["pl_on"] = "online";
-  state["pl_off"] = "offline";
-  auto cloud = entity(config.object_id, "cloud", "binary_sensor", "Wyze cloud");
-  cloud["dev_cla"] = "connectivity";
-  cloud["ent_cat"] = "diagnostic";
-  cloud["stat_t"] = bridge + "cloud";
-  cloud["pl_on"] = "online";
-  cloud["pl_off"] = "offline";
-  cloud["avty"] = available;
-  auto cameras = entity(config.object_id, "cameras", "sensor", "Cameras");
-  cameras["stat_t"] = bridge + "info";
-  cameras["val_tpl"] = "{{ value_json.cameras }}";
-  cameras["ic"] = "mdi:cctv";
-  cameras["stat_cla"] = "measurement";
-  cameras["avty"] = available;
-  auto last = entity(config.object_id, "last_success", "sensor", "Last successful poll");
-  last["dev_cla"] = "timestamp";
-  last["ent_cat"] = "diagnostic";
-  last["stat_t"] = bridge + "info";
-  last["val_tpl"] = "{{ value_json.last_success }}";
-  last["avty"] = available;
-  auto poll = entity(config.object_id, "poll", "button", "Poll now");
-  poll["cmd_t"] = bridge + "request/poll";
-  poll["pl_prs"] = "poll";
-  poll["ic"] = "mdi:refresh";
-  poll["avty"] = available;
-  config.components = {{"connectivity", std::move(state)},
-                       {"cloud", std::move(cloud)},
-                       {"cameras", std::move(cameras)},
-                       {"last_success", std::move(last)},
-                       {"poll", std::move(poll)}};
+  // Root-level availability would be copied into the bridge's own connectivity entity, which must
+  // stay available to show "disconnected": each entity says its own.
+  for (const auto& row : bridge_entities()) {
+    std::string state = row.bridge_topic.empty() ? std::string() : bridge.topic(row.bridge_topic);
+    std::string command = row.command.empty() ? std::string() : bridge.request(row.command);
+    auto c = component(config.object_id, row, state, command, {});
+    if (row.available_with_bridge) c["avty"] = availability_of({bridge.state});
+    config.components.emplace_back(row.key, std::move(c));
+  }
   return render(s, std::move(config));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // Home Assistant MQTT discovery payloads (SPEC §5). Pure functions of values.
+#include "mqtt/entities.hpp"
 #include "mqtt/topics.hpp"
 
 #include <string>
@@ -17,10 +18,17 @@ struct discovery_settings {
   std::string support_url;  ///< origin support_url
 };
 
-/// The discovery config(s) of one camera: one message in device mode, three in components mode.
+/// The discovery config(s) of one camera: one message in device mode; in components mode one per
+/// row of discovered_rows(camera), in the same order.
 std::vector<message> camera_discovery(const discovery_settings& settings, const wyze::Camera& camera);
 
-/// The topics camera_discovery() publishes for the camera with topic id `id`, in the same order,
+/// The rows `camera` announces as entities (a platform, and its model has them), in table order.
+std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera);
+
+/// The config topic of `row` for the camera with topic id `id` (device mode: the camera's one config).
+std::string camera_discovery_topic(const discovery_settings& settings, const std::string& id, const entity_row& row);
+
+/// Every discovery topic a camera with topic id `id` can have, whatever its model, in table order,
 /// without building a payload (for clearing, and for telling ours from stale ones).
 std::vector<std::string> camera_discovery_topics(const discovery_settings& settings, const std::string& id);
 

@@ -1,6 +1,6 @@
 #include "sim/account.hpp"
 
-#include "bridge/utc_time.hpp"
+#include "common/utc_time.hpp"
 #include "wyze/password.hpp"
 #include "wyze/totp.hpp"
 
@@ -200,7 +200,7 @@ response account::handle(const request& req) {
   answer.close_after = faulted.close_after;
   answer.how = faulted.how;
   if (rate_limit_remaining_) {
-    std::string text = format_utc(rate_limit_reset_ms_, "%a %b %d %H:%M:%S GMT %Y");
+    std::string text = common::format_utc(rate_limit_reset_ms_, "%a %b %d %H:%M:%S GMT %Y");
     answer.headers = {{"X-RateLimit-Remaining", std::to_string(*rate_limit_remaining_)},
                       {"X-RateLimit-Reset-By", text}};
   }
@@ -390,8 +390,9 @@ response account::control(const request& req) {
     static const std::set<std::string> kinds{"http500",         "garbage",   "slow",  "ratelimit", "http429",
                                              "drop-connection", "truncated", "reset", "slowloris"};
     if (!kinds.count(fault_kind_))
-      return json_answer(400, json::object{{"error", "kind must be http500, garbage, slow, ratelimit, http429, "
-                                                     "drop-connection, truncated, reset or slowloris"}});
+      return json_answer(400, json::object{{"error",
+                                            "kind must be http500, garbage, slow, ratelimit, http429, "
+                                            "drop-connection, truncated, reset or slowloris"}});
     const auto* count = body.if_contains("count");
     fault_count_ = count && count->is_int64() ? static_cast<int>(count->get_int64()) : 1;
     const auto* delay = body.if_contains("delay_ms");

@@ -1,5 +1,5 @@
-#include "bridge/bridge.hpp"
 #include "bridge/command_line.hpp"
+#include "bridge/core.hpp"
 
 #include <doctest/doctest.h>
 
@@ -24,7 +24,7 @@ TEST_CASE("the command line of SPEC §3") {
   REQUIRE(cli);
   CHECK(cli->config_path == "/c.yaml");
   CHECK(cli->once);
-  CHECK(cli->log_level == logging::level::debug);
+  CHECK(cli->log_level == common::logging::level::debug);
   CHECK(bridge::config_path_to_use(*cli) == "/c.yaml");
 
   CHECK_FALSE(bridge::parse_command_line({"--log-level", "loud"}, error));

@@ -50,7 +50,7 @@ TEST_CASE("only the credentials are required and every other key has its default
   CHECK(cfg.homeassistant.discovery_prefix == "homeassistant");
   CHECK(cfg.homeassistant.discovery_mode == broker::discovery_mode::device);
   CHECK(cfg.homeassistant.status_topic == "homeassistant/status");
-  CHECK(cfg.log.level == logging::level::info);
+  CHECK(cfg.log.level == common::logging::level::info);
 }
 
 TEST_CASE("missing credentials are reported, naming the environment variable too") {
@@ -150,8 +150,9 @@ TEST_CASE("a secret can come from a file, as Docker secrets provide it") {
 TEST_CASE("a secret file that is a device or far too large is refused, never read without end") {
   auto device = problems_of("wyze:\n  email: a@b.c\n  password_file: /dev/zero\n  key_id: k\n  api_key: a\n");
   REQUIRE_FALSE(device.empty());
-  CHECK(device[0] == "config.yaml:3:18: wyze.password_file: /dev/zero is not a regular file (give the file that "
-                     "holds the secret)");
+  CHECK(device[0] ==
+        "config.yaml:3:18: wyze.password_file: /dev/zero is not a regular file (give the file that "
+        "holds the secret)");
   std::string path = "config_test_big_secret.txt";
   std::ofstream(path) << std::string(100 * 1024, 'x');
   auto big = problems_of("wyze:\n  email: a@b.c\n  password_file: " + path + "\n  key_id: k\n  api_key: a\n");

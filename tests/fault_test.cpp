@@ -42,8 +42,7 @@ TEST_CASE("a cut-off answer, a connection reset and a slow-loris answer are each
   CHECK(json::parse(watch.request_poll()).as_object().at("status") == "ok");
   for (const auto& [kind, count] : {std::pair{"truncated", 1}, {"reset", 2}, {"slowloris", 1}}) {
     CAPTURE(kind);
-    sim.control("POST", "/sim/fault",
-                json::serialize(json::object{{"kind", kind}, {"count", count}}));
+    sim.control("POST", "/sim/fault", json::serialize(json::object{{"kind", kind}, {"count", count}}));
     auto started = std::chrono::steady_clock::now();
     auto failed = json::parse(watch.request_poll()).as_object();
     CHECK(failed.at("status") == "error");

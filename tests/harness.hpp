@@ -75,9 +75,9 @@ class broker {
   /// `start_now` false: the port is chosen, and nothing listens on it until start().
   explicit broker(const temp_dir& dir, std::string extra_config = "", bool start_now = true);
   void start();
-  void kill_hard();        ///< SIGKILL: retained messages are lost (no persistence)
-  void restart();          ///< a fresh broker on the same port
-  void signal(int sig);    ///< e.g. SIGSTOP / SIGCONT: a frozen broker keeps its connections open
+  void kill_hard();      ///< SIGKILL: retained messages are lost (no persistence)
+  void restart();        ///< a fresh broker on the same port
+  void signal(int sig);  ///< e.g. SIGSTOP / SIGCONT: a frozen broker keeps its connections open
   std::uint16_t port() const { return port_; }
   std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
 

@@ -225,7 +225,8 @@ TEST_CASE("a steady poll with no change publishes nothing but bridge/info") {
   for (const auto& [topic, m] : counter.snapshot())
     if (!m.retained && topic != "wyze/bridge/info" && !topic.starts_with("wyze/bridge/re"))
       republished.push_back(topic);
-  CHECK_MESSAGE(republished.empty(), republished.size(), " republished, the first: ", republished.empty() ? "" : republished.front());
+  CHECK_MESSAGE(republished.empty(), republished.size(),
+                " republished, the first: ", republished.empty() ? "" : republished.front());
 }
 
 TEST_CASE("expired tokens are refreshed, a refused refresh leads to one new login") {

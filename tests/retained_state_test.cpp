@@ -48,7 +48,8 @@ TEST_CASE("new cameras are published each with its discovery first, then its sta
   CHECK_FALSE(state.has_queued());
 }
 
-TEST_CASE("messages are made when taken: a camera changed twice before it is sent is sent once, with its newest values") {
+TEST_CASE(
+    "messages are made when taken: a camera changed twice before it is sent is sent once, with its newest values") {
   bridge::retained_state state(settings());
   poll(state, {camera("AA01", "10.0.0.1"), camera("AA02", "10.0.0.2")});
   state.update({camera("AA01", "10.0.0.5"), camera("AA02", "10.0.0.2")});
@@ -121,9 +122,9 @@ TEST_CASE("everything republishes the bridge device, then each camera's discover
   bridge::retained_state state(settings());
   poll(state, {camera("AA01", "10.0.0.1")});
   CHECK(topics(everything(state)) == std::vector<std::string>{"homeassistant/device/wyze_mqtt_bridge_wyze/config",
-                                                               "homeassistant/device/wyze_AA01/config",
-                                                               "wyze/AA01/conn_state", "wyze/AA01/ip",
-                                                               "wyze/AA01/firmware", "wyze/AA01/attributes"});
+                                                              "homeassistant/device/wyze_AA01/config",
+                                                              "wyze/AA01/conn_state", "wyze/AA01/ip",
+                                                              "wyze/AA01/firmware", "wyze/AA01/attributes"});
 }
 
 TEST_CASE("with discovery off only states are published") {

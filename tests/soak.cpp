@@ -36,7 +36,7 @@ long rss_kib(pid_t pid) {
 /// among them).
 struct camera_model {
   bool present = true;
-  std::map<std::string, std::string> now;               ///< topic suffix → payload
+  std::map<std::string, std::string> now;                ///< topic suffix → payload
   std::map<std::string, std::set<std::string>> history;  ///< topic suffix → every payload it had
   void set(const std::string& suffix, const std::string& value) {
     now[suffix] = value;
@@ -79,8 +79,7 @@ class checking_subscriber {
     auto camera = model_.find(id);
     if (camera == model_.end()) return;  // not yet in the model: a camera being added
     auto seen = camera->second.history.find(suffix);
-    if (seen != camera->second.history.end() && !seen->second.count(payload))
-      wrong_.push_back(topic + " = " + payload);
+    if (seen != camera->second.history.end() && !seen->second.count(payload)) wrong_.push_back(topic + " = " + payload);
   }
 
   mqtt::async_client client_;
@@ -139,8 +138,9 @@ int main(int argc, char** argv) {
         std::string ip = "10.7." + std::to_string(pick(250)) + "." + std::to_string(1 + pick(250));
         bool online = pick(2) == 1;
         std::string firmware = "4.36." + std::to_string(pick(20)) + ".1";
-        sim.control("POST", "/sim/cameras/" + id,
-                    json::serialize(json::object{{"ip", ip}, {"conn_state", online ? 1 : 0}, {"firmware_ver", firmware}}));
+        sim.control(
+            "POST", "/sim/cameras/" + id,
+            json::serialize(json::object{{"ip", ip}, {"conn_state", online ? 1 : 0}, {"firmware_ver", firmware}}));
         camera.set("ip", ip);
         camera.set("conn_state", online ? "online" : "offline");
         camera.set("firmware", firmware);
@@ -155,11 +155,12 @@ int main(int argc, char** argv) {
       }
       if (second % 20 == 17) {
         std::string ip = "10.8.0." + std::to_string(1 + added % 250);
-        auto answer = json::parse(sim.control("POST", "/sim/cameras",
-                                              json::serialize(json::object{
-                                                  {"ip", ip}, {"conn_state", 1}, {"firmware_ver", "4.36.1.1"}}))
-                                      .body)
-                          .as_object();
+        auto answer =
+            json::parse(
+                sim.control("POST", "/sim/cameras",
+                            json::serialize(json::object{{"ip", ip}, {"conn_state", 1}, {"firmware_ver", "4.36.1.1"}}))
+                    .body)
+                .as_object();
         std::string id(answer.at("mac").as_string());
         auto& camera = model[id];
         camera = camera_model{};
@@ -172,7 +173,8 @@ int main(int argc, char** argv) {
     // Every 45 s the cloud fails for a few calls, a different way each time.
     if (second % 45 == 30) {
       const char* kind = faults[faults_injected++ % std::size(faults)];
-      sim.control("POST", "/sim/fault", json::serialize(json::object{{"kind", kind}, {"count", 3}, {"delay_ms", 4000}}));
+      sim.control("POST", "/sim/fault",
+                  json::serialize(json::object{{"kind", kind}, {"count", 3}, {"delay_ms", 4000}}));
     }
     // Every 5 minutes the broker is killed (no persistence) and started again.
     if (second % 300 == 150) {

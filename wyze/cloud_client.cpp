@@ -1,7 +1,7 @@
 #include "wyze/cloud_client.hpp"
 
-#include "bridge/log.hpp"
-#include "bridge/utc_time.hpp"
+#include "common/log.hpp"
+#include "common/utc_time.hpp"
 #include "wyze/device_list_stream.hpp"
 #include "wyze/password.hpp"
 #include "wyze/totp.hpp"
@@ -18,7 +18,7 @@ constexpr std::int64_t rate_limit_backoff_ms = 5 * 60 * 1000;
 
 std::string endpoint_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
 
-std::string clock_time(std::int64_t ms) { return format_utc(ms, "%H:%M:%S UTC"); }
+std::string clock_time(std::int64_t ms) { return common::format_utc(ms, "%H:%M:%S UTC"); }
 
 }  // namespace
 

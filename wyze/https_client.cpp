@@ -1,6 +1,6 @@
 #include "wyze/https_client.hpp"
 
-#include "bridge/log.hpp"
+#include "common/log.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>

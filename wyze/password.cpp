@@ -1,5 +1,7 @@
 #include "wyze/password.hpp"
 
+#include "common/hex.hpp"
+
 #include <openssl/evp.h>
 
 #include <cctype>
@@ -10,14 +12,7 @@ std::string md5_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
+  return common::hex(digest, length);
 }
 
 std::string hash_password(std::string_view password, int rounds) {

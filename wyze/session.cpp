@@ -1,5 +1,7 @@
 #include "wyze/session.hpp"
 
+#include "common/hex.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <boost/json.hpp>
@@ -33,13 +35,7 @@ std::string credentials_fingerprint(std::string_view email, std::string_view pas
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(all.data(), all.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
+  return common::hex(digest, length);
 }
 
 std::string serialize(const session& s) {
@@ -107,14 +103,10 @@ std::string random_uuid() {
   RAND_bytes(bytes, sizeof bytes);
   bytes[6] = (bytes[6] & 0x0f) | 0x40;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[bytes[i] >> 4];
-    out += hex[bytes[i] & 0xf];
-  }
-  return out;
+  std::string digits = common::hex(bytes, sizeof bytes);
+  // 8-4-4-4-12
+  for (std::size_t at : {20u, 16u, 12u, 8u}) digits.insert(at, 1, '-');
+  return digits;
 }
 
 }  // namespace wyze

@@ -1,6 +1,6 @@
-#include "bridge/log.hpp"
+#include "common/log.hpp"
 
-#include "bridge/utc_time.hpp"
+#include "common/utc_time.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -8,7 +8,7 @@
 #include <ctime>
 #include <mutex>
 
-namespace logging {
+namespace common::logging {
 namespace {
 std::atomic<level> threshold_{level::info};
 std::mutex write_mutex_;
@@ -52,7 +52,7 @@ void write(level lvl, std::string_view component, std::string_view message) {
   using namespace std::chrono;
   auto now = system_clock::now();
   auto epoch_ms = duration_cast<milliseconds>(now.time_since_epoch()).count();
-  std::string stamp = format_utc(epoch_ms, "%Y-%m-%dT%H:%M:%S");
+  std::string stamp = common::format_utc(epoch_ms, "%Y-%m-%dT%H:%M:%S");
   int millis = static_cast<int>(epoch_ms % 1000);
   std::lock_guard lock(write_mutex_);
   std::fprintf(stderr, "%s.%03dZ %s %.*s: %.*s\n", stamp.c_str(), millis, name_of(lvl),
@@ -60,4 +60,4 @@ void write(level lvl, std::string_view component, std::string_view message) {
   std::fflush(stderr);
 }
 
-}  // namespace logging
+}  // namespace common::logging

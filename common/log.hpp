@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace logging {
+namespace common::logging {
 
 enum class level { trace, debug, info, warn, error };
 
@@ -29,6 +29,6 @@ void log(level lvl, std::string_view component, const Args&... args) {
   write(lvl, component, line.str());
 }
 
-}  // namespace logging
+}  // namespace common::logging
 
-#define LOG_AT(lvl, component, ...) ::logging::log(::logging::level::lvl, component, __VA_ARGS__)
+#define LOG_AT(lvl, component, ...) ::common::logging::log(::common::logging::level::lvl, component, __VA_ARGS__)

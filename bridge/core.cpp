@@ -1,0 +1,299 @@
+#include "bridge/core.hpp"
+
+#include "mqtt/topics.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+namespace json = boost::json;
+
+namespace bridge {
+namespace {
+
+json::value time_or_null(const std::optional<std::int64_t>& ms) {
+  return ms ? json::value(broker::iso8601_utc(*ms)) : json::value(nullptr);
+}
+
+template <class... Args>
+act::log line(common::logging::level level, std::string component, const Args&... args) {
+  std::ostringstream text;
+  (text << ... << args);
+  return {level, std::move(component), text.str()};
+}
+
+using common::logging::level;
+
+}  // namespace
+
+bool is_selected(const wyze::Camera& camera, const std::vector<std::string>& include,
+                 const std::vector<std::string>& exclude) {
+  auto matches = [&](const std::string& entry) {
+    if (camera.nickname && *camera.nickname == entry) return true;
+    std::string id = wyze::camera_id(entry);
+    return !id.empty() && id == camera.id();
+  };
+  if (!include.empty() && std::none_of(include.begin(), include.end(), matches)) return false;
+  return std::none_of(exclude.begin(), exclude.end(), matches);
+}
+
+core::core(core_settings settings, std::function<std::uint64_t()> random)
+    : settings_(std::move(settings)),
+      random_(std::move(random)),
+      topics_(settings_.publishing.base_topic),
+      retained_(settings_.publishing) {
+  stats_.poll_interval = settings_.poll_interval;
+}
+
+actions core::on_start(std::int64_t now_ms) {
+  actions out;
+  started_at_ = now_ms;
+  out.push_back(act::subscribe{settings_.status_topic});
+  out.push_back(act::subscribe{topics_.request("poll")});
+  poll(out, now_ms);
+  // --once must not wait forever for a broker that is not there.
+  if (settings_.once) out.push_back(act::start_timer{timer::once, once_broker_timeout});
+  return out;
+}
+
+// ---- polling ----
+
+void core::schedule_poll(actions& out) {
+  if (settings_.once || stopping_) return;
+  out.push_back(act::start_timer{timer::poll, settings_.poll_interval});
+}
+
+void core::poll(actions& out, std::int64_t now_ms) {
+  if (polling_ || stopping_) return;
+  polling_ = true;
+  out.push_back(act::cancel_timer{timer::poll});
+  last_poll_ = now_ms;
+  out.push_back(act::fetch{});
+}
+
+actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t now_ms) {
+  actions out;
+  polling_ = false;
+  if (stopping_) return out;
+  std::string error;
+  if (list) {
+    report_problems(out, list.value().problems);
+    auto& cameras = list.value().cameras;
+    std::erase_if(cameras,
+                  [&](const auto& camera) { return !is_selected(camera, settings_.include, settings_.exclude); });
+    stats_.cameras = cameras.size();
+    stats_.cameras_online =
+        std::count_if(cameras.begin(), cameras.end(), [](const auto& c) { return c.online == true; });
+    auto camera_count = cameras.size();
+    auto changes = retained_.update(std::move(cameras));
+    out.push_back(line(level::debug, "bridge", "poll: ", camera_count, " cameras, ", changes, " changed topics"));
+    out.push_back(act::flush{});
+    failed_polls_ = 0;
+    ++stats_.polls_ok;
+    last_success_ = now_ms;
+    last_error_.reset();
+    set_cloud_online(out, true);
+    clear_stale(out);
+  } else {
+    error = list.error().message;
+    // The same failure poll after poll is said once; what changes is said again.
+    if (last_error_ != error)
+      out.push_back(line(level::error, "wyze", "poll failed: ", error));
+    else
+      out.push_back(line(level::debug, "wyze", "poll failed again: ", error));
+    last_error_ = error;
+    ++stats_.polls_error;
+    if (list.error().kind == wyze::failure::rate_limited) ++stats_.rate_limited;
+    if (++failed_polls_ >= failed_polls_before_cloud_offline) set_cloud_online(out, false);
+  }
+  publish_info(out);
+  json::object answer = error.empty() ? json::object{{"status", "ok"}, {"cameras", retained_.size()}}
+                                      : json::object{{"status", "error"}, {"error", error}};
+  for (; poll_waiters_ > 0; --poll_waiters_)
+    out.push_back(act::publish{{topics_.response("poll"), json::serialize(answer), false}});
+  if (settings_.once) {
+    once_polled_ = true;
+    if (!error.empty())
+      finish(out, 1);
+    else
+      finish_once_when_published(out);
+    return out;
+  }
+  schedule_poll(out);
+  return out;
+}
+
+// Entries the cloud sent that could not be used: said once, not on every poll.
+void core::report_problems(actions& out, const std::vector<std::string>& problems) {
+  if (problems == last_problems_) return;
+  for (const auto& p : problems) out.push_back(line(level::warn, "wyze", "device list: ", p));
+  last_problems_ = problems;
+}
+
+void core::set_cloud_online(actions& out, bool online) {
+  if (cloud_online_ == online) return;
+  cloud_online_ = online;
+  out.push_back(
+      line(level::info, "bridge", "Wyze cloud is ", online ? "reachable" : "unreachable (3 failed polls in a row)"));
+  out.push_back(act::publish{{topics_.cloud, online ? "online" : "offline"}});
+}
+
+void core::publish_info(actions& out) {
+  json::object info{{"version", settings_.version},
+                    {"started_at", broker::iso8601_utc(started_at_)},
+                    {"last_poll", time_or_null(last_poll_)},
+                    {"last_success", time_or_null(last_success_)},
+                    {"poll_interval_s", settings_.poll_interval.count() / 1000},
+                    {"cameras", retained_.size()},
+                    {"last_error", last_error_ ? json::value(*last_error_) : json::value(nullptr)}};
+  out.push_back(act::publish{{topics_.info, json::serialize(info)}});
+}
+
+// ---- broker ----
+
+actions core::on_broker_connected(std::int64_t) {
+  actions out;
+  connected_ = true;
+  if (stopping_) return out;
+  // The read-back starts first: until it ends, no camera message may go out (see start_readback).
+  if (readback_ == readback::not_started) start_readback(out);
+  out.push_back(act::publish{{topics_.state, "online"}});
+  publish_everything(out);
+  finish_once_when_published(out);
+  return out;
+}
+
+actions core::on_broker_lost() {
+  connected_ = false;
+  return {};
+}
+
+// Reads back what earlier runs left retained, so cameras that left while the bridge was down are
+// cleared too. The broker sends a subscription's retained messages before anything published after
+// it, so a marker we publish once subscribed comes back after the last of them: the read-back ends
+// then (at the latest after readback_window). At QoS 0, so that no broker queue limit drops any of
+// them. Cameras are published only after it, or the broker would echo every config back.
+void core::start_readback(actions& out) {
+  readback_ = readback::reading;
+  readback_marker_ = std::to_string(random_());
+  for (auto& filter : retained_.readback_filters()) out.push_back(act::subscribe{std::move(filter), 0});
+  out.push_back(act::subscribe{topics_.readback, 0});
+  out.push_back(act::publish{{topics_.readback, readback_marker_, false, 0}});
+  out.push_back(act::start_timer{timer::readback, readback_window});
+}
+
+void core::finish_readback(actions& out) {
+  if (readback_ != readback::reading) return;
+  out.push_back(act::cancel_timer{timer::readback});
+  for (auto& filter : retained_.readback_filters()) out.push_back(act::unsubscribe{std::move(filter)});
+  out.push_back(act::unsubscribe{topics_.readback});
+  readback_ = readback::read;
+  out.push_back(line(level::debug, "bridge", "read back ", read_back_.size(), " retained topics of earlier runs"));
+  clear_stale(out);
+  out.push_back(act::flush{});
+  finish_once_when_published(out);
+}
+
+// Once the account's cameras are known, clears what was read back and is no longer ours.
+void core::clear_stale(actions& out) {
+  if (readback_ != readback::read || !last_success_) return;
+  readback_ = readback::cleared;
+  auto clears = retained_.stale(read_back_);
+  if (!clears.empty())
+    out.push_back(line(level::info, "bridge", "clearing ", clears.size(), " retained topics of cameras that are gone"));
+  for (auto& m : clears) out.push_back(act::publish{std::move(m)});
+  read_back_.clear();
+}
+
+// The complete retained picture: after a reconnect (the broker may have lost it) or HA's birth.
+void core::publish_everything(actions& out) {
+  retained_.queue_everything();
+  out.push_back(act::flush{});
+  if (cloud_online_) out.push_back(act::publish{{topics_.cloud, *cloud_online_ ? "online" : "offline"}});
+  publish_info(out);
+}
+
+std::optional<broker::message> core::next_message() {
+  if (readback_ == readback::reading) return std::nullopt;  // see start_readback
+  return retained_.next();
+}
+
+actions core::on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms) {
+  actions out;
+  if (stopping_) return out;
+  if (readback_ == readback::reading) {
+    if (topic == topics_.readback && payload == readback_marker_) {
+      finish_readback(out);
+      return out;
+    }
+    if (retained_.is_ours(topic, payload)) read_back_.insert(topic);
+  }
+  if (topic == settings_.status_topic) {
+    if (payload != "online") return out;
+    auto span = static_cast<std::uint64_t>((birth_delay_max - birth_delay_min).count()) + 1;
+    auto delay = birth_delay_min + std::chrono::milliseconds(random_() % span);
+    out.push_back(line(level::info, "bridge", "Home Assistant started; republishing discovery and states in ",
+                       delay.count(), " ms"));
+    out.push_back(act::start_timer{timer::birth, delay});
+    return out;
+  }
+  if (topic == topics_.request("poll")) {
+    ++poll_waiters_;
+    poll(out, now_ms);
+  }
+  return out;
+}
+
+actions core::on_timer(timer which, std::int64_t now_ms) {
+  actions out;
+  if (stopping_) return out;
+  switch (which) {
+    case timer::poll:
+      poll(out, now_ms);
+      break;
+    case timer::birth:
+      publish_everything(out);
+      break;
+    case timer::readback:
+      finish_readback(out);
+      break;
+    case timer::once:
+      out.push_back(line(level::error, "bridge", "the broker at ", settings_.broker_url,
+                         " did not accept the connection within ", once_broker_timeout.count() / 1000, " s"));
+      finish(out, 1);
+      break;
+  }
+  return out;
+}
+
+// ---- --once and stopping ----
+
+// --once is done when the poll's states and the clean-up of earlier runs are acknowledged.
+void core::finish_once_when_published(actions& out) {
+  if (!settings_.once || !once_polled_ || readback_ != readback::cleared || !connected_ || stopping_) return;
+  out.push_back(act::when_delivered{});
+}
+
+actions core::on_delivered() {
+  actions out;
+  if (settings_.once && !stopping_) finish(out, 0);
+  return out;
+}
+
+actions core::on_stop() {
+  actions out;
+  if (stopping_) return out;
+  out.push_back(line(level::info, "bridge", "stopping: publishing offline and disconnecting"));
+  finish(out, 0);
+  return out;
+}
+
+void core::finish(actions& out, int code) {
+  if (stopping_) return;
+  stopping_ = true;
+  for (auto which : {timer::poll, timer::birth, timer::once, timer::readback}) out.push_back(act::cancel_timer{which});
+  out.push_back(act::exit{code, {topics_.state, "offline"}});
+}
+
+}  // namespace bridge

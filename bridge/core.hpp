@@ -1,0 +1,167 @@
+#pragma once
+// The bridge's decisions as a synchronous state machine (the boostorg/redis run_fsm way): events in
+// (a poll finished, the broker connected or was lost, a message arrived, a timer fired, stop), the
+// actions to carry out back (fetch, publish, subscribe, start or cancel a timer, exit, log). No I/O,
+// no clock and no threads: the time comes with each event, and bridge.cpp's shell does the I/O.
+#include "bridge/metrics.hpp"
+#include "bridge/retained_state.hpp"
+#include "common/log.hpp"
+#include "mqtt/entities.hpp"
+#include "wyze/result.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace bridge {
+
+/// The core's timers; the shell runs one of each.
+enum class timer { poll, birth, once, readback };
+
+namespace act {
+/// Start a device-list poll; report it with core::on_poll_done.
+struct fetch {
+  bool operator==(const fetch&) const = default;
+};
+/// Publish one message now.
+struct publish {
+  broker::message message;
+  bool operator==(const publish&) const = default;
+};
+/// Publish what the retained state has queued (core::next_message), as the window allows.
+struct flush {
+  bool operator==(const flush&) const = default;
+};
+struct subscribe {
+  std::string filter;
+  int qos = -1;  ///< -1: mqtt.qos
+  bool operator==(const subscribe&) const = default;
+};
+struct unsubscribe {
+  std::string filter;
+  bool operator==(const unsubscribe&) const = default;
+};
+/// (Re)start a timer: a running one of the same kind is replaced and never fires.
+struct start_timer {
+  timer which;
+  std::chrono::milliseconds after;
+  bool operator==(const start_timer&) const = default;
+};
+struct cancel_timer {
+  timer which;
+  bool operator==(const cancel_timer&) const = default;
+};
+/// Report core::on_delivered once everything published so far is acknowledged.
+struct when_delivered {
+  bool operator==(const when_delivered&) const = default;
+};
+/// Publish `last` (offline), wait for its acknowledgement, disconnect, and exit with `code`.
+struct exit {
+  int code = 0;
+  broker::message last;
+  bool operator==(const exit&) const = default;
+};
+struct log {
+  common::logging::level level;
+  std::string component;
+  std::string text;
+  bool operator==(const log&) const = default;
+};
+}  // namespace act
+
+using action = std::variant<act::fetch, act::publish, act::flush, act::subscribe, act::unsubscribe, act::start_timer,
+                            act::cancel_timer, act::when_delivered, act::exit, act::log>;
+using actions = std::vector<action>;
+
+/// What the core needs to know of the config.
+struct core_settings {
+  publish_settings publishing;
+  std::string status_topic = "homeassistant/status";  ///< Home Assistant's birth topic
+  std::chrono::milliseconds poll_interval{60'000};
+  std::vector<std::string> include, exclude;
+  bool once = false;  ///< --once: poll once, publish, exit
+  std::string version;
+  std::string broker_url;  ///< for log lines only
+};
+
+class core {
+ public:
+  static constexpr int failed_polls_before_cloud_offline = 3;
+  static constexpr std::chrono::milliseconds once_broker_timeout{30'000};
+  /// How long retained topics of earlier runs are read back at most (zigbee2mqtt does the same).
+  static constexpr std::chrono::milliseconds readback_window{3'000};
+  /// Home Assistant's birth is answered after a random delay in this range, so many bridges don't
+  /// answer in the same instant.
+  static constexpr std::chrono::milliseconds birth_delay_min{1'000}, birth_delay_max{5'000};
+
+  /// `random` draws the birth delay and the read-back marker (tests pass a fixed sequence).
+  core(core_settings settings, std::function<std::uint64_t()> random);
+
+  /// The broker connection is being started: subscribes and polls at once.
+  actions on_start(std::int64_t now_ms);
+  actions on_poll_done(wyze::result<wyze::device_list> list, std::int64_t now_ms);
+  actions on_broker_connected(std::int64_t now_ms);
+  actions on_broker_lost();
+  actions on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms);
+  actions on_timer(timer which, std::int64_t now_ms);
+  /// Everything published before the last act::when_delivered is acknowledged.
+  actions on_delivered();
+  /// SIGINT/SIGTERM.
+  actions on_stop();
+
+  /// The next retained message to publish (the source of act::flush); nothing while reading back.
+  std::optional<broker::message> next_message();
+
+  const metrics& stats() const { return stats_; }
+  std::optional<std::int64_t> last_success_ms() const { return last_success_; }
+  bool stopping() const { return stopping_; }
+  const broker::bridge_topics& topics() const { return topics_; }
+
+ private:
+  enum class readback { not_started, reading, read, cleared };
+
+  void poll(actions& out, std::int64_t now_ms);
+  void schedule_poll(actions& out);
+  void report_problems(actions& out, const std::vector<std::string>& problems);
+  void set_cloud_online(actions& out, bool online);
+  void publish_info(actions& out);
+  void publish_everything(actions& out);
+  void start_readback(actions& out);
+  void finish_readback(actions& out);
+  void clear_stale(actions& out);
+  void finish_once_when_published(actions& out);
+  void finish(actions& out, int code);
+
+  core_settings settings_;
+  std::function<std::uint64_t()> random_;
+  broker::bridge_topics topics_;
+  retained_state retained_;
+  metrics stats_;
+
+  bool connected_ = false;
+  bool polling_ = false;
+  bool stopping_ = false;
+  std::size_t poll_waiters_ = 0;  ///< poll requests answered when the running poll ends
+  int failed_polls_ = 0;
+  std::optional<bool> cloud_online_;
+  std::int64_t started_at_ = 0;
+  std::optional<std::int64_t> last_poll_, last_success_;
+  std::optional<std::string> last_error_;
+  std::vector<std::string> last_problems_;
+  bool once_polled_ = false;
+  readback readback_ = readback::not_started;
+  std::set<std::string> read_back_;  ///< our retained topics found on the broker at start
+  std::string readback_marker_;
+};
+
+/// True when `camera` passes `include` (empty = all) and is not in `exclude`; entries match the
+/// MAC in any notation or the nickname exactly.
+bool is_selected(const wyze::Camera& camera, const std::vector<std::string>& include,
+                 const std::vector<std::string>& exclude);
+
+}  // namespace bridge

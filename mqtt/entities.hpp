@@ -1,0 +1,81 @@
+#pragma once
+// The one table of entities (SPEC §4, §5): every topic a camera or the bridge device publishes and
+// every Home Assistant entity it announces is a row here. States, discovery in both modes, the
+// retained slots, the read-back and the clean-up all iterate these rows, so a new sensor is one row
+// (plus the parser line for its field in wyze/camera.cpp).
+#include "wyze/camera.hpp"
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace broker {
+
+/// One entity, or a plain state topic with no entity of its own (empty `platform`).
+struct entity_row {
+  std::string_view key;       ///< component key, unique_id suffix, and the state topic's last level
+  std::string_view platform;  ///< Home Assistant platform; empty: a state topic only (no discovery)
+  std::string_view name;      ///< the entity's name in Home Assistant
+  std::string_view device_class{};
+  std::string_view entity_category{};
+  std::string_view icon{};
+  /// Camera rows: the state payload, a function of the camera (nullptr: no state topic).
+  std::string (*state)(const wyze::Camera&) = nullptr;
+  /// Camera rows: true when the cloud reports the value (nullptr: always). An unreported value
+  /// has no state topic, so a value that stops being reported is cleared.
+  bool (*reported)(const wyze::Camera&) = nullptr;
+  /// Camera rows: the models that have this entity (nullptr: every camera).
+  bool (*has)(const wyze::Camera&) = nullptr;
+  /// Bridge rows: the bridge topic the state comes from (`state`, `cloud`, `info`).
+  std::string_view bridge_topic{};
+  std::string_view value_template{};
+  std::string_view state_class{};
+  std::string_view payload_on{};  ///< binary sensors
+  std::string_view payload_off{};
+  std::string_view attributes_key{};  ///< the row whose topic carries this entity's JSON attributes
+  /// The command, if any: for a bridge row the request it publishes (`poll` → bridge/request/poll).
+  std::string_view command{};
+  std::string_view payload_press{};   ///< buttons
+  bool available_with_bridge = true;  ///< bridge rows: unavailable while the bridge is offline
+};
+
+/// The key of the state topic every camera publishes (its attributes): read back at start, it tells
+/// which camera ids earlier runs published.
+inline constexpr std::string_view attributes_key = "attributes";
+
+/// Every camera row, in publishing order.
+std::span<const entity_row> camera_entities();
+
+/// Every row of the bridge device.
+std::span<const entity_row> bridge_entities();
+
+/// True when `camera` has the entity of `row` (its model has it).
+bool has_entity(const entity_row& row, const wyze::Camera& camera);
+
+/// True when `camera` publishes the state topic of `row` now (model has it, value reported).
+bool has_state(const entity_row& row, const wyze::Camera& camera);
+
+/// `<base>/<id>/<key>`: the state topic of a camera row.
+std::string camera_topic(std::string_view base, std::string_view id, const entity_row& row);
+
+/// The bridge's own topics under `<base>/bridge/`.
+struct bridge_topics {
+  explicit bridge_topics(std::string_view base);
+
+  std::string state;     ///< online/offline, also the Last Will
+  std::string cloud;     ///< online/offline by the polls' success
+  std::string info;      ///< JSON status
+  std::string readback;  ///< the end-of-read-back marker
+
+  /// `<base>/bridge/request/<name>` and `<base>/bridge/response/<name>`.
+  std::string request(std::string_view name) const;
+  std::string response(std::string_view name) const;
+  /// `<base>/bridge/<name>`.
+  std::string topic(std::string_view name) const;
+
+ private:
+  std::string prefix_;  ///< `<base>/bridge/`
+};
+
+}  // namespace broker

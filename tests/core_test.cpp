@@ -1,0 +1,306 @@
+// The bridge's decisions, driven event by event with no sockets, clocks or threads: each test scripts
+// what happens (polls, the broker, messages, timers, stop) and checks what the bridge would do.
+#include "bridge/core.hpp"
+
+#include <doctest/doctest.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z
+
+bridge::core_settings settings(bool once = false) {
+  bridge::core_settings s;
+  s.publishing = {
+      "wyze", true, {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com"}};
+  s.poll_interval = 60s;
+  s.once = once;
+  s.version = "1.0.0";
+  s.broker_url = "mqtt://127.0.0.1:1883";
+  return s;
+}
+
+// random() for the core: 42 (the read-back marker), then 0 (a birth delay of exactly 1 s).
+std::function<std::uint64_t()> fixed_random() {
+  return [n = 0]() mutable -> std::uint64_t { return n++ == 0 ? 42 : 0; };
+}
+
+wyze::Camera camera(std::string mac, std::string ip = "10.0.0.1") {
+  wyze::Camera cam{.mac = std::move(mac)};
+  cam.nickname = "cam " + cam.mac;
+  cam.ip = std::move(ip);
+  cam.online = true;
+  cam.firmware_ver = "4.36.1";
+  return cam;
+}
+
+wyze::result<wyze::device_list> listing(std::initializer_list<wyze::Camera> cameras) {
+  wyze::device_list list;
+  for (const auto& c : cameras) list.cameras.push_back(c);
+  list.devices = list.cameras.size();
+  return list;
+}
+
+wyze::result<wyze::device_list> failure(std::string message = "the Wyze cloud answered HTTP 500") {
+  return wyze::error{wyze::failure::http_status, std::move(message)};
+}
+
+template <class T>
+std::vector<T> all_of(const bridge::actions& actions) {
+  std::vector<T> out;
+  for (const auto& a : actions)
+    if (const auto* step = std::get_if<T>(&a)) out.push_back(*step);
+  return out;
+}
+
+template <class T>
+bool has(const bridge::actions& actions) {
+  return !all_of<T>(actions).empty();
+}
+
+// The messages published directly (not through the retained queue), as "topic payload".
+std::vector<std::string> published(const bridge::actions& actions) {
+  std::vector<std::string> out;
+  for (const auto& p : all_of<bridge::act::publish>(actions))
+    out.push_back(p.message.topic + " " + (p.message.payload.empty() ? "<cleared>" : p.message.payload));
+  return out;
+}
+
+std::vector<std::string> published_to(const bridge::actions& actions, const std::string& topic) {
+  std::vector<std::string> out;
+  for (const auto& p : all_of<bridge::act::publish>(actions))
+    if (p.message.topic == topic) out.push_back(p.message.payload);
+  return out;
+}
+
+std::vector<std::string> log_lines(const bridge::actions& actions) {
+  std::vector<std::string> out;
+  for (const auto& l : all_of<bridge::act::log>(actions)) out.push_back(l.component + ": " + l.text);
+  return out;
+}
+
+// Everything the retained queue gives now (what act::flush would publish), as topics.
+std::vector<std::string> drained(bridge::core& core) {
+  std::vector<std::string> out;
+  while (auto m = core.next_message()) out.push_back(m->topic + (m->payload.empty() ? " <cleared>" : ""));
+  return out;
+}
+
+bool contains(const std::vector<std::string>& lines, const std::string& text) {
+  return std::find(lines.begin(), lines.end(), text) != lines.end();
+}
+
+}  // namespace
+
+TEST_CASE("start subscribes to Home Assistant's birth and poll requests and polls at once") {
+  bridge::core core(settings(), fixed_random());
+  auto actions = core.on_start(t0);
+  CHECK(all_of<bridge::act::subscribe>(actions) ==
+        std::vector<bridge::act::subscribe>{{"homeassistant/status"}, {"wyze/bridge/request/poll"}});
+  CHECK(all_of<bridge::act::fetch>(actions).size() == 1);
+  CHECK_FALSE(has<bridge::act::start_timer>(actions));  // no --once broker deadline
+}
+
+TEST_CASE("a poll publishes the selected cameras, then only what changed, and schedules the next poll") {
+  auto s = settings();
+  s.exclude = {"cam AA03"};
+  bridge::core core(s, fixed_random());
+  core.on_start(t0);
+  auto first = core.on_poll_done(listing({camera("AA01"), camera("AA02"), camera("AA03")}), t0 + 500);
+  CHECK(has<bridge::act::flush>(first));
+  CHECK(all_of<bridge::act::start_timer>(first) == std::vector<bridge::act::start_timer>{{bridge::timer::poll, 60s}});
+  auto topics = drained(core);
+  CHECK(topics.size() == 10);  // 2 cameras × (config + conn_state, ip, firmware, attributes)
+  CHECK(std::none_of(topics.begin(), topics.end(), [](const auto& t) { return t.find("AA03") != std::string::npos; }));
+  CHECK(contains(log_lines(first), "bridge: poll: 2 cameras, 10 changed topics"));
+  auto info = json::parse(published_to(first, "wyze/bridge/info").at(0)).as_object();
+  CHECK(info.at("cameras") == 2);
+  CHECK(info.at("last_success") == "2026-11-26T10:00:00Z");
+
+  CHECK(has<bridge::act::fetch>(core.on_timer(bridge::timer::poll, t0 + 60'000)));
+  core.on_poll_done(listing({camera("AA01"), camera("AA02"), camera("AA03")}), t0 + 60'500);
+  CHECK(drained(core).empty());  // nothing changed
+
+  core.on_timer(bridge::timer::poll, t0 + 120'000);
+  core.on_poll_done(listing({camera("AA01"), camera("AA02", "10.0.0.9"), camera("AA03", "10.0.0.9")}), t0 + 120'500);
+  CHECK(drained(core) == std::vector<std::string>{"wyze/AA02/ip", "wyze/AA02/attributes"});
+}
+
+TEST_CASE("the cloud goes offline after 3 failed polls in a row and online again after a success") {
+  bridge::core core(settings(), fixed_random());
+  core.on_start(t0);
+  CHECK(published_to(core.on_poll_done(listing({camera("AA01")}), t0), "wyze/bridge/cloud") ==
+        std::vector<std::string>{"online"});
+  for (int failed = 1; failed <= 2; ++failed) {
+    auto actions = core.on_poll_done(failure(), t0 + failed * 60'000);
+    CHECK(published_to(actions, "wyze/bridge/cloud").empty());
+  }
+  auto third = core.on_poll_done(failure(), t0 + 180'000);
+  CHECK(published_to(third, "wyze/bridge/cloud") == std::vector<std::string>{"offline"});
+  CHECK(contains(log_lines(third), "bridge: Wyze cloud is unreachable (3 failed polls in a row)"));
+  CHECK(published_to(core.on_poll_done(failure(), t0 + 240'000), "wyze/bridge/cloud").empty());
+  auto back = core.on_poll_done(listing({camera("AA01")}), t0 + 300'000);
+  CHECK(published_to(back, "wyze/bridge/cloud") == std::vector<std::string>{"online"});
+  CHECK(contains(log_lines(back), "bridge: Wyze cloud is reachable"));
+}
+
+TEST_CASE("the same poll failure is logged once as an error, then quietly until it changes") {
+  bridge::core core(settings(), fixed_random());
+  core.on_start(t0);
+  CHECK(contains(log_lines(core.on_poll_done(failure("A"), t0)), "wyze: poll failed: A"));
+  CHECK(contains(log_lines(core.on_poll_done(failure("A"), t0)), "wyze: poll failed again: A"));
+  CHECK(all_of<bridge::act::log>(core.on_poll_done(failure("A"), t0)).front().level == common::logging::level::debug);
+  CHECK(contains(log_lines(core.on_poll_done(failure("B"), t0)), "wyze: poll failed: B"));
+}
+
+TEST_CASE("the read-back holds cameras back until the marker returns, then clears only what is no longer ours") {
+  bridge::core core(settings(), fixed_random());
+  core.on_start(t0);
+  auto connected = core.on_broker_connected(t0);
+  CHECK(all_of<bridge::act::subscribe>(connected) ==
+        std::vector<bridge::act::subscribe>{{"homeassistant/device/+/config", 0},
+                                            {"homeassistant/+/+/+/config", 0},
+                                            {"wyze/+/attributes", 0},
+                                            {"wyze/bridge/readback", 0}});
+  CHECK(contains(published(connected), "wyze/bridge/readback 42"));
+  CHECK(contains(published(connected), "wyze/bridge/state online"));
+  CHECK(all_of<bridge::act::start_timer>(connected) ==
+        std::vector<bridge::act::start_timer>{{bridge::timer::readback, 3s}});
+
+  // What an earlier run left: a camera that is still there and one that is gone.
+  core.on_message("wyze/AA01/attributes", "{}", t0);
+  core.on_message("wyze/GONE/attributes", "{}", t0);
+  core.on_message("homeassistant/device/wyze_GONE/config",
+                  R"({"dev":{"ids":["wyze_GONE"],"via_device":"wyze_mqtt_bridge_wyze"}})", t0);
+  core.on_message("homeassistant/device/zigbee_1/config", R"({"dev":{"ids":["zigbee_1"]}})", t0);
+  CHECK(core.on_poll_done(listing({camera("AA01")}), t0).size() > 0);
+  CHECK(drained(core).empty());  // still reading back: no camera goes out yet
+
+  auto marker = core.on_message("wyze/bridge/readback", "42", t0);
+  CHECK(all_of<bridge::act::cancel_timer>(marker) == std::vector<bridge::act::cancel_timer>{{bridge::timer::readback}});
+  CHECK(all_of<bridge::act::unsubscribe>(marker).size() == 4);
+  CHECK(published(marker) == std::vector<std::string>{"wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>",
+                                                      "wyze/GONE/firmware <cleared>", "wyze/GONE/attributes <cleared>",
+                                                      "homeassistant/device/wyze_GONE/config <cleared>"});
+  CHECK(contains(log_lines(marker), "bridge: clearing 5 retained topics of cameras that are gone"));
+  CHECK(drained(core).size() == 6);  // the bridge device, then AA01's config and states
+  // Messages after the read-back are not taken as ours.
+  core.on_message("wyze/LATE/attributes", "{}", t0);
+  CHECK(published(core.on_poll_done(listing({camera("AA01")}), t0)).size() == 1);  // bridge/info only
+}
+
+TEST_CASE("nothing is cleared while no poll has succeeded: the account's cameras are not known yet") {
+  bridge::core core(settings(), fixed_random());
+  core.on_start(t0);
+  core.on_broker_connected(t0);
+  core.on_message("wyze/GONE/attributes", "{}", t0);
+  auto window_over = core.on_timer(bridge::timer::readback, t0 + 3000);  // the marker never came
+  CHECK(all_of<bridge::act::unsubscribe>(window_over).size() == 4);
+  CHECK(published(window_over).empty());
+  for (int i = 0; i < 3; ++i)
+    for (const auto& line : published(core.on_poll_done(failure(), t0)))
+      CHECK(line.find("<cleared>") == std::string::npos);
+  auto success = core.on_poll_done(listing({camera("AA01")}), t0);
+  CHECK(contains(published(success), "wyze/GONE/attributes <cleared>"));
+}
+
+TEST_CASE("Home Assistant's birth republishes everything once, after the delay, however often it repeats") {
+  bridge::core core(settings(), fixed_random());
+  core.on_start(t0);
+  core.on_broker_connected(t0);
+  core.on_message("wyze/bridge/readback", "42", t0);
+  core.on_poll_done(listing({camera("AA01")}), t0);
+  drained(core);
+
+  auto birth = core.on_message("homeassistant/status", "online", t0);
+  CHECK(all_of<bridge::act::start_timer>(birth) == std::vector<bridge::act::start_timer>{{bridge::timer::birth, 1s}});
+  CHECK(contains(log_lines(birth), "bridge: Home Assistant started; republishing discovery and states in 1000 ms"));
+  CHECK_FALSE(has<bridge::act::flush>(birth));
+  // A second birth restarts the same timer: still one republish.
+  CHECK(all_of<bridge::act::start_timer>(core.on_message("homeassistant/status", "online", t0 + 500)).size() == 1);
+  CHECK(core.on_message("homeassistant/status", "offline", t0 + 600).empty());
+
+  auto republish = core.on_timer(bridge::timer::birth, t0 + 1500);
+  CHECK(has<bridge::act::flush>(republish));
+  CHECK(published(republish) == std::vector<std::string>{"wyze/bridge/cloud online", published(republish).back()});
+  CHECK(drained(core).size() == 6);  // the bridge device, AA01's config and its 4 states
+}
+
+TEST_CASE("poll requests during a poll share it, and each gets an answer") {
+  bridge::core core(settings(), fixed_random());
+  core.on_start(t0);  // a poll is running
+  CHECK_FALSE(has<bridge::act::fetch>(core.on_message("wyze/bridge/request/poll", "", t0)));
+  CHECK_FALSE(has<bridge::act::fetch>(core.on_message("wyze/bridge/request/poll", "x", t0)));
+  auto done = core.on_poll_done(listing({camera("AA01"), camera("AA02")}), t0);
+  CHECK(published_to(done, "wyze/bridge/response/poll") ==
+        std::vector<std::string>{R"({"status":"ok","cameras":2})", R"({"status":"ok","cameras":2})"});
+  for (const auto& p : all_of<bridge::act::publish>(done))
+    if (p.message.topic == "wyze/bridge/response/poll") CHECK_FALSE(p.message.retain);
+
+  // Idle: a request polls at once, and a failure is answered with its reason.
+  auto request = core.on_message("wyze/bridge/request/poll", "", t0 + 1000);
+  CHECK(has<bridge::act::fetch>(request));
+  CHECK(has<bridge::act::cancel_timer>(request));  // the scheduled poll is replaced
+  CHECK(published_to(core.on_poll_done(failure("HTTP 500"), t0 + 2000), "wyze/bridge/response/poll") ==
+        std::vector<std::string>{R"({"status":"error","error":"HTTP 500"})"});
+  // No request, no answer.
+  CHECK(published_to(core.on_poll_done(listing({}), t0), "wyze/bridge/response/poll").empty());
+}
+
+TEST_CASE("--once exits 0 once the poll and the clean-up are acknowledged by the broker") {
+  bridge::core core(settings(true), fixed_random());
+  auto start = core.on_start(t0);
+  CHECK(all_of<bridge::act::start_timer>(start) == std::vector<bridge::act::start_timer>{{bridge::timer::once, 30s}});
+  core.on_broker_connected(t0);
+  auto polled = core.on_poll_done(listing({camera("AA01")}), t0);
+  CHECK_FALSE(has<bridge::act::start_timer>(polled));     // no next poll
+  CHECK_FALSE(has<bridge::act::when_delivered>(polled));  // the read-back is not over yet
+  auto read = core.on_message("wyze/bridge/readback", "42", t0);
+  CHECK(has<bridge::act::when_delivered>(read));
+  auto delivered = core.on_delivered();
+  CHECK(all_of<bridge::act::exit>(delivered) == std::vector<bridge::act::exit>{{0, {"wyze/bridge/state", "offline"}}});
+  CHECK(all_of<bridge::act::cancel_timer>(delivered).size() == 4);
+}
+
+TEST_CASE("--once waits for a broker that was lost until it is back") {
+  bridge::core core(settings(true), fixed_random());
+  core.on_start(t0);
+  core.on_broker_connected(t0);
+  core.on_message("wyze/bridge/readback", "42", t0);
+  core.on_broker_lost();
+  CHECK_FALSE(has<bridge::act::when_delivered>(core.on_poll_done(listing({camera("AA01")}), t0)));
+  CHECK(has<bridge::act::when_delivered>(core.on_broker_connected(t0 + 1000)));
+}
+
+TEST_CASE("--once exits 1 when the poll fails, or when the broker does not connect in time") {
+  bridge::core failing(settings(true), fixed_random());
+  failing.on_start(t0);
+  CHECK(all_of<bridge::act::exit>(failing.on_poll_done(failure(), t0)).at(0).code == 1);
+
+  bridge::core no_broker(settings(true), fixed_random());
+  no_broker.on_start(t0);
+  no_broker.on_poll_done(listing({camera("AA01")}), t0);
+  auto timeout = no_broker.on_timer(bridge::timer::once, t0 + 30'000);
+  CHECK(all_of<bridge::act::exit>(timeout).at(0).code == 1);
+  CHECK(contains(log_lines(timeout),
+                 "bridge: the broker at mqtt://127.0.0.1:1883 did not accept the connection within 30 s"));
+}
+
+TEST_CASE("a stop during a poll exits at once, and the poll's late answer changes nothing") {
+  bridge::core core(settings(), fixed_random());
+  core.on_start(t0);
+  auto stop = core.on_stop();
+  CHECK(all_of<bridge::act::exit>(stop) == std::vector<bridge::act::exit>{{0, {"wyze/bridge/state", "offline"}}});
+  CHECK(all_of<bridge::act::cancel_timer>(stop).size() == 4);
+  CHECK(contains(log_lines(stop), "bridge: stopping: publishing offline and disconnecting"));
+  CHECK(core.on_stop().empty());
+  CHECK(core.on_poll_done(listing({camera("AA01")}), t0).empty());
+  CHECK(drained(core).empty());
+  CHECK(core.on_timer(bridge::timer::poll, t0).empty());
+  CHECK(core.on_message("wyze/bridge/request/poll", "", t0).empty());
+}

@@ -1,0 +1,138 @@
+// The entity table: every row reaches the states, discovery in both modes, the retained slots and
+// the clean-up, so a new row cannot be forgotten in one of them.
+#include "mqtt/entities.hpp"
+#include "bridge/retained_state.hpp"
+#include "mqtt/discovery.hpp"
+
+#include <doctest/doctest.h>
+#include <boost/json.hpp>
+
+#include <set>
+
+namespace json = boost::json;
+
+namespace {
+
+// A camera that reports every field, so every row has its state.
+wyze::Camera full_camera(std::string mac) {
+  wyze::Camera cam{.mac = std::move(mac)};
+  cam.nickname = "Porch";
+  cam.product_model = "WYZE_CAKP2JFUS";
+  cam.product_type = "Camera";
+  cam.firmware_ver = "4.36.11.7071";
+  cam.hardware_ver = "0.0.0.0";
+  cam.ip = "192.168.1.20";
+  cam.online = true;
+  cam.conn_state_ts_ms = 1795687200000;
+  cam.power = true;
+  return cam;
+}
+
+broker::discovery_settings discovery(broker::discovery_mode mode) {
+  return {"homeassistant", "wyze", mode, "1.0.0", "https://example.com"};
+}
+
+bridge::publish_settings publishing(broker::discovery_mode mode) { return {"wyze", true, discovery(mode)}; }
+
+std::set<std::string> topics_of(const std::vector<broker::message>& messages, bool cleared) {
+  std::set<std::string> out;
+  for (const auto& m : messages)
+    if (m.payload.empty() == cleared) out.insert(m.topic);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("entity keys are unique and every camera row fits a retained slot") {
+  std::set<std::string_view> keys;
+  for (const auto& row : broker::camera_entities()) CHECK_MESSAGE(keys.insert(row.key).second, row.key);
+  // A state slot and a discovery slot per row, in 64 bits (retained_state.cpp).
+  CHECK(broker::camera_entities().size() * 2 <= 64);
+  std::set<std::string_view> bridge_keys;
+  for (const auto& row : broker::bridge_entities()) CHECK_MESSAGE(bridge_keys.insert(row.key).second, row.key);
+}
+
+TEST_CASE("every camera row with a state is published as <base>/<id>/<key>") {
+  auto cam = full_camera("2C:AA:8E:12:34:56");
+  std::set<std::string> expected;
+  for (const auto& row : broker::camera_entities())
+    if (row.state) expected.insert("wyze/2CAA8E123456/" + std::string(row.key));
+  CHECK(topics_of(broker::camera_states("wyze", cam), false) == expected);
+}
+
+TEST_CASE("every camera row with a platform is an entity in both discovery modes, with a stable unique id") {
+  auto cam = full_camera("2C:AA:8E:12:34:56");
+  std::set<std::string> device_mode, components_mode, rows;
+  for (const auto& row : broker::camera_entities())
+    if (!row.platform.empty()) rows.insert("wyze_2CAA8E123456_" + std::string(row.key));
+
+  auto device = broker::camera_discovery(discovery(broker::discovery_mode::device), cam);
+  REQUIRE(device.size() == 1);
+  auto root = json::parse(device[0].payload);
+  for (const auto& [key, c] : root.at("cmps").as_object()) {
+    CHECK(c.at("p").as_string() != "");
+    device_mode.insert(std::string(c.at("uniq_id").as_string()));
+  }
+  for (const auto& m : broker::camera_discovery(discovery(broker::discovery_mode::components), cam))
+    components_mode.insert(std::string(json::parse(m.payload).at("uniq_id").as_string()));
+  CHECK(device_mode == rows);
+  CHECK(components_mode == rows);
+}
+
+TEST_CASE("every topic of a camera row is queued when it appears and cleared when it leaves, in both modes") {
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    CAPTURE(static_cast<int>(mode));
+    auto cam = full_camera("2C:AA:8E:12:34:56");
+    std::set<std::string> expected = topics_of(broker::camera_states("wyze", cam), false);
+    for (const auto& m : broker::camera_discovery(discovery(mode), cam)) expected.insert(m.topic);
+
+    bridge::retained_state state(publishing(mode));
+    state.update({cam});
+    CHECK(topics_of(state.take_queued(), false) == expected);
+    state.queue_everything();
+    auto everything = topics_of(state.take_queued(), false);
+    for (const auto& topic : expected) CHECK_MESSAGE(everything.count(topic), topic);
+    state.update({});
+    CHECK(topics_of(state.take_queued(), true) == expected);
+  }
+}
+
+TEST_CASE("every camera row's topics are cleared at start when an earlier run left them for a camera that is gone") {
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    CAPTURE(static_cast<int>(mode));
+    auto gone = full_camera("2C:AA:8E:00:00:09");
+    bridge::retained_state earlier(publishing(mode));
+    earlier.update({gone});
+    std::set<std::string> read_back, published;
+    for (const auto& m : earlier.take_queued()) {
+      published.insert(m.topic);
+      if (earlier.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
+    }
+    bridge::retained_state now(publishing(mode));
+    now.update({full_camera("2C:AA:8E:00:00:01")});
+    CHECK(topics_of(now.stale(read_back), true) == published);
+  }
+}
+
+TEST_CASE("a row whose models exclude a camera gives that camera neither state nor entity") {
+  broker::entity_row row{.key = "power",
+                         .platform = "switch",
+                         .name = "Power",
+                         .state = [](const wyze::Camera&) { return std::string("on"); },
+                         .has = [](const wyze::Camera& c) { return c.product_model != "GW_BE1"; }};
+  auto doorbell = full_camera("AA01");
+  doorbell.product_model = "GW_BE1";
+  CHECK_FALSE(broker::has_entity(row, doorbell));
+  CHECK_FALSE(broker::has_state(row, doorbell));
+  CHECK(broker::has_state(row, full_camera("AA02")));
+}
+
+TEST_CASE("the bridge's topics are named in one place") {
+  broker::bridge_topics topics("home/wyze");
+  CHECK(topics.state == "home/wyze/bridge/state");
+  CHECK(topics.cloud == "home/wyze/bridge/cloud");
+  CHECK(topics.info == "home/wyze/bridge/info");
+  CHECK(topics.readback == "home/wyze/bridge/readback");
+  CHECK(topics.request("poll") == "home/wyze/bridge/request/poll");
+  CHECK(topics.response("poll") == "home/wyze/bridge/response/poll");
+}
