@@ -75,7 +75,7 @@ class counting_subscriber {
  public:
   counting_subscriber(std::uint16_t port, bool keep)
       : client_("mqtt://127.0.0.1:" + std::to_string(port), "bench-sub-" + std::to_string(::getpid())), keep_(keep) {
-    client_.set_message_callback([this](mqtt::const_message_ptr m) {
+    client_.set_message_callback([this](const mqtt::const_message_ptr& m) {
       std::lock_guard lock(mutex_);
       ++messages_;
       bytes_ += m->get_topic().size() + m->get_payload().size();

@@ -51,7 +51,8 @@ struct service::impl {
         mqtt(io.get_executor(), client(cfg),
              {.connected = [this] { carry_out(decisions.on_broker_connected(now_ms())); },
               .disconnected = [this] { carry_out(decisions.on_broker_lost()); },
-              .message = [this](std::string t, std::string p) { carry_out(decisions.on_message(t, p, now_ms())); }}),
+              .message = [this](const std::string& t,
+                                const std::string& p) { carry_out(decisions.on_message(t, p, now_ms())); }}),
         timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io), net::steady_timer(io)} {
     if (!cfg.metrics.listen.empty())
       metrics_http.emplace(io.get_executor(), cfg.metrics.listen,

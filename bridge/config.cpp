@@ -79,6 +79,7 @@ class reader {
     marks_[name] = node.Mark();
     if (!node.IsMap()) return problem(node.Mark(), name + ": expected a mapping of keys");
     std::vector<std::string> known;
+    known.reserve(std::size(fields));
     for (const auto& [key, f] : fields) known.push_back(key);
     for (const auto& entry : node) {
       std::string key = entry.first.Scalar();
@@ -226,7 +227,7 @@ class reader {
       auto path = scalar(n, name, "a file path");
       if (!path || path->empty()) return;
       // Bounded: a device (/dev/zero), a pipe or a huge file must not hang or fill memory.
-      constexpr std::size_t max_secret_size = 64 * 1024;
+      constexpr std::size_t max_secret_size = std::size_t{64} * 1024;
       std::error_code ec;
       if (std::filesystem::exists(*path, ec) && !std::filesystem::is_regular_file(*path, ec))
         return problem(n.Mark(), name + ": " + *path + " is not a regular file (give the file that holds the secret)");

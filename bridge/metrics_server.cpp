@@ -76,7 +76,7 @@ bool parse_listen(std::string_view listen, std::string& address, unsigned short&
 }
 
 struct metrics_server::impl : std::enable_shared_from_this<impl> {
-  impl(net::any_io_executor executor, http_route r)
+  impl(const net::any_io_executor& executor, http_route r)
       : acceptor(executor), route(std::make_shared<const http_route>(std::move(r))) {}
 
   void accept() {
@@ -91,8 +91,8 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
   std::shared_ptr<const http_route> route;
 };
 
-metrics_server::metrics_server(net::any_io_executor executor, const std::string& listen, http_route route)
-    : impl_(std::make_shared<impl>(std::move(executor), std::move(route))) {
+metrics_server::metrics_server(const net::any_io_executor& executor, const std::string& listen, http_route route)
+    : impl_(std::make_shared<impl>(executor, std::move(route))) {
   std::string address;
   unsigned short port = 0;
   if (!parse_listen(listen, address, port))

@@ -23,7 +23,7 @@ class metrics_server {
  public:
   /// Listens on `listen` (`address:port`, e.g. 127.0.0.1:9105 or [::1]:9105). Throws
   /// std::runtime_error naming metrics.listen when it cannot.
-  metrics_server(boost::asio::any_io_executor executor, const std::string& listen, http_route route);
+  metrics_server(const boost::asio::any_io_executor& executor, const std::string& listen, http_route route);
   ~metrics_server();
 
   /// The port actually listened on.

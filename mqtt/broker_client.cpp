@@ -120,7 +120,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     paho.set_connection_lost_handler([weak](const std::string& cause) {
       if (auto self = weak.lock()) self->on_loop([cause](impl& me) { me.on_connection_lost(cause); });
     });
-    paho.set_message_callback([weak](mqtt::const_message_ptr m) {
+    paho.set_message_callback([weak](const mqtt::const_message_ptr& m) {
       if (auto self = weak.lock())
         self->on_loop([topic = m->get_topic(), payload = m->to_string()](impl& me) {
           if (me.state == phase::connected && me.events.message) me.events.message(topic, payload);
@@ -152,6 +152,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     state = phase::connecting;
     ++generation;
     try {
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): Paho's context carries the generation, never dereferenced
       paho.connect(options(), reinterpret_cast<void*>(generation.load()), connect_listener);
     } catch (const mqtt::exception& e) {
       on_connect_failed(generation, e.get_return_code());
@@ -224,6 +225,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
       }
       try {
         auto msg = mqtt::make_message(m.topic, m.payload, m.qos < 0 ? settings.qos : m.qos, m.retain);
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): as in connect()
         paho.publish(msg, reinterpret_cast<void*>(generation.load()), publish_listener);
         ++in_flight;
         ++published;

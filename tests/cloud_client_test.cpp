@@ -47,7 +47,9 @@ class in_process_transport final : public wyze::http_transport {
 };
 
 struct fixture {
-  explicit fixture(sim::behaviour how = {}) : account({}, 3, 1, how), transport(account) { start(settings(), {}); }
+  explicit fixture(const sim::behaviour& how = {}) : account({}, 3, 1, how), transport(account) {
+    start(settings(), {});
+  }
 
   /// A new client, as a new process would make it: these settings, this saved session.
   void start(const wyze::account_settings& with, wyze::session initial,
@@ -74,7 +76,7 @@ struct fixture {
   // One poll; the error message, or "" on success.
   std::string poll() {
     std::string error = "no answer";
-    client->fetch_cameras([&](wyze::result<wyze::device_list> r) { error = r ? "" : r.error().message; });
+    client->fetch_cameras([&](const wyze::result<wyze::device_list>& r) { error = r ? "" : r.error().message; });
     return error;
   }
 
@@ -156,7 +158,7 @@ TEST_CASE("refused credentials are retried at most hourly, also across restarts"
   wrong.password = "wrong";
   f.start(wrong, {});
   CHECK(f.poll().find("Invalid credentials") != std::string::npos);
-  f.now += 30 * 60 * second;
+  f.now += std::int64_t{30} * 60 * second;
   CHECK(f.poll().find("not logging in before 11:00:00 UTC: the last login was refused") != std::string::npos);
   CHECK(f.stat("logins") == 1);
   REQUIRE(f.saved);
@@ -192,11 +194,11 @@ TEST_CASE("code 1011 pauses every call for 5 minutes, and the pause is saved") {
   f.control("POST", "/sim/fault", R"({"kind":"ratelimit","count":1})");
   CHECK(f.poll().find("rate limit was hit") != std::string::npos);
   auto calls = f.stat("requests");
-  f.now += 4 * 60 * second;
+  f.now += std::int64_t{4} * 60 * second;
   CHECK(f.poll().find("waiting for Wyze's rate limit until 10:05:00 UTC") != std::string::npos);
   CHECK(f.stat("requests") == calls + 1);  // only the stats call above
   REQUIRE(f.saved);
-  CHECK(f.saved->paused_until_ms == 1795687200000 + 5 * 60 * second);
+  CHECK(f.saved->paused_until_ms == 1795687200000 + std::int64_t{5} * 60 * second);
   f.now += 61 * second;
   CHECK(f.poll() == "");
 }

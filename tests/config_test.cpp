@@ -8,7 +8,7 @@
 
 namespace {
 
-bridge::environment env_of(std::map<std::string, std::string> vars = {}) {
+bridge::environment env_of(const std::map<std::string, std::string>& vars = {}) {
   return [vars](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
     if (it == vars.end()) return std::nullopt;
@@ -23,7 +23,7 @@ const std::string credentials = R"(wyze:
   api_key: akey
 )";
 
-std::vector<std::string> problems_of(const std::string& yaml, bridge::environment env = env_of()) {
+std::vector<std::string> problems_of(const std::string& yaml, const bridge::environment& env = env_of()) {
   try {
     bridge::parse_config(yaml, "config.yaml", env);
   } catch (const bridge::config_error& e) {
@@ -154,7 +154,7 @@ TEST_CASE("a secret file that is a device or far too large is refused, never rea
         "config.yaml:3:18: wyze.password_file: /dev/zero is not a regular file (give the file that "
         "holds the secret)");
   std::string path = "config_test_big_secret.txt";
-  std::ofstream(path) << std::string(100 * 1024, 'x');
+  std::ofstream(path) << std::string(std::size_t{100} * 1024, 'x');
   auto big = problems_of("wyze:\n  email: a@b.c\n  password_file: " + path + "\n  key_id: k\n  api_key: a\n");
   REQUIRE_FALSE(big.empty());
   CHECK(big[0].find("is larger than 64 KiB") != std::string::npos);

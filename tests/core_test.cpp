@@ -137,7 +137,7 @@ TEST_CASE("the cloud goes offline after 3 failed polls in a row and online again
   CHECK(published_to(core.on_poll_done(listing({camera("AA01")}), t0), "wyze/bridge/cloud") ==
         std::vector<std::string>{"online"});
   for (int failed = 1; failed <= 2; ++failed) {
-    auto actions = core.on_poll_done(failure(), t0 + failed * 60'000);
+    auto actions = core.on_poll_done(failure(), t0 + failed * std::int64_t{60'000});
     CHECK(published_to(actions, "wyze/bridge/cloud").empty());
   }
   auto third = core.on_poll_done(failure(), t0 + 180'000);

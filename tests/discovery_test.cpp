@@ -50,7 +50,7 @@ std::vector<json::object> check_conformance(const broker::message& m, broker::di
   std::vector<json::object> components;
   if (mode == broker::discovery_mode::device) {
     CHECK(match[1] == "device");
-    for (const auto& [key, value] : root) CHECK_MESSAGE(device_root_keys.count(std::string(key)), key);
+    for (const auto& entry : root) CHECK_MESSAGE(device_root_keys.count(std::string(entry.key())), entry.key());
     REQUIRE(root.contains("dev"));
     REQUIRE(root.contains("o"));
     REQUIRE(root.contains("cmps"));
@@ -64,11 +64,12 @@ std::vector<json::object> check_conformance(const broker::message& m, broker::di
     components.push_back(root);
   }
   CHECK(root.at("o").at("name") == "wyze-mqtt-bridge");
-  for (const auto& [key, value] : root.at("dev").as_object()) CHECK_MESSAGE(device_keys.count(std::string(key)), key);
-  for (const auto& [key, value] : root.at("o").as_object())
-    CHECK_MESSAGE((key == "name" || key == "sw" || key == "url"), key);
+  for (const auto& entry : root.at("dev").as_object())
+    CHECK_MESSAGE(device_keys.count(std::string(entry.key())), entry.key());
+  for (const auto& entry : root.at("o").as_object())
+    CHECK_MESSAGE((entry.key() == "name" || entry.key() == "sw" || entry.key() == "url"), entry.key());
   for (const auto& c : components) {
-    for (const auto& [key, value] : c) CHECK_MESSAGE(entity_keys.count(std::string(key)), key);
+    for (const auto& entry : c) CHECK_MESSAGE(entity_keys.count(std::string(entry.key())), entry.key());
     if (auto it = c.find("avty"); it != c.end())
       for (const auto& entry : it->value().as_array()) CHECK(entry.as_object().contains("t"));
     CHECK(c.contains("uniq_id"));

@@ -40,8 +40,9 @@ TEST_CASE("a cut-off answer, a connection reset and a slow-loris answer are each
   // just have closed a kept-alive one): one reset costs nothing, two are a failed poll.
   sim.control("POST", "/sim/fault", R"({"kind":"reset","count":1})");
   CHECK(json::parse(watch.request_poll()).as_object().at("status") == "ok");
-  for (const auto& [kind, count] : {std::pair{"truncated", 1}, {"reset", 2}, {"slowloris", 1}}) {
-    CAPTURE(kind);
+  for (const auto& fault : {std::pair{"truncated", 1}, {"reset", 2}, {"slowloris", 1}}) {
+    const auto& [kind, count] = fault;
+    CAPTURE(fault.first);
     sim.control("POST", "/sim/fault", json::serialize(json::object{{"kind", kind}, {"count", count}}));
     auto started = std::chrono::steady_clock::now();
     auto failed = json::parse(watch.request_poll()).as_object();
@@ -55,7 +56,7 @@ TEST_CASE("a cut-off answer, a connection reset and a slow-loris answer are each
   // No wrong state was published: the camera's topics are what they were.
   auto after = retained(mqtt.port(), "wyze/2CAA8E000001/#");
   CHECK(after.size() == 4);
-  for (const auto& [topic, payload] : before) CHECK_MESSAGE(after[topic] == payload, topic);
+  for (const auto& retained : before) CHECK_MESSAGE(after[retained.first] == retained.second, retained.first);
 
   // Three in a row and the cloud is reported offline; the next success brings it back.
   sim.control("POST", "/sim/fault", R"({"kind":"truncated","count":3})");

@@ -45,6 +45,7 @@ process::process(std::vector<std::string> argv, std::string log_file, std::vecto
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   std::vector<char*> envp;
@@ -109,7 +110,10 @@ std::uint16_t free_port() {
   for (;;) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr = loopback(0);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      throw std::runtime_error("free_port: cannot bind a socket on 127.0.0.1");
+    }
     socklen_t len = sizeof addr;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     ::close(fd);
@@ -260,7 +264,7 @@ struct subscriber::impl {
 subscriber::subscriber(std::uint16_t port, const std::string& filter) {
   static int counter = 0;
   impl_ = std::make_unique<impl>(port, "test-sub-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
-  impl_->client.set_message_callback([this](mqtt::const_message_ptr m) {
+  impl_->client.set_message_callback([this](const mqtt::const_message_ptr& m) {
     std::lock_guard lock(impl_->mutex);
     impl_->last[m->get_topic()] = {m->to_string(), m->is_retained()};
     impl_->changed.notify_all();

@@ -20,6 +20,7 @@ wyze::Camera camera(std::string mac, std::string ip) {
 
 std::vector<std::string> topics(const std::vector<broker::message>& messages) {
   std::vector<std::string> out;
+  out.reserve(messages.size());
   for (const auto& m : messages) out.push_back(m.topic + (m.payload.empty() ? " <cleared>" : ""));
   return out;
 }

@@ -49,7 +49,7 @@ class checking_subscriber {
  public:
   checking_subscriber(std::uint16_t port, std::mutex& mutex, std::map<std::string, camera_model>& model)
       : client_("mqtt://127.0.0.1:" + std::to_string(port), "soak-check"), mutex_(mutex), model_(model) {
-    client_.set_message_callback([this](mqtt::const_message_ptr m) { check(m->get_topic(), m->to_string()); });
+    client_.set_message_callback([this](const mqtt::const_message_ptr& m) { check(m->get_topic(), m->to_string()); });
     client_.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait_for(10s);
     client_.subscribe("wyze/#", 1)->wait_for(10s);
   }

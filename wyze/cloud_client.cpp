@@ -14,7 +14,7 @@ namespace {
 
 // Wyze publishes no limits; docker-wyze-bridge pauses at 10 remaining calls, and so do we.
 constexpr long pause_at_remaining = 10;
-constexpr std::int64_t rate_limit_backoff_ms = 5 * 60 * 1000;
+constexpr std::int64_t rate_limit_backoff_ms = std::int64_t{5} * 60 * 1000;
 
 std::string endpoint_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
 
@@ -97,13 +97,13 @@ void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) 
     session_.current.reset();
   }
   if (!session_.current)
-    return login([this, done = std::move(done)](result<wyze::done> logged_in) mutable {
+    return login([this, done = std::move(done)](const result<wyze::done>& logged_in) mutable {
       if (!logged_in) return done(logged_in.error());
       request_list(false, std::move(done));
     });
   if (now - session_.tokens_issued_ms > refresh_after_ms) {
     LOG_AT(info, "wyze", "the access token is older than 36 h; refreshing it before it expires");
-    return renew_token([this, done = std::move(done)](result<wyze::done> renewed) mutable {
+    return renew_token([this, done = std::move(done)](const result<wyze::done>& renewed) mutable {
       if (!renewed) return done(renewed.error());
       request_list(false, std::move(done));
     });
@@ -161,7 +161,7 @@ void cloud_client::login(step_done next) {
        });
 }
 
-void cloud_client::finish_login(result<tokens> outcome, const std::string& fingerprint, step_done next) {
+void cloud_client::finish_login(result<tokens> outcome, const std::string& fingerprint, const step_done& next) {
   if (!outcome) {
     ++session_.login_failures;
     if (outcome.error().kind == failure::credentials) {
@@ -221,7 +221,7 @@ void cloud_client::request_list(bool may_renew_token, list_done finished) {
         bool renewable = kind == failure::token_expired || kind == failure::refresh_refused;
         if (!renewable || !may_renew_token) return finished(noted(path, list.error()));
         LOG_AT(info, "wyze", list.error().message, "; renewing the token");
-        auto retry = [this, finished = std::move(finished)](result<done> renewed) mutable {
+        auto retry = [this, finished = std::move(finished)](const result<done>& renewed) mutable {
           if (!renewed) return finished(renewed.error());
           request_list(false, std::move(finished));
         };

@@ -46,7 +46,7 @@ class cloud_client {
   using list_done = std::function<void(result<device_list>)>;
 
   void login(step_done next);
-  void finish_login(result<tokens> outcome, const std::string& fingerprint, step_done next);
+  void finish_login(result<tokens> outcome, const std::string& fingerprint, const step_done& next);
   void refresh(step_done next);
   void renew_token(step_done next);
   void request_list(bool may_renew_token, list_done finished);

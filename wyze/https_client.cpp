@@ -158,7 +158,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
     return SSL_set1_host(ssl, target_.host.c_str()) == 1 && SSL_set_tlsext_host_name(ssl, target_.host.c_str()) == 1;
   }
 
-  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+  void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     resolve_timer_.cancel();
     if (ec)
       return fail("cannot resolve " + target_.host + ": " + describe(ec) +
