@@ -74,6 +74,7 @@ class reader {
 
   // Walks one section: every key must be known, each known key is handed to its field.
   void section(const YAML::Node& root, const std::string& name, const std::map<std::string, field>& fields) {
+    for (const auto& [key, f] : fields) keys_.push_back(name + "." + key);
     const YAML::Node node = root[name];
     if (!node.IsDefined() || node.IsNull()) return;
     marks_[name] = node.Mark();
@@ -255,12 +256,15 @@ class reader {
   }
 
   const std::vector<std::string>& problems() const { return problems_; }
+  /// Every `section.key` the sections walked so far know.
+  const std::vector<std::string>& keys() const { return keys_; }
   bool inline_secrets() const { return inline_secrets_; }
 
  private:
   bool inline_secrets_ = false;
   std::string file_;
   const environment& env_;
+  std::vector<std::string> keys_;
   std::vector<std::string> problems_;
   std::map<std::string, YAML::Mark> marks_;
 };
@@ -331,29 +335,8 @@ std::string default_client_id(std::string_view host_name) {
   return std::string("wyze-mqtt-bridge-") + suffix;
 }
 
-config parse_config(const std::string& yaml, const std::string& file_name, const environment& env) {
-  reader r(file_name, env);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    r.problem(e.mark, "not valid YAML: " + e.msg);
-    throw config_error(r.problems());
-  }
-  config cfg;
-  if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
-    r.problem(root.Mark(), "expected a mapping with the sections wyze, mqtt, homeassistant, log, metrics");
-    throw config_error(r.problems());
-  }
-  const std::vector<std::string> sections{"wyze", "mqtt", "homeassistant", "log", "metrics"};
-  if (root.IsMap())
-    for (const auto& entry : root)
-      if (std::find(sections.begin(), sections.end(), entry.first.Scalar()) == sections.end()) {
-        std::string hint = closest(entry.first.Scalar(), sections);
-        r.problem(entry.first.Mark(),
-                  "unknown section " + entry.first.Scalar() + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
-      }
-
+// Hands every key of every section to its field (and so lists the keys the parser knows).
+static void read_sections(reader& r, const YAML::Node& root, config& cfg) {
   using std::chrono::hours;
   using std::chrono::seconds;
   auto& w = cfg.wyze;
@@ -404,6 +387,35 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
                                                 {"warn", common::logging::level::warn},
                                                 {"error", common::logging::level::error}})}});
   r.section(root, "metrics", {{"listen", r.listen_address(cfg.metrics.listen)}});
+}
+
+config parse_config(const std::string& yaml, const std::string& file_name, const environment& env) {
+  reader r(file_name, env);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    r.problem(e.mark, "not valid YAML: " + e.msg);
+    throw config_error(r.problems());
+  }
+  config cfg;
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+    r.problem(root.Mark(), "expected a mapping with the sections wyze, mqtt, homeassistant, log, metrics");
+    throw config_error(r.problems());
+  }
+  const std::vector<std::string> sections{"wyze", "mqtt", "homeassistant", "log", "metrics"};
+  if (root.IsMap())
+    for (const auto& entry : root)
+      if (std::find(sections.begin(), sections.end(), entry.first.Scalar()) == sections.end()) {
+        std::string hint = closest(entry.first.Scalar(), sections);
+        r.problem(entry.first.Mark(),
+                  "unknown section " + entry.first.Scalar() + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+      }
+
+  read_sections(r, root, cfg);
+  using std::chrono::seconds;
+  auto& w = cfg.wyze;
+  auto& m = cfg.mqtt;
 
   r.override_from("WYZE_EMAIL", w.email);
   r.override_from("WYZE_PASSWORD", w.password);
@@ -413,6 +425,15 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   r.override_from("MQTT_URL", m.url);
   r.override_from("MQTT_USERNAME", m.username);
   r.override_from("MQTT_PASSWORD", m.password);
+  if (auto listen = env("METRICS_LISTEN")) {
+    std::string address;
+    unsigned short port = 0;
+    if (listen->empty() || parse_listen(*listen, address, port))
+      cfg.metrics.listen = *listen;
+    else
+      r.problem(r.mark_of("metrics.listen"),
+                "METRICS_LISTEN: \"" + *listen + "\" is not address:port (e.g. 0.0.0.0:9105 or [::1]:9105)");
+  }
 
   r.require("wyze.email", w.email, "WYZE_EMAIL");
   r.require("wyze.password", w.password, "WYZE_PASSWORD");
@@ -438,6 +459,14 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   if (!r.problems().empty()) throw config_error(r.problems());
   cfg.file_has_secrets = r.inline_secrets();
   return cfg;
+}
+
+std::vector<std::string> config_keys() {
+  const environment none = [](const std::string&) { return std::optional<std::string>(); };
+  reader r("", none);
+  config cfg;
+  read_sections(r, YAML::Node(), cfg);
+  return r.keys();
 }
 
 config load_config(const std::string& path, const environment& env) {

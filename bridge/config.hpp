@@ -77,6 +77,9 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
 /// Reads `path` and parses it. Throws config_error.
 config load_config(const std::string& path, const environment& env);
 
+/// Every key a config file may hold, as `section.key` (config.schema.json lists the same).
+std::vector<std::string> config_keys();
+
 /// The effective config as YAML, every secret shown as `***`.
 std::string render_config(const config& cfg);
 

@@ -171,7 +171,8 @@ std::vector<std::string> retained_state::readback_filters() const {
 
 std::string retained_state::attributes_owner(const std::string& topic) const {
   const std::string head = settings_.base_topic + "/";
-  const std::string tail = "/" + std::string(broker::attributes_key);
+  std::string tail = "/";
+  tail += broker::attributes_key;
   if (!topic.starts_with(head) || !topic.ends_with(tail) || topic.size() <= head.size() + tail.size()) return {};
   std::string id = topic.substr(head.size(), topic.size() - head.size() - tail.size());
   // Only an id this bridge could have made ([A-Za-z0-9_-]); anything else under our base is not ours.

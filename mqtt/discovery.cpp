@@ -100,7 +100,10 @@ std::string mac_connection(const std::string& mac) {
       return {};
   if (hex.size() != 12) return {};
   std::string out;
-  for (std::size_t i = 0; i < 12; i += 2) out += (i ? ":" : "") + hex.substr(i, 2);
+  for (std::size_t i = 0; i < 12; i += 2) {
+    if (i) out += ':';
+    out.append(hex, i, 2);
+  }
   return out;
 }
 

@@ -1,10 +1,13 @@
 #include "bridge/config.hpp"
 
 #include <doctest/doctest.h>
+#include <boost/json.hpp>
 
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
+#include <sstream>
 
 namespace {
 
@@ -76,6 +79,16 @@ TEST_CASE("environment variables override the file") {
             "", "config.yaml",
             env_of({{"WYZE_EMAIL", "a@b.c"}, {"WYZE_PASSWORD", "p"}, {"WYZE_KEY_ID", "k"}, {"WYZE_API_KEY", "a"}}))
             .wyze.email == "a@b.c");
+}
+
+TEST_CASE("METRICS_LISTEN sets the metrics listener (the Docker image's health check relies on it)") {
+  auto cfg = bridge::parse_config(credentials + "metrics:\n  listen: 127.0.0.1:9105\n", "config.yaml",
+                                  env_of({{"METRICS_LISTEN", "0.0.0.0:9200"}}));
+  CHECK(cfg.metrics.listen == "0.0.0.0:9200");
+  auto problems = problems_of(credentials, env_of({{"METRICS_LISTEN", "9105"}}));
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] ==
+        "config.yaml:1:1: METRICS_LISTEN: \"9105\" is not address:port (e.g. 0.0.0.0:9105 or [::1]:9105)");
 }
 
 TEST_CASE("an unknown key is an error at its line and column, naming the closest known key") {
@@ -206,4 +219,23 @@ TEST_CASE("config.example.yaml is a valid config whose values are the defaults")
   CHECK(cfg.mqtt.url == defaults.mqtt.url);
   CHECK(cfg.mqtt.base_topic == defaults.mqtt.base_topic);
   CHECK(cfg.homeassistant.status_topic == defaults.homeassistant.status_topic);
+}
+
+TEST_CASE("the JSON Schema of the config file and the parser know the same keys") {
+  std::ifstream in(std::string(SOURCE_DIR) + "/config.schema.json");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto schema = boost::json::parse(text.str()).as_object();
+  std::set<std::string> in_schema;
+  for (const auto& section : schema.at("properties").as_object())
+    for (const auto& key : section.value().at("properties").as_object())
+      in_schema.insert(std::string(section.key()) + "." + std::string(key.key()));
+  auto known = bridge::config_keys();
+  std::set<std::string> in_parser(known.begin(), known.end());
+  for (const auto& key : in_parser)
+    CHECK_MESSAGE(in_schema.count(key), key, " is parsed but not in config.schema.json");
+  for (const auto& key : in_schema)
+    CHECK_MESSAGE(in_parser.count(key), key, " is in config.schema.json but not parsed");
+  CHECK(in_parser.size() == 36);
 }

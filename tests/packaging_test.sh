@@ -19,6 +19,8 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 check "cmake --install: bin/wyze-mqtt-bridge" test -x "$tmp/prefix/bin/wyze-mqtt-bridge"
 check "cmake --install: lib/systemd/system/wyze-mqtt-bridge.service" test -f "$tmp/prefix/lib/systemd/system/wyze-mqtt-bridge.service"
 check "cmake --install: share/doc/wyze-mqtt-bridge/config.example.yaml" test -f "$tmp/prefix/share/doc/wyze-mqtt-bridge/config.example.yaml"
+check "cmake --install: share/doc/wyze-mqtt-bridge/config.schema.json" test -f "$tmp/prefix/share/doc/wyze-mqtt-bridge/config.schema.json"
+check "cmake --install: the simulator (a test tool) is not installed" test ! -e "$tmp/prefix/bin/wyze-cloud-sim"
 check "the installed binary runs" "$tmp/prefix/bin/wyze-mqtt-bridge" --version
 
 # The unit: valid for systemd, hardened, and starting the installed binary with a config.
@@ -38,7 +40,20 @@ fi
 dockerfile="$src/Dockerfile"
 check "Dockerfile: ENTRYPOINT is wyze-mqtt-bridge --config /config/config.yaml" \
   grep -q '^ENTRYPOINT \["wyze-mqtt-bridge", "--config", "/config/config.yaml"\]' "$dockerfile"
-check "Dockerfile: builds the wyze-mqtt-bridge target" grep -q -- '--target wyze-mqtt-bridge' "$dockerfile"
+check "Dockerfile: builds with script/release-build (the plain Release build CI also makes)" \
+  grep -q '^RUN script/release-build ' "$dockerfile"
+check "script/release-build: Release, default options, no tests, the wyze-mqtt-bridge target" \
+  bash -c "grep -q -- '-DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_TESTING=OFF\$' '$src/script/release-build' &&
+           grep -q -- '--target wyze-mqtt-bridge' '$src/script/release-build' && ! grep -q WERROR '$src/script/release-build'"
+check "Dockerfile: no architecture-specific step (builds for amd64 and arm64)" \
+  bash -c "! grep -v '^#' '$dockerfile' | grep -Eqi 'amd64|x86_64|aarch64|arm64|armhf'"
+version=$(sed -n 's/^project(wyze-mqtt-bridge VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+check "Dockerfile: OCI labels with the project's version ($version), source and licence" \
+  bash -c "grep -q '^ARG VERSION=$version\$' '$dockerfile' && grep -q 'org.opencontainers.image.version=\"\${VERSION}\"' '$dockerfile' &&
+           grep -q 'org.opencontainers.image.source=' '$dockerfile' && grep -q 'org.opencontainers.image.licenses=\"Apache-2.0\"' '$dockerfile'"
+check "Dockerfile: the health check works with the image's defaults (METRICS_LISTEN on the port it asks, EXPOSEd)" \
+  bash -c "grep -q 'METRICS_LISTEN=0.0.0.0:9105' '$dockerfile' && grep -q '^EXPOSE 9105\$' '$dockerfile' &&
+           grep -A2 '^HEALTHCHECK' '$dockerfile' | grep -q '127.0.0.1/9105'"
 check "Dockerfile: VOLUME /config and /state" grep -q '^VOLUME \["/config", "/state"\]' "$dockerfile"
 check "Dockerfile: runs as a non-root USER" bash -c "grep '^USER ' '$dockerfile' | grep -vq root"
 check "Dockerfile: HEALTHCHECK against /healthz" bash -c "grep -A2 '^HEALTHCHECK' '$dockerfile' | grep -q /healthz"
@@ -49,6 +64,41 @@ for lib in $(ldd "$build/wyze-mqtt-bridge" | awk '/=> \// {print $3}'); do
   [ -z "$package" ] && package=$(dpkg -S "$lib" 2>/dev/null | head -n1 | cut -d: -f1) || true
   case "$package" in ""|libc6|libgcc-s1|libstdc++6) continue ;; esac
   check "Dockerfile: the runtime stage installs $package (for $(basename "$lib"))" grep -q -- "$package" <<<"$runtime"
+done
+
+# Every path the README's Docker Compose steps tell users to create (their config, secrets and the
+# broker's password file) stays out of the image's build context and out of git.
+readme_paths=$(python3 - "$src/README.md" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+section = text[text.index("## Docker Compose"):]
+section = section[:section.index("\n## ", 5)]
+paths = set()
+for line in section.splitlines():
+    if m := re.match(r"\s*mkdir -p (.*)", line):
+        paths.update(p + "/" for p in m.group(1).split())
+    for target in re.findall(r"> *([\w./-]+)", line):
+        paths.add(target)
+# A folder mounted into a container (-v "$PWD/docker:/d") and a file written there (/d/x).
+for folder, mount, name in re.findall(r'-v "\$PWD/(\w+):(/\w+)"[\s\S]*?\2/([\w.-]+)', section):
+    paths.add(folder + "/" + name)
+print("\n".join(sorted(paths)))
+PY
+)
+check "README: the Docker Compose steps create config/, secrets/ and docker/mosquitto.passwd" \
+  bash -c "grep -qx config/ <<<'$readme_paths' && grep -qx secrets/ <<<'$readme_paths' && grep -qx docker/mosquitto.passwd <<<'$readme_paths'"
+for path in $readme_paths state/tokens.json .run/config.yaml build/wyze-mqtt-bridge; do
+  check ".dockerignore keeps $path out of the build context" python3 - "$src/.dockerignore" "$path" <<'PY'
+import fnmatch, sys
+patterns = [l.strip().rstrip("/") for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+parts = sys.argv[2].rstrip("/").split("/")
+# Docker excludes a path when a pattern matches it or one of its parent directories.
+prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+sys.exit(0 if any(fnmatch.fnmatchcase(p, pat) for p in prefixes for pat in patterns) else 1)
+PY
+  if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    check ".gitignore keeps $path out of git" git -C "$src" check-ignore -q --no-index "$path"
+  fi
 done
 
 # docker-compose.yml: valid for docker-compose, with mosquitto 2 refusing anonymous clients.
