@@ -71,6 +71,9 @@ struct service::impl {
                             wyze_bridge::version, wyze_bridge::support_url}},
             .status_topic = cfg.homeassistant.status_topic,
             .poll_interval = cfg.wyze.poll_interval,
+            .min_poll_spacing = is_wyze_host(cfg.wyze.api_url) || is_wyze_host(cfg.wyze.auth_url)
+                                    ? std::chrono::milliseconds(10s)
+                                    : std::chrono::milliseconds(1s),
             .include = cfg.wyze.include,
             .exclude = cfg.wyze.exclude,
             .once = mode == run_mode::once,

@@ -269,6 +269,15 @@ class reader {
   std::map<std::string, YAML::Mark> marks_;
 };
 
+// The URL as it may be shown: a user name and password in it become ***.
+std::string shown_url(std::string_view url) {
+  auto scheme_end = url.find("://");
+  auto authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  auto at = url.find('@', authority);
+  if (at == std::string_view::npos || at > url.find('/', authority)) return std::string(url);
+  return std::string(url.substr(0, authority)) + "***" + std::string(url.substr(at));
+}
+
 void check_url(reader& r, const std::string& name, const std::string& url,
                std::initializer_list<std::string_view> schemes) {
   auto parsed = boost::urls::parse_uri(url);
@@ -276,7 +285,12 @@ void check_url(reader& r, const std::string& name, const std::string& url,
   if (!scheme_ok || parsed->host().empty()) {
     std::string expected;
     for (auto s : schemes) expected += (expected.empty() ? "" : " or ") + std::string(s) + "://host[:port]";
-    r.problem(r.mark_of(name), name + ": \"" + url + "\" is not a URL of the form " + expected);
+    r.problem(r.mark_of(name), name + ": \"" + shown_url(url) + "\" is not a URL of the form " + expected);
+  } else if (parsed->has_userinfo()) {
+    // Paho would not use it, and a password there ends up in logs and ps: refuse it.
+    r.problem(r.mark_of(name), name + ": \"" + shown_url(url) +
+                                   "\" holds a user name or password; set them in the username and password keys "
+                                   "(or their environment variables) and give the URL without them");
   }
 }
 

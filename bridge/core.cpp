@@ -112,6 +112,10 @@ actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t no
                                       : json::object{{"status", "error"}, {"error", error}};
   for (; poll_waiters_ > 0; --poll_waiters_)
     out.push_back(act::publish{{topics_.response("poll"), json::serialize(answer), false}});
+  if (unanswered_requests_ > 0)
+    out.push_back(line(level::warn, "bridge", unanswered_requests_, " more poll requests than ", max_poll_waiters,
+                       " shared this poll unanswered: something publishes to ", topics_.request("poll"), " in a loop"));
+  unanswered_requests_ = 0;
   if (settings_.once) {
     once_polled_ = true;
     if (!error.empty())
@@ -230,19 +234,46 @@ actions core::on_message(const std::string& topic, const std::string& payload, s
     if (retained_.is_ours(topic, payload)) read_back_.insert(topic);
   }
   if (topic == settings_.status_topic) {
-    if (payload != "online") return out;
-    auto span = static_cast<std::uint64_t>((birth_delay_max - birth_delay_min).count()) + 1;
-    auto delay = birth_delay_min + std::chrono::milliseconds(random_() % span);
-    out.push_back(line(level::info, "bridge", "Home Assistant started; republishing discovery and states in ",
-                       delay.count(), " ms"));
-    out.push_back(act::start_timer{timer::birth, delay});
+    if (payload == "online") on_birth(out, now_ms);
     return out;
   }
   if (topic == topics_.request("poll")) {
-    ++poll_waiters_;
-    poll(out, now_ms);
+    if (poll_waiters_ < max_poll_waiters)
+      ++poll_waiters_;
+    else
+      ++unanswered_requests_;
+    request_poll(out, now_ms);
   }
   return out;
+}
+
+// A requested poll starts at once, unless the last one started less than min_poll_spacing ago:
+// then the poll timer brings it forward to that moment, and requests until then share it.
+void core::request_poll(actions& out, std::int64_t now_ms) {
+  if (polling_ || stopping_) return;  // the running poll answers
+  auto due = last_poll_ ? *last_poll_ + settings_.min_poll_spacing.count() : now_ms;
+  if (now_ms >= due) return poll(out, now_ms);
+  out.push_back(act::start_timer{timer::poll, std::chrono::milliseconds(due - now_ms)});
+}
+
+// Spread the republish so many bridges don't answer HA's birth in the same instant; births that
+// repeat share one republish, at most one a minute.
+void core::on_birth(actions& out, std::int64_t now_ms) {
+  if (birth_pending_) {
+    out.push_back(
+        line(level::debug, "bridge", "Home Assistant started again; the republish already scheduled covers it"));
+    return;
+  }
+  auto span = static_cast<std::uint64_t>((birth_delay_max - birth_delay_min).count()) + 1;
+  auto delay = birth_delay_min + std::chrono::milliseconds(random_() % span);
+  if (last_republish_) {
+    auto allowed = *last_republish_ + birth_republish_spacing.count();
+    if (now_ms + delay.count() < allowed) delay = std::chrono::milliseconds(allowed - now_ms);
+  }
+  birth_pending_ = true;
+  out.push_back(line(level::info, "bridge", "Home Assistant started; republishing discovery and states in ",
+                     delay.count(), " ms"));
+  out.push_back(act::start_timer{timer::birth, delay});
 }
 
 actions core::on_timer(timer which, std::int64_t now_ms) {
@@ -253,6 +284,8 @@ actions core::on_timer(timer which, std::int64_t now_ms) {
       poll(out, now_ms);
       break;
     case timer::birth:
+      birth_pending_ = false;
+      last_republish_ = now_ms;
       publish_everything(out);
       break;
     case timer::readback:

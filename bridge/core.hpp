@@ -83,6 +83,9 @@ struct core_settings {
   publish_settings publishing;
   std::string status_topic = "homeassistant/status";  ///< Home Assistant's birth topic
   std::chrono::milliseconds poll_interval{60'000};
+  /// Requested polls start at the earliest this long after the last poll (10 s against Wyze's
+  /// hosts, 1 s elsewhere), so no flood of requests becomes a flood of cloud calls.
+  std::chrono::milliseconds min_poll_spacing{1'000};
   std::vector<std::string> include, exclude;
   bool once = false;  ///< --once: poll once, publish, exit
   std::string version;
@@ -98,6 +101,11 @@ class core {
   /// Home Assistant's birth is answered after a random delay in this range, so many bridges don't
   /// answer in the same instant.
   static constexpr std::chrono::milliseconds birth_delay_min{1'000}, birth_delay_max{5'000};
+  /// Births that repeat share one republish: at most one a minute (50,000 messages at 10,000 cameras).
+  static constexpr std::chrono::milliseconds birth_republish_spacing{60'000};
+  /// Poll requests answered by one poll at most; more share the poll unanswered (bounded memory
+  /// and answers, whatever a broker client sends).
+  static constexpr std::size_t max_poll_waiters = 100;
 
   /// `random` draws the birth delay and the read-back marker (tests pass a fixed sequence).
   core(core_settings settings, std::function<std::uint64_t()> random);
@@ -126,6 +134,8 @@ class core {
   enum class readback { not_started, reading, read, cleared };
 
   void poll(actions& out, std::int64_t now_ms);
+  void request_poll(actions& out, std::int64_t now_ms);
+  void on_birth(actions& out, std::int64_t now_ms);
   void schedule_poll(actions& out);
   void report_problems(actions& out, const std::vector<std::string>& problems);
   void set_cloud_online(actions& out, bool online);
@@ -146,7 +156,10 @@ class core {
   bool connected_ = false;
   bool polling_ = false;
   bool stopping_ = false;
-  std::size_t poll_waiters_ = 0;  ///< poll requests answered when the running poll ends
+  std::size_t poll_waiters_ = 0;                ///< poll requests answered when the next poll ends
+  std::size_t unanswered_requests_ = 0;         ///< requests beyond max_poll_waiters since the last poll
+  bool birth_pending_ = false;                  ///< a birth republish is scheduled
+  std::optional<std::int64_t> last_republish_;  ///< when births last republished everything
   int failed_polls_ = 0;
   std::optional<bool> cloud_online_;
   std::int64_t started_at_ = 0;

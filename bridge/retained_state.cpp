@@ -175,9 +175,11 @@ std::string retained_state::attributes_owner(const std::string& topic) const {
   tail += broker::attributes_key;
   if (!topic.starts_with(head) || !topic.ends_with(tail) || topic.size() <= head.size() + tail.size()) return {};
   std::string id = topic.substr(head.size(), topic.size() - head.size() - tail.size());
-  // Only an id this bridge could have made ([A-Za-z0-9_-]); anything else under our base is not ours.
-  bool ours = std::all_of(id.begin(), id.end(),
-                          [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+  // Only an id this bridge could have made (camera_id: [A-Z0-9_-], upper-case); anything else
+  // under our base, lower-case ids included, is someone else's and never cleared.
+  bool ours = std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
   if (id == "bridge" || !ours) return {};
   return id;
 }

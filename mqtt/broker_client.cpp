@@ -78,6 +78,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::deque<message> queue;
   std::function<std::optional<message>()> source;
   std::size_t in_flight = 0;
+  std::uint64_t oversized_seen = 0;  ///< incoming messages dropped for their size
   std::vector<std::function<void()>> delivered_waiters;
   std::uint64_t published = 0;
 
@@ -121,10 +122,17 @@ struct client::impl : std::enable_shared_from_this<impl> {
       if (auto self = weak.lock()) self->on_loop([cause](impl& me) { me.on_connection_lost(cause); });
     });
     paho.set_message_callback([weak](const mqtt::const_message_ptr& m) {
-      if (auto self = weak.lock())
-        self->on_loop([topic = m->get_topic(), payload = m->to_string()](impl& me) {
-          if (me.state == phase::connected && me.events.message) me.events.message(topic, payload);
-        });
+      auto self = weak.lock();
+      if (!self) return;
+      // Any broker client can send a huge payload (or leave one retained under a prefix we read
+      // back): it is dropped here, before it is copied or parsed.
+      if (std::size_t size = m->get_payload_ref().size(); size > max_incoming_payload) {
+        self->on_loop([topic = m->get_topic().substr(0, 200), size](impl& me) { me.on_oversized(topic, size); });
+        return;
+      }
+      self->on_loop([topic = m->get_topic(), payload = m->to_string()](impl& me) {
+        if (me.state == phase::connected && me.events.message) me.events.message(topic, payload);
+      });
     });
   }
 
@@ -183,6 +191,15 @@ struct client::impl : std::enable_shared_from_this<impl> {
     LOG_AT(warn, "mqtt", "cannot connect: ", connect_failure_reason(rc, settings.url), "; retrying in ",
            backoff.count(), " s");
     retry_later();
+  }
+
+  // Said once at warn level; later ones at debug, so a flood of them cannot flood the log.
+  void on_oversized(const std::string& topic, std::size_t size) {
+    if (oversized_seen++ == 0)
+      LOG_AT(warn, "mqtt", "dropped a message of ", size, " bytes on ", topic, " (more than ", max_incoming_payload,
+             " bytes are never read); further ones are logged at debug level");
+    else
+      LOG_AT(debug, "mqtt", "dropped a message of ", size, " bytes on ", topic);
   }
 
   void on_connection_lost(const std::string& cause) {

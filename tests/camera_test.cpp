@@ -107,6 +107,18 @@ TEST_CASE("entries without a MAC, repeating one, or not objects are skipped with
   CHECK(list.problems[3].find("not a JSON object") != std::string::npos);
 }
 
+TEST_CASE("a MAC of 64 KiB, which would make a topic longer than MQTT allows, is skipped with a reason") {
+  std::string huge(65536, 'A');
+  auto list = parse(R"({"mac":")" + huge + R"(","product_type":"Camera"},
+      {"mac":")" + std::string(64, 'B') +
+                    R"(","product_type":"Camera"},
+      {"mac":"2C:AA:8E:12:34:56","product_type":"Camera"})");
+  REQUIRE(list.cameras.size() == 2);  // 64 characters are still accepted
+  CHECK(list.cameras[1].mac == "2C:AA:8E:12:34:56");
+  REQUIRE(list.problems.size() == 1);
+  CHECK(list.problems[0] == "camera 1 has a MAC of 65536 characters (at most 64); skipped");
+}
+
 TEST_CASE("a MAC with characters outside [A-Za-z0-9_-] yields an id without them") {
   wyze::Camera cam{.mac = "ab/cd+#ef 12:34"};
   CHECK(cam.id() == "ABCDEF1234");

@@ -214,6 +214,37 @@ TEST_CASE("X-RateLimit-Remaining at 10 or less pauses until X-RateLimit-Reset-By
   CHECK(waiting.find("4 calls left") != std::string::npos);
 }
 
+TEST_CASE("an X-RateLimit-Reset-By in the year 9999 pauses 24 h at most") {
+  fixture f;
+  REQUIRE(f.poll() == "");
+  f.control("POST", "/sim/ratelimit", R"({"remaining":4,"reset_in_s":250000000000})");
+  CHECK(f.poll() == "");
+  f.control("POST", "/sim/ratelimit", "{}");
+  CHECK(f.poll().find("waiting for Wyze's rate limit") != std::string::npos);
+  REQUIRE(f.saved);
+  CHECK(f.saved->paused_until_ms == f.now + 24 * 3600 * second);
+  CHECK(f.saved->pause_reason.find("24 h at most") != std::string::npos);
+  f.now += 24 * 3600 * second;
+  CHECK(f.poll() == "");
+}
+
+TEST_CASE("saved times far in the future (a clock that was ahead) are discarded at start") {
+  fixture f;
+  wyze::session saved;
+  saved.paused_until_ms = f.now + std::int64_t{3650} * 24 * 3600 * second;
+  saved.pause_reason = "Wyze's rate limit was hit";
+  saved.last_login_ms = f.now + std::int64_t{3650} * 24 * 3600 * second;
+  saved.login_failures = 1;
+  f.start(fixture::settings(), saved);
+  // No pause; the login waits only the usual spacing from now, not ten years.
+  auto first = f.poll();
+  CHECK(first.find("waiting for Wyze's rate limit") == std::string::npos);
+  CHECK(first.find("not logging in before 10:01:00 UTC") != std::string::npos);
+  f.now += 60 * second;
+  CHECK(f.poll() == "");
+  CHECK(f.stat("logins") == 1);
+}
+
 TEST_CASE("HTTP 429 at login pauses instead of retrying") {
   fixture f;
   f.control("POST", "/sim/fault", R"({"kind":"http429","count":1})");

@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 using namespace harness;
 
@@ -24,22 +26,50 @@ TEST_CASE("a restart with valid saved tokens performs zero logins") {
   CHECK((info.st_mode & 0777) == 0600);
 }
 
-TEST_CASE("200 polls with access tokens expiring every 10 polls: one login and one refresh per expiry") {
+TEST_CASE("20 polls with access tokens expiring every 4 polls: one login and one refresh per expiry") {
   temp_dir dir;
   broker mqtt(dir);
-  cloud sim(dir, 2, {"--access-token-calls", "10"});
+  cloud sim(dir, 2, {"--access-token-calls", "4"});
   subscriber watch(mqtt.port(), "wyze/bridge/#");
   auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)});
   REQUIRE(watch.wait_for("wyze/bridge/state", "online"));
   // One request at a time, each answered before the next: a request made during a poll is
   // answered by that poll rather than starting another.
-  for (int poll = 1; poll < 200; ++poll) {
+  // (Requested polls are at least 1 s apart against the simulator: 20 polls take about 20 s.)
+  for (int poll = 1; poll < 20; ++poll) {
     CAPTURE(poll);
     REQUIRE_MESSAGE(watch.request_poll() == R"({"status":"ok","cameras":2})", bridge->output());
   }
+  // 5 tokens of 4 calls each serve the 20 polls; each expiry costs one refused call and a refresh.
   CHECK(sim.stat("logins") == 1);
-  CHECK(sim.stat("refreshes") == 19);
-  CHECK(sim.stat("device_list_calls") == 200 + 19);
+  CHECK(sim.stat("refreshes") == 4);
+  CHECK(sim.stat("device_list_calls") == 20 + 4);
+}
+
+TEST_CASE("a broker client asking for a poll every 50 ms gets at most one device-list call a second") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  subscriber watch(mqtt.port(), "wyze/bridge/#");
+  auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)});
+  REQUIRE(watch.wait_for("wyze/bridge/cloud", "online"));
+  auto before = sim.stat("device_list_calls");
+  auto started = std::chrono::steady_clock::now();
+  for (int request = 0; request < 100; ++request) {  // 5 s of requests; unthrottled this made ~100 calls
+    watch.publish("wyze/bridge/request/poll", "");
+    std::this_thread::sleep_for(50ms);
+  }
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // The requests still waiting share one more poll, whose answer comes.
+  REQUIRE(watch.wait_until([](const auto& last) {
+    auto it = last.find("wyze/bridge/response/poll");
+    return it != last.end() && it->second.payload == R"({"status":"ok","cameras":1})";
+  }));
+  auto calls = sim.stat("device_list_calls") - before;
+  CAPTURE(seconds);
+  CHECK(calls >= 3);
+  CHECK(calls <= static_cast<std::int64_t>(seconds) + 2);
+  CHECK(bridge->output().find("poll failed") == std::string::npos);
 }
 
 TEST_CASE("an account with MFA logs in with the TOTP code of wyze.totp_key") {

@@ -91,6 +91,21 @@ TEST_CASE("METRICS_LISTEN sets the metrics listener (the Docker image's health c
         "config.yaml:1:1: METRICS_LISTEN: \"9105\" is not address:port (e.g. 0.0.0.0:9105 or [::1]:9105)");
 }
 
+TEST_CASE("a user name and password inside mqtt.url are refused, and the password is never printed") {
+  auto problems = problems_of(credentials + "mqtt:\n  url: mqtt://bridge:s3cret@broker:1883\n");
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] ==
+        "config.yaml:7:8: mqtt.url: \"mqtt://***@broker:1883\" holds a user name or password; set them in the "
+        "username and password keys (or their environment variables) and give the URL without them");
+  auto from_env = problems_of(credentials, env_of({{"MQTT_URL", "mqtts://u:s3cret@broker"}}));
+  REQUIRE(from_env.size() == 1);
+  CHECK(from_env[0].find("s3cret") == std::string::npos);
+  auto malformed = problems_of(credentials + "mqtt:\n  url: mqtt://u:s3cret@\n");
+  REQUIRE(malformed.size() == 1);
+  CHECK(malformed[0].find("s3cret") == std::string::npos);
+  CHECK(malformed[0].find("is not a URL of the form") != std::string::npos);
+}
+
 TEST_CASE("an unknown key is an error at its line and column, naming the closest known key") {
   auto problems = problems_of(credentials + "  poll_intervall: 30s\nmqtt:\n  base_topik: x\n");
   REQUIRE(problems.size() == 2);

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
@@ -221,8 +222,8 @@ TEST_CASE("Home Assistant's birth republishes everything once, after the delay, 
   CHECK(all_of<bridge::act::start_timer>(birth) == std::vector<bridge::act::start_timer>{{bridge::timer::birth, 1s}});
   CHECK(contains(log_lines(birth), "bridge: Home Assistant started; republishing discovery and states in 1000 ms"));
   CHECK_FALSE(has<bridge::act::flush>(birth));
-  // A second birth restarts the same timer: still one republish.
-  CHECK(all_of<bridge::act::start_timer>(core.on_message("homeassistant/status", "online", t0 + 500)).size() == 1);
+  // A second birth while the republish is scheduled shares it.
+  CHECK_FALSE(has<bridge::act::start_timer>(core.on_message("homeassistant/status", "online", t0 + 500)));
   CHECK(core.on_message("homeassistant/status", "offline", t0 + 600).empty());
 
   auto republish = core.on_timer(bridge::timer::birth, t0 + 1500);
@@ -303,4 +304,108 @@ TEST_CASE("a stop during a poll exits at once, and the poll's late answer change
   CHECK(drained(core).empty());
   CHECK(core.on_timer(bridge::timer::poll, t0).empty());
   CHECK(core.on_message("wyze/bridge/request/poll", "", t0).empty());
+}
+
+namespace {
+
+// Plays the shell for the tests below: keeps the core's timers and fires them as time passes, and
+// answers every fetch after `poll_takes` with the same camera list.
+struct shell {
+  bridge::core core;
+  std::int64_t now = t0;
+  std::map<bridge::timer, std::int64_t> due;
+  std::optional<std::int64_t> poll_done_at;
+  int fetches = 0;
+  std::vector<std::string> answers, logs;
+  static constexpr std::int64_t poll_takes = 500;
+
+  explicit shell(bridge::core_settings s) : core(std::move(s), fixed_random()) { run(core.on_start(now)); }
+
+  void run(const bridge::actions& actions) {
+    for (const auto& a : actions) {
+      if (const auto* t = std::get_if<bridge::act::start_timer>(&a)) due[t->which] = now + t->after.count();
+      if (const auto* t = std::get_if<bridge::act::cancel_timer>(&a)) due.erase(t->which);
+      if (std::holds_alternative<bridge::act::fetch>(a)) ++fetches, poll_done_at = now + poll_takes;
+      if (const auto* l = std::get_if<bridge::act::log>(&a)) logs.push_back(l->text);
+    }
+    for (const auto& answer : published_to(actions, "wyze/bridge/response/poll")) answers.push_back(answer);
+  }
+
+  // Moves the clock to `until`, firing what falls due on the way.
+  void advance(std::int64_t until) {
+    for (;;) {
+      std::optional<std::pair<std::int64_t, bridge::timer>> next;
+      for (const auto& [which, at] : due)
+        if (!next || at < next->first) next = std::pair{at, which};
+      bool poll_first = poll_done_at && (!next || *poll_done_at <= next->first);
+      std::int64_t at = poll_first ? *poll_done_at : next ? next->first : until + 1;
+      if (at > until) break;
+      now = at;
+      if (poll_first) {
+        poll_done_at.reset();
+        run(core.on_poll_done(listing({camera("AA01")}), now));
+      } else {
+        due.erase(next->second);
+        run(core.on_timer(next->second, now));
+      }
+    }
+    now = until;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a flood of poll requests against Wyze's hosts costs one device-list call per 10 s, and is answered") {
+  auto s = settings();
+  s.min_poll_spacing = 10s;
+  shell bridge(s);
+  bridge.advance(t0 + 1000);
+  REQUIRE(bridge.fetches == 1);
+  // A request every 50 ms for 10 s (what an automation pressing the Poll button in a loop does).
+  int requests = 0;
+  for (std::int64_t t = t0 + 1000; t < t0 + 11'000; t += 50, ++requests) {
+    bridge.advance(t);
+    bridge.run(bridge.core.on_message("wyze/bridge/request/poll", "", t));
+  }
+  CHECK(requests == 200);
+  CHECK(bridge.fetches == 2);  // the first poll, then one at 10 s after it
+  bridge.advance(t0 + 25'000);
+  CHECK(bridge.fetches == 3);  // the requests after the second poll started share a third
+  // Every answer says what the poll found; 100 at most per poll, the rest are said in the log.
+  CHECK(bridge.answers.size() == 100 + 10);
+  for (const auto& answer : bridge.answers) CHECK(answer == R"({"status":"ok","cameras":1})");
+  CHECK(std::any_of(bridge.logs.begin(), bridge.logs.end(), [](const std::string& l) {
+    return l.starts_with("90 more poll requests than 100 shared this poll unanswered");
+  }));
+}
+
+TEST_CASE("a poll request long after the last poll polls at once; elsewhere than Wyze 1 s apart is enough") {
+  shell bridge(settings());  // min_poll_spacing 1 s
+  bridge.advance(t0 + 30'000);
+  bridge.run(bridge.core.on_message("wyze/bridge/request/poll", "", bridge.now));
+  CHECK(bridge.fetches == 2);
+  bridge.advance(t0 + 30'600);
+  bridge.run(bridge.core.on_message("wyze/bridge/request/poll", "", bridge.now));
+  CHECK(bridge.fetches == 2);
+  bridge.advance(t0 + 31'000);
+  CHECK(bridge.fetches == 3);
+  bridge.advance(t0 + 31'600);
+  CHECK(bridge.answers.size() == 2);
+}
+
+TEST_CASE("Home Assistant born every 5 s for 3 minutes republishes once a minute, and the last birth is covered") {
+  shell bridge(settings());
+  bridge.advance(t0 + 1000);
+  bridge.run(bridge.core.on_broker_connected(bridge.now));
+  bridge.run(bridge.core.on_message("wyze/bridge/readback", "42", bridge.now));
+  for (std::int64_t t = t0 + 2000; t <= t0 + 182'000; t += 5000) {
+    bridge.advance(t);
+    bridge.run(bridge.core.on_message("homeassistant/status", "online", t));
+  }
+  auto scheduled = std::count_if(bridge.logs.begin(), bridge.logs.end(), [](const std::string& l) {
+    return l.starts_with("Home Assistant started; republishing");
+  });
+  CHECK(scheduled == 4);  // at 3 s, then a minute after each republish: 63 s, 123 s, 183 s
+  REQUIRE(bridge.due.count(bridge::timer::birth));
+  CHECK(bridge.due.at(bridge::timer::birth) >= t0 + 182'000);  // the last birth gets its republish
 }

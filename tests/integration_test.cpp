@@ -293,6 +293,39 @@ TEST_CASE("when Home Assistant starts, discovery and states are published again"
   CHECK(b.watch.wait_until([&](const auto& last) { return !last.at(config).payload.empty(); }, 8s));
 }
 
+TEST_CASE("a 1 MiB message to the bridge is dropped unread, and the bridge goes on") {
+  running_bridge b;
+  b.watch.publish("homeassistant/status", std::string(1 << 20, 'x'));
+  CHECK_MESSAGE(eventually(
+                    [&] {
+                      return b.bridge->output().find("dropped a message of 1048576 bytes on homeassistant/status") !=
+                             std::string::npos;
+                    },
+                    10s),
+                b.bridge->output());
+  CHECK(b.poll().at("status") == "ok");
+}
+
+TEST_CASE("Home Assistant born five times in a row republishes once") {
+  running_bridge b;
+  const std::string config = "homeassistant/device/wyze_2CAA8E000001/config";
+  REQUIRE(b.watch.wait_until([&](const auto& last) { return last.count(config) && !last.at(config).payload.empty(); }));
+  b.watch.publish(config, "", true);
+  REQUIRE(b.watch.wait_for(config, ""));
+  for (int birth = 0; birth < 5; ++birth) {
+    b.watch.publish("homeassistant/status", "online");
+    std::this_thread::sleep_for(200ms);
+  }
+  CHECK(b.watch.wait_until([&](const auto& last) { return !last.at(config).payload.empty(); }, 8s));
+  std::this_thread::sleep_for(500ms);
+  auto log = b.bridge->output();
+  std::size_t republishes = 0;
+  for (auto at = log.find("republishing discovery and states"); at != std::string::npos;
+       at = log.find("republishing discovery and states", at + 1))
+    ++republishes;
+  CHECK_MESSAGE(republishes == 1, log);
+}
+
 TEST_CASE("components mode and another base topic lay the same entities out per component") {
   running_bridge b(1, "  poll_interval: 1h\n",
                    "  base_topic: home/cams\nhomeassistant:\n  discovery_mode: components\n", "home/cams");

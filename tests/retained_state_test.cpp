@@ -181,6 +181,9 @@ TEST_CASE("read back ignores configs of other integrations and malformed payload
   CHECK_FALSE(state.is_ours("homeassistant/device/x/config", ""));
   CHECK_FALSE(state.is_ours("wyze/bridge/attributes", "{}"));
   CHECK(state.is_ours("wyze/AA09/attributes", "{}"));
+  // The bridge makes upper-case ids only: a lower-case one is another tool's and is never cleared.
+  CHECK_FALSE(state.is_ours("wyze/aa09/attributes", "{}"));
+  CHECK_FALSE(state.is_ours("wyze/Porch-Cam/attributes", "{}"));
   // An id the bridge could not have made is someone else's (found by fuzzing: wildcards were cleared).
   CHECK_FALSE(state.is_ours("wyze/+?#/attributes", "{}"));
   CHECK_FALSE(state.is_ours("wyze/front door/attributes", "{}"));

@@ -139,6 +139,12 @@ void device_list_builder::add(const json::value& entry) {
                              ") has no MAC; skipped");
     return;
   }
+  // A MAC becomes a topic level: one of 64 KiB would make a topic longer than MQTT allows.
+  if (cam.mac.size() > max_mac_length) {
+    list_.problems.push_back("camera " + std::to_string(index) + " has a MAC of " + std::to_string(cam.mac.size()) +
+                             " characters (at most " + std::to_string(max_mac_length) + "); skipped");
+    return;
+  }
   if (!seen_.insert(id).second) {
     list_.problems.push_back("camera " + std::to_string(index) + " repeats MAC " + id + "; the first one is kept");
     return;

@@ -34,6 +34,9 @@ struct Camera {
   bool operator==(const Camera&) const = default;
 };
 
+/// The longest MAC accepted from the cloud (real ones have 12 to 17 characters, device ids ~20).
+inline constexpr std::size_t max_mac_length = 64;
+
 /// A MAC in any notation as a topic id: upper-cased, every character outside [A-Za-z0-9_-] dropped.
 std::string camera_id(std::string_view mac);
 

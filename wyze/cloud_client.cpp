@@ -29,6 +29,8 @@ cloud_client::cloud_client(http_transport& transport, account_settings settings,
       now_ms_(std::move(now_ms)),
       session_(std::move(initial)),
       persist_(std::move(persist)) {
+  if (auto corrected = correct_saved_times(session_, now_ms_()); !corrected.empty())
+    LOG_AT(warn, "wyze", corrected, " (was the clock ahead when it was saved?)");
   while (!settings_.auth_url.empty() && settings_.auth_url.back() == '/') settings_.auth_url.pop_back();
   while (!settings_.api_url.empty() && settings_.api_url.back() == '/') settings_.api_url.pop_back();
 }
@@ -57,6 +59,11 @@ void cloud_client::post(std::string_view base, std::string_view path, std::strin
 }
 
 void cloud_client::pause(std::int64_t until_ms, std::string reason) {
+  // A header far in the future (Reset-By in the year 9999) must not stop the bridge for good.
+  if (std::int64_t longest = now_ms_() + max_pause_ms; until_ms > longest) {
+    until_ms = longest;
+    reason += " (Wyze asked for longer; 24 h at most)";
+  }
   if (until_ms <= session_.paused_until_ms) return;
   session_.paused_until_ms = until_ms;
   session_.pause_reason = std::move(reason);

@@ -25,6 +25,20 @@ std::int64_t next_login_allowed_ms(const session& s, std::string_view fingerprin
   return s.last_login_ms + delay;
 }
 
+std::string correct_saved_times(session& s, std::int64_t now_ms) {
+  std::string corrected;
+  if (s.paused_until_ms > now_ms + max_pause_ms) {
+    corrected = "a saved rate-limit pause more than 24 h ahead was dropped";
+    s.paused_until_ms = 0;
+    s.pause_reason.clear();
+  }
+  if (s.last_login_ms > now_ms) {
+    corrected += std::string(corrected.empty() ? "" : "; ") + "a saved login time in the future was taken as now";
+    s.last_login_ms = now_ms;
+  }
+  return corrected;
+}
+
 std::string credentials_fingerprint(std::string_view email, std::string_view password, std::string_view key_id,
                                     std::string_view api_key) {
   std::string all;

@@ -25,6 +25,14 @@ struct session {
   std::string pause_reason;
 };
 
+/// No rate-limit pause lasts longer than this, whatever the cloud's header says.
+inline constexpr std::int64_t max_pause_ms = 24LL * 3600 * 1000;
+
+/// Saved times that cannot be right at `now_ms` (a clock that was ahead, a Reset-By header in the
+/// year 9999): a pause beyond max_pause_ms is dropped, a last login in the future is taken as now.
+/// Returns what was corrected, for the log (empty when nothing was).
+std::string correct_saved_times(session& s, std::int64_t now_ms);
+
 /// Access tokens live 2 days; refresh them when older than this.
 inline constexpr std::int64_t refresh_after_ms = 36LL * 3600 * 1000;
 /// Refresh tokens live 30 days; older tokens are dropped and a login follows.
