@@ -1,4 +1,5 @@
 #include "wyze/session.hpp"
+#include "wyze/password.hpp"
 #include "wyze/state_file.hpp"
 #include "wyze/totp.hpp"
 
@@ -6,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using wyze::session;
 
@@ -31,8 +34,21 @@ TEST_CASE("logins are spaced: 30 s apart, doubling to 5 min after failures, hour
   // Fixed credentials may be tried after the usual spacing.
   auto fixed = wyze::credentials_fingerprint("a@b.c", "right", "k", "a");
   CHECK(wyze::next_login_allowed_ms(state, fixed) == 1030 * s);
-  CHECK(fp.size() == 64);
   CHECK(fp.find("pw") == std::string::npos);
+}
+
+TEST_CASE("the credentials fingerprint in tokens.json is salted and slow, so a copy allows no offline guess") {
+  auto fp = wyze::credentials_fingerprint("a@b.c", "pw", "", "");
+  CHECK(fp.starts_with("pbkdf2-sha256$600000$"));
+  // The same credentials with the saved salt match; another salt, or other credentials, do not.
+  CHECK(wyze::credentials_fingerprint("a@b.c", "pw", "", "", fp) == fp);
+  CHECK(wyze::credentials_fingerprint("a@b.c", "pw", "", "") != fp);
+  CHECK(wyze::credentials_fingerprint("a@b.c", "pw2", "", "", fp) != fp);
+  // Not the unsalted SHA-256 of earlier versions (e3b0… is that of nothing; this is of "a@b.c\0pw\0\0\0").
+  CHECK(fp.find(wyze::md5_hex("a@b.c")) == std::string::npos);
+  // An old-style fingerprint (plain hex) gets a fresh salt, so it never matches: one login is allowed.
+  auto old_style = std::string(64, 'a');
+  CHECK(wyze::credentials_fingerprint("a@b.c", "pw", "", "", old_style).starts_with("pbkdf2-sha256$600000$"));
 }
 
 TEST_CASE("the session survives a round trip through tokens.json") {
@@ -77,10 +93,42 @@ TEST_CASE("tokens.json is written atomically, readable by its owner only") {
   struct stat info {};
   REQUIRE(::stat(file.path().c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0600);
-  CHECK_FALSE(std::filesystem::exists(file.path() + ".tmp"));
+  // Only tokens.json is left: no temp file.
+  CHECK(std::distance(std::filesystem::directory_iterator(dir / "nested"), std::filesystem::directory_iterator()) == 1);
   auto again = file.load(problem);
   CHECK(again.phone_id == fresh.phone_id);
   CHECK(again.current->access_token == "a");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("tokens.json: a planted symlink is never written through, a FIFO or a huge file never read") {
+  auto dir = std::filesystem::temp_directory_path() / "wyze-session-hostile";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  wyze::state_file file(dir.string());
+  auto victim = dir / "victim";
+  { std::ofstream(victim) << "precious"; }
+  // The temp name of earlier versions, pointing at another file.
+  std::filesystem::create_symlink(victim, file.path() + ".tmp");
+  std::string problem;
+  auto fresh = file.load(problem);
+  CHECK(file.save(fresh).empty());
+  std::ifstream in(victim);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(content == "precious");
+  CHECK(std::filesystem::is_regular_file(std::filesystem::symlink_status(file.path())));
+
+  std::filesystem::remove(file.path());
+  REQUIRE(::mkfifo(file.path().c_str(), 0600) == 0);
+  auto from_fifo = file.load(problem);  // returns at once instead of waiting for a writer
+  CHECK(problem == file.path() + " is not a regular file; starting a new session (one login)");
+  CHECK(from_fifo.phone_id.size() == 36);
+
+  std::filesystem::remove(file.path());
+  { std::ofstream(file.path()) << std::string(std::size_t{100} * 1024, ' ') << "{}"; }
+  file.load(problem);
+  CHECK(problem ==
+        file.path() + " is larger than 64 KiB, too large for a session file; starting a new session (one login)");
   std::filesystem::remove_all(dir);
 }
 

@@ -121,8 +121,8 @@ void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) 
 void cloud_client::login(step_done next) {
   std::int64_t now = now_ms_();
   bool api_key = settings_.auth == auth_mode::api_key;
-  std::string fingerprint =
-      credentials_fingerprint(settings_.email, settings_.password, settings_.key_id, api_key ? settings_.api_key : "");
+  // The fingerprint is slow on purpose: it is needed only after refused credentials.
+  std::string fingerprint = session_.credentials_refused ? credentials() : std::string();
   if (std::int64_t allowed = next_login_allowed_ms(session_, fingerprint); now < allowed) {
     std::string why = session_.credentials_refused && session_.credentials_fingerprint == fingerprint
                           ? "the last login was refused for its credentials; fixed credentials are tried within 30 s"
@@ -141,39 +141,49 @@ void cloud_client::login(step_done next) {
   if (api_key) headers = {{"Keyid", settings_.key_id}, {"Apikey", settings_.api_key}};
   LOG_AT(info, "wyze", "logging in to the Wyze cloud (", api_key ? "API key" : "legacy", " login)");
   post(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), headers,
-       [this, api_key, path, hashed, headers, fingerprint,
-        next = std::move(next)](result<http_response> answer) mutable {
-         if (!answer) return finish_login(noted(path, answer.error()), fingerprint, std::move(next));
+       [this, api_key, path, hashed, headers, next = std::move(next)](result<http_response> answer) mutable {
+         if (!answer) return finish_login(noted(path, answer.error()), std::move(next));
          auto challenge = api_key ? totp_challenge(answer.value().body) : std::nullopt;
          if (!challenge || settings_.totp_key.empty()) {
            auto parsed = api_key ? parse_api_key_login(answer.value().status, answer.value().body)
                                  : parse_token_envelope(answer.value().status, answer.value().body);
-           if (!parsed) return finish_login(noted(path, parsed.error()), fingerprint, std::move(next));
-           return finish_login(std::move(parsed.value()), fingerprint, std::move(next));
+           if (!parsed) return finish_login(noted(path, parsed.error()), std::move(next));
+           return finish_login(std::move(parsed.value()), std::move(next));
          }
          // The account asks for a second factor: answer with the current TOTP code.
          auto key = base32_decode(settings_.totp_key);
          std::string code = key ? totp_code(*key, now_ms_() / 1000) : std::string();
          LOG_AT(info, "wyze", "answering the login's MFA challenge with a TOTP code");
          post(settings_.auth_url, path, api_key_mfa_body(settings_.email, hashed, *challenge, code), headers,
-              [this, path, fingerprint, next = std::move(next)](result<http_response> mfa) mutable {
-                if (!mfa) return finish_login(noted(path, mfa.error()), fingerprint, std::move(next));
+              [this, path, next = std::move(next)](result<http_response> mfa) mutable {
+                if (!mfa) return finish_login(noted(path, mfa.error()), std::move(next));
                 auto parsed = parse_api_key_login(mfa.value().status, mfa.value().body);
                 if (!parsed && totp_challenge(mfa.value().body))
                   parsed = error{failure::credentials,
                                  "the TOTP code was refused: check wyze.totp_key and this machine's clock"};
-                if (!parsed) return finish_login(noted(path, parsed.error()), fingerprint, std::move(next));
-                finish_login(std::move(parsed.value()), fingerprint, std::move(next));
+                if (!parsed) return finish_login(noted(path, parsed.error()), std::move(next));
+                finish_login(std::move(parsed.value()), std::move(next));
               });
        });
 }
 
-void cloud_client::finish_login(result<tokens> outcome, const std::string& fingerprint, const step_done& next) {
+const std::string& cloud_client::credentials() {
+  // Once per process, or again if the saved fingerprint (whose salt it reuses) changed.
+  if (fingerprint_.empty() || fingerprint_of_ != session_.credentials_fingerprint) {
+    bool api_key = settings_.auth == auth_mode::api_key;
+    fingerprint_ = credentials_fingerprint(settings_.email, settings_.password, settings_.key_id,
+                                           api_key ? settings_.api_key : "", session_.credentials_fingerprint);
+    fingerprint_of_ = session_.credentials_fingerprint;
+  }
+  return fingerprint_;
+}
+
+void cloud_client::finish_login(result<tokens> outcome, const step_done& next) {
   if (!outcome) {
     ++session_.login_failures;
     if (outcome.error().kind == failure::credentials) {
       session_.credentials_refused = true;
-      session_.credentials_fingerprint = fingerprint;
+      session_.credentials_fingerprint = credentials();
     }
     save();
     return next(outcome.error());

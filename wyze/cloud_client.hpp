@@ -46,7 +46,9 @@ class cloud_client {
   using list_done = std::function<void(result<device_list>)>;
 
   void login(step_done next);
-  void finish_login(result<tokens> outcome, const std::string& fingerprint, const step_done& next);
+  void finish_login(result<tokens> outcome, const step_done& next);
+  /// The fingerprint of the configured credentials (credentials_fingerprint), computed when needed.
+  const std::string& credentials();
   void refresh(step_done next);
   void renew_token(step_done next);
   void request_list(bool may_renew_token, list_done finished);
@@ -63,6 +65,8 @@ class cloud_client {
   account_settings settings_;
   now_ms_function now_ms_;
   session session_;
+  std::string fingerprint_;     ///< credentials(), cached: it is slow on purpose
+  std::string fingerprint_of_;  ///< the saved fingerprint whose salt fingerprint_ reuses
   persist_function persist_;
   std::string pending_reset_by_;  ///< X-RateLimit-Reset-By of the last answer
   std::uint64_t logins_ = 0;

@@ -40,16 +40,24 @@ std::string correct_saved_times(session& s, std::int64_t now_ms) {
 }
 
 std::string credentials_fingerprint(std::string_view email, std::string_view password, std::string_view key_id,
-                                    std::string_view api_key) {
+                                    std::string_view api_key, std::string_view like) {
+  const std::string scheme = "pbkdf2-sha256$" + std::to_string(fingerprint_iterations) + "$";
+  std::string salt;
+  if (like.starts_with(scheme)) salt = like.substr(scheme.size(), like.find('$', scheme.size()) - scheme.size());
+  if (salt.size() != 32) {
+    unsigned char fresh[16];
+    RAND_bytes(fresh, sizeof fresh);
+    salt = common::hex(fresh, sizeof fresh);
+  }
   std::string all;
   for (auto part : {email, password, key_id, api_key}) {
     all += part;
     all += '\0';
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(all.data(), all.size(), digest, &length, EVP_sha256(), nullptr);
-  return common::hex(digest, length);
+  unsigned char digest[32];
+  PKCS5_PBKDF2_HMAC(all.data(), static_cast<int>(all.size()), reinterpret_cast<const unsigned char*>(salt.data()),
+                    static_cast<int>(salt.size()), fingerprint_iterations, EVP_sha256(), sizeof digest, digest);
+  return scheme + salt + "$" + common::hex(digest, sizeof digest);
 }
 
 std::string serialize(const session& s) {

@@ -42,9 +42,15 @@ inline constexpr std::int64_t tokens_expire_after_ms = 29LL * 24 * 3600 * 1000;
 /// 5 min; after refused credentials one per hour, unless they changed since (then 30 s).
 std::int64_t next_login_allowed_ms(const session& s, std::string_view fingerprint);
 
-/// A fingerprint of the credentials in use (SHA-256 of them), to notice a fixed config.
+/// A fingerprint of the credentials in use, to notice a fixed config:
+/// `pbkdf2-sha256$<iterations>$<salt>$<hash>`, salted and slow, so a copy of tokens.json does not
+/// allow an offline guess of the password. `like` is an earlier fingerprint whose salt is reused
+/// (so the same credentials give the same fingerprint); without one, the salt is new.
 std::string credentials_fingerprint(std::string_view email, std::string_view password, std::string_view key_id,
-                                    std::string_view api_key);
+                                    std::string_view api_key, std::string_view like = {});
+
+/// PBKDF2-HMAC-SHA256 iterations of credentials_fingerprint (OWASP's figure for it, 2023).
+inline constexpr int fingerprint_iterations = 600'000;
 
 /// The session as JSON (what tokens.json holds).
 std::string serialize(const session& s);

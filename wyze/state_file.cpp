@@ -1,6 +1,9 @@
 #include "wyze/state_file.hpp"
 
+#include "common/hex.hpp"
+
 #include <fcntl.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,22 +11,59 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace wyze {
+namespace {
+
+// tokens.json is a few hundred bytes; anything this large is not ours.
+constexpr std::size_t max_state_file = 64 * 1024;
+
+// The whole file, or what is wrong with it: only a regular file of at most max_state_file bytes
+// is read (a FIFO would hang the start, /dev/zero would never end).
+std::string read_state(const std::string& path, std::string& problem) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) problem = "cannot read " + path + ": " + std::strerror(errno);
+    return {};
+  }
+  struct stat info {};
+  std::string text;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
+    problem = path + " is not a regular file";
+  else if (static_cast<std::size_t>(info.st_size) > max_state_file)
+    problem = path + " is larger than 64 KiB, too large for a session file";
+  else {
+    text.resize(max_state_file + 1);
+    ssize_t got = 0, total = 0;
+    while ((got = ::read(fd, text.data() + total, text.size() - static_cast<std::size_t>(total))) > 0) total += got;
+    text.resize(static_cast<std::size_t>(total));
+    if (got < 0 || text.size() > max_state_file) problem = "cannot read " + path;
+  }
+  ::close(fd);
+  return problem.empty() ? text : std::string();
+}
+
+// Makes a rename in `directory` survive a power cut.
+void sync_directory(const std::string& directory) {
+  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
 
 state_file::state_file(std::string directory) : directory_(std::move(directory)) {}
 
 session state_file::load(std::string& problem) const {
   problem.clear();
-  std::ifstream in(path(), std::ios::binary);
-  if (in) {
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (auto s = parse_session(text.str())) return *s;
-    problem = path() + " is not a session file; starting a new session (one login)";
+  std::string text = read_state(path(), problem);
+  if (!text.empty()) {
+    if (auto s = parse_session(text)) return *s;
+    problem = path() + " is not a session file";
   }
+  if (!problem.empty()) problem += "; starting a new session (one login)";
   session fresh;
   fresh.phone_id = random_uuid();
   return fresh;
@@ -33,10 +73,13 @@ std::string state_file::save(const session& s) const {
   std::error_code ec;
   std::filesystem::create_directories(directory_, ec);
   if (ec) return "cannot create the state directory " + directory_ + ": " + ec.message() + " (set wyze.state_dir)";
-  std::string temp = path() + ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A new name each time, created exclusively and never through a link: a file or symlink planted
+  // under a predictable name cannot redirect the write.
+  unsigned char salt[8];
+  RAND_bytes(salt, sizeof salt);
+  std::string temp = path() + ".tmp-" + common::hex(salt, sizeof salt);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return "cannot write " + temp + ": " + std::strerror(errno) + " (set wyze.state_dir)";
-  ::fchmod(fd, 0600);  // an older temp file may have had other bits
   std::string text = serialize(s);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
@@ -45,6 +88,7 @@ std::string state_file::save(const session& s) const {
     std::remove(temp.c_str());
     return "cannot write " + path() + ": " + reason;
   }
+  sync_directory(directory_);
   return {};
 }
 
