@@ -3,6 +3,7 @@
 #include "bridge/metrics_server.hpp"
 #include "wyze/totp.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #include <boost/url/parse.hpp>
 
@@ -54,11 +55,19 @@ std::string closest(std::string_view key, const std::vector<std::string>& known)
   return best;
 }
 
+// Levels without wildcards or empty levels; no NUL (it ends the topic for Paho's C layer) and no
+// leading $ (reserved for the broker's own topics, $SYS).
 bool valid_topic(std::string_view topic) {
-  if (topic.empty() || topic.front() == '/' || topic.back() == '/') return false;
+  if (topic.empty() || topic.front() == '/' || topic.back() == '/' || topic.front() == '$') return false;
   if (topic.find("//") != std::string_view::npos) return false;
-  return topic.find_first_of("+#") == std::string_view::npos;
+  return topic.find_first_of(std::string_view("+#\0", 3)) == std::string_view::npos;
 }
+
+// Wyze's keys, ids and passwords are far shorter; a longer one is a wrong file, and would make a
+// request header the HTTP client refuses.
+constexpr std::size_t max_secret_length = 1024;
+// Far more than any config needs; `--config /dev/zero` must not read without end.
+constexpr std::size_t max_config_size = 1024 * 1024;
 
 // Reads one file, collecting every problem instead of stopping at the first.
 class reader {
@@ -82,8 +91,14 @@ class reader {
     std::vector<std::string> known;
     known.reserve(std::size(fields));
     for (const auto& [key, f] : fields) known.push_back(key);
+    std::map<std::string, YAML::Mark> given;
     for (const auto& entry : node) {
       std::string key = entry.first.Scalar();
+      if (auto [first, fresh] = given.emplace(key, entry.first.Mark()); !fresh) {
+        problem(entry.first.Mark(), "duplicate key " + name + "." + key + " (first given at line " +
+                                        std::to_string(first->second.line + 1) + "); give each key once");
+        continue;
+      }
       auto it = fields.find(key);
       if (it == fields.end()) {
         std::string hint = closest(key, known);
@@ -94,6 +109,12 @@ class reader {
       marks_[name + "." + key] = entry.second.Mark();
       it->second(entry.second, name + "." + key);
     }
+  }
+
+  /// Where a secret was given: its `<name>_file` key, else the key itself.
+  YAML::Mark mark_of_secret(const std::string& name) const {
+    auto file = marks_.find(name + "_file");
+    return file != marks_.end() ? file->second : mark_of(name);
   }
 
   YAML::Mark mark_of(const std::string& name) const {
@@ -123,8 +144,11 @@ class reader {
   // A secret written inline; remembered so a file readable by others can be warned about.
   field secret(std::string& out) {
     return [this, &out](const YAML::Node& n, const std::string& name) {
-      if (auto v = scalar(n, name, "a string")) out = *v;
-      if (!out.empty()) inline_secrets_ = true;
+      auto v = scalar(n, name, "a string");
+      if (!v || v->empty()) return;
+      if (!out.empty()) return problem(n.Mark(), name + ": give the secret either inline or as a file, not both");
+      out = *v;
+      inline_secrets_ = true;
     };
   }
 
@@ -166,13 +190,16 @@ class reader {
     };
   }
 
-  field size(std::size_t& out) {
-    return [this, &out](const YAML::Node& n, const std::string& name) {
+  field size(std::size_t& out, std::size_t max) {
+    return [this, &out, max](const YAML::Node& n, const std::string& name) {
       auto v = scalar(n, name, "a size");
       if (!v) return;
       auto s = parse_size(*v);
       if (!s || *s < 1024)
         return problem(n.Mark(), name + ": \"" + *v + "\" is not a size of at least 1KiB (expected e.g. 64MiB)");
+      if (*s > max)
+        return problem(n.Mark(),
+                       name + ": " + *v + " is more than the " + std::to_string(max >> 20) + "MiB this setting allows");
       out = *s;
     };
   }
@@ -269,6 +296,25 @@ class reader {
   std::map<std::string, YAML::Mark> marks_;
 };
 
+// Finds the first alias (*name) of a YAML document: aliases can make a small file expand into an
+// enormous one (the "billion laughs"), and a config never needs them.
+class alias_finder final : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> first;
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    if (!first) first = mark;
+  }
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 // The URL as it may be shown: a user name and password in it become ***.
 std::string shown_url(std::string_view url) {
   auto scheme_end = url.find("://");
@@ -286,6 +332,11 @@ void check_url(reader& r, const std::string& name, const std::string& url,
     std::string expected;
     for (auto s : schemes) expected += (expected.empty() ? "" : " or ") + std::string(s) + "://host[:port]";
     r.problem(r.mark_of(name), name + ": \"" + shown_url(url) + "\" is not a URL of the form " + expected);
+  } else if (parsed->has_port() && (parsed->port_number() == 0 || parsed->port().size() > 5)) {
+    r.problem(r.mark_of(name), name + ": \"" + shown_url(url) + "\" has a port outside 1-65535");
+  } else if ((!parsed->path().empty() && parsed->path() != "/") || parsed->has_query() || parsed->has_fragment()) {
+    r.problem(r.mark_of(name),
+              name + ": \"" + shown_url(url) + "\" has a path, query or fragment; give only scheme://host[:port]");
   } else if (parsed->has_userinfo()) {
     // Paho would not use it, and a password there ends up in logs and ps: refuse it.
     r.problem(r.mark_of(name), name + ": \"" + shown_url(url) +
@@ -326,6 +377,8 @@ bool is_wyze_host(const std::string& url) {
   if (!parsed) return false;
   std::string host(parsed->host());
   for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // api.wyzecam.com. is the same host (a fully qualified name).
+  while (!host.empty() && host.back() == '.') host.pop_back();
   for (std::string_view domain : {"wyze.com", "wyzecam.com"})
     if (host == domain ||
         (host.size() > domain.size() && host.ends_with(domain) && host[host.size() - domain.size() - 1] == '.'))
@@ -370,7 +423,7 @@ static void read_sections(reader& r, const YAML::Node& root, config& cfg) {
              {"ca_file", r.text(w.ca_file)},
              {"poll_interval", r.duration(w.poll_interval, seconds(1), hours(24))},
              {"timeout", r.duration(w.timeout, seconds(1), seconds(300))},
-             {"max_response", r.size(w.max_response)},
+             {"max_response", r.size(w.max_response, std::size_t{1} << 30)},
              {"state_dir", r.text(w.state_dir)},
              {"include", r.list(w.include)},
              {"exclude", r.list(w.exclude)}});
@@ -407,6 +460,14 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   reader r(file_name, env);
   YAML::Node root;
   try {
+    std::istringstream events(yaml);
+    YAML::Parser parser(events);
+    alias_finder aliases;
+    parser.HandleNextDocument(aliases);
+    if (aliases.first) {
+      r.problem(*aliases.first, "YAML aliases (*name) are not accepted in the config; write the value out");
+      throw config_error(r.problems());
+    }
     root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     r.problem(e.mark, "not valid YAML: " + e.msg);
@@ -418,13 +479,20 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
     throw config_error(r.problems());
   }
   const std::vector<std::string> sections{"wyze", "mqtt", "homeassistant", "log", "metrics"};
-  if (root.IsMap())
-    for (const auto& entry : root)
-      if (std::find(sections.begin(), sections.end(), entry.first.Scalar()) == sections.end()) {
-        std::string hint = closest(entry.first.Scalar(), sections);
+  std::map<std::string, YAML::Mark> given;
+  if (root.IsMap()) {
+    for (const auto& entry : root) {
+      const std::string& name = entry.first.Scalar();
+      if (auto [first, fresh] = given.emplace(name, entry.first.Mark()); !fresh) {
+        r.problem(entry.first.Mark(), "duplicate section " + name + " (first given at line " +
+                                          std::to_string(first->second.line + 1) + "); give each section once");
+      } else if (std::find(sections.begin(), sections.end(), name) == sections.end()) {
+        std::string hint = closest(name, sections);
         r.problem(entry.first.Mark(),
-                  "unknown section " + entry.first.Scalar() + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+                  "unknown section " + name + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
       }
+    }
+  }
 
   read_sections(r, root, cfg);
   using std::chrono::seconds;
@@ -448,6 +516,16 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
       r.problem(r.mark_of("metrics.listen"),
                 "METRICS_LISTEN: \"" + *listen + "\" is not address:port (e.g. 0.0.0.0:9105 or [::1]:9105)");
   }
+
+  for (auto [name, value] : {std::pair{"wyze.password", &w.password},
+                             {"wyze.key_id", &w.key_id},
+                             {"wyze.api_key", &w.api_key},
+                             {"wyze.totp_key", &w.totp_key},
+                             {"mqtt.password", &m.password}})
+    if (value->size() > max_secret_length)
+      r.problem(r.mark_of_secret(name), std::string(name) + ": " + std::to_string(value->size()) +
+                                            " characters, more than a Wyze or broker secret has (at most " +
+                                            std::to_string(max_secret_length) + "); is it the right file?");
 
   r.require("wyze.email", w.email, "WYZE_EMAIL");
   r.require("wyze.password", w.password, "WYZE_PASSWORD");
@@ -484,11 +562,16 @@ std::vector<std::string> config_keys() {
 }
 
 config load_config(const std::string& path, const environment& env) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw config_error({path + ": not a regular file (give --config the config file itself)"});
   std::ifstream in(path, std::ios::binary);
   if (!in) throw config_error({path + ": cannot read the config file (check --config and the file's permissions)"});
-  std::ostringstream content;
-  content << in.rdbuf();
-  config cfg = parse_config(content.str(), path, env);
+  std::string content(max_config_size + 1, '\0');
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  content.resize(static_cast<std::size_t>(in.gcount()));
+  if (content.size() > max_config_size) throw config_error({path + ": larger than 1 MiB; is it the config file?"});
+  config cfg = parse_config(content, path, env);
   struct stat info {};
   if (cfg.file_has_secrets && ::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)))
     cfg.warnings.push_back(path + " holds secrets and is readable by other users: run chmod 600 " + path +

@@ -254,3 +254,101 @@ TEST_CASE("the JSON Schema of the config file and the parser know the same keys"
     CHECK_MESSAGE(in_parser.count(key), key, " is in config.schema.json but not parsed");
   CHECK(in_parser.size() == 36);
 }
+
+TEST_CASE("a key or section given twice is refused at its line, instead of the last one silently winning") {
+  auto twice = problems_of(credentials + "  poll_interval: 30s\n  poll_interval: 2h\n");
+  REQUIRE(twice.size() == 1);
+  CHECK(twice[0] == "config.yaml:7:3: duplicate key wyze.poll_interval (first given at line 6); give each key once");
+  auto sections = problems_of(credentials + "mqtt:\n  qos: 0\nmqtt:\n  qoss: 2\n");
+  REQUIRE(sections.size() == 1);
+  CHECK(sections[0] == "config.yaml:8:1: duplicate section mqtt (first given at line 6); give each section once");
+  std::string path = "config_test_secret_once.txt";
+  std::ofstream(path) << "from-file";
+  auto both = problems_of("wyze:\n  email: a@b.c\n  password_file: " + path +
+                          "\n  password: inline\n  key_id: k\n  api_key: a\n");
+  REQUIRE(both.size() == 1);
+  CHECK(both[0] == "config.yaml:4:13: wyze.password: give the secret either inline or as a file, not both");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("YAML aliases are refused, so a small file cannot expand into an enormous one") {
+  auto problems = problems_of("wyze:\n  email: &who me@example.com\n  password: *who\n  key_id: k\n  api_key: a\n");
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] == "config.yaml:3:13: YAML aliases (*name) are not accepted in the config; write the value out");
+  // The "billion laughs": nine levels of ten aliases each.
+  std::string laughs = "a0: &a0 [lol]\n";
+  for (int level = 1; level < 10; ++level) {
+    std::string previous = "*a" + std::to_string(level - 1);
+    laughs += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) laughs += previous + (i < 9 ? ", " : "]\n");
+  }
+  CHECK(problems_of(laughs).front().find("YAML aliases") != std::string::npos);
+}
+
+TEST_CASE("topics with NUL or a leading $ are refused") {
+  for (std::string topic : {R"("$SYS/wyze")", R"("wy\0ze")"}) {
+    CAPTURE(topic);
+    auto problems = problems_of(credentials + "mqtt:\n  base_topic: " + topic + "\n");
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].find("mqtt.base_topic") != std::string::npos);
+    CHECK(problems[0].find("is not a valid topic") != std::string::npos);
+  }
+  CHECK(problems_of(credentials + "homeassistant:\n  discovery_prefix: $share\n").size() == 1);
+}
+
+TEST_CASE("URLs with a port outside 1-65535, a path, a query or a fragment are refused") {
+  for (std::string url : {"mqtt://broker:70000", "mqtt://broker:0", "mqtt://broker:1883/x", "mqtt://broker?a=1"}) {
+    CAPTURE(url);
+    REQUIRE(problems_of(credentials + "mqtt:\n  url: " + url + "\n").size() == 1);
+  }
+  auto path = problems_of(credentials + "  api_url: https://api.wyzecam.com/app\n");
+  REQUIRE(path.size() == 1);
+  CHECK(path[0] ==
+        "config.yaml:6:12: wyze.api_url: \"https://api.wyzecam.com/app\" has a path, query or "
+        "fragment; give only scheme://host[:port]");
+  CHECK(problems_of(credentials + "  api_url: https://api.wyzecam.com/\nmqtt:\n  url: mqtt://broker:65535\n").empty());
+}
+
+TEST_CASE("a trailing dot on Wyze's host names does not get around the 10 s poll minimum") {
+  auto problems = problems_of(credentials + "  api_url: https://api.wyzecam.com.\n  poll_interval: 5s\n");
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("at least 10s against Wyze's own hosts") != std::string::npos);
+}
+
+TEST_CASE("wyze.max_response above 1 GiB is refused") {
+  auto problems = problems_of(credentials + "  max_response: 1TiB\n");
+  REQUIRE(problems.size() == 1);
+  problems = problems_of(credentials + "  max_response: 2GiB\n");
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] == "config.yaml:6:17: wyze.max_response: 2GiB is more than the 1024MiB this setting allows");
+  CHECK(problems_of(credentials + "  max_response: 1GiB\n").empty());
+}
+
+TEST_CASE("a secret of thousands of characters (a wrong *_file) is a config error, not a refused request later") {
+  std::string path = "config_test_long_key.txt";
+  std::ofstream(path) << std::string(5000, 'k');
+  auto problems = problems_of("wyze:\n  email: a@b.c\n  password: p\n  key_id: k\n  api_key_file: " + path + "\n");
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] ==
+        "config.yaml:5:17: wyze.api_key: 5000 characters, more than a Wyze or broker secret has "
+        "(at most 1024); is it the right file?");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("--config /dev/zero or a huge file is refused with a sentence, not read without end") {
+  try {
+    bridge::load_config("/dev/zero", env_of());
+    FAIL("no error");
+  } catch (const bridge::config_error& e) {
+    CHECK(e.problems().at(0) == "/dev/zero: not a regular file (give --config the config file itself)");
+  }
+  std::string path = "config_test_huge.yaml";
+  std::ofstream(path) << credentials << "# " << std::string(std::size_t{2} << 20, 'x') << "\n";
+  try {
+    bridge::load_config(path, env_of());
+    FAIL("no error");
+  } catch (const bridge::config_error& e) {
+    CHECK(e.problems().at(0) == path + ": larger than 1 MiB; is it the config file?");
+  }
+  std::remove(path.c_str());
+}
