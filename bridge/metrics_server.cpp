@@ -1,6 +1,9 @@
 #include "bridge/metrics_server.hpp"
 
+#include "common/log.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -16,12 +19,22 @@ namespace bridge {
 namespace {
 
 constexpr auto request_timeout = std::chrono::seconds(5);
+// Scrapes served at once. More are closed at once: a LAN client opening thousands of idle
+// connections must not spend the file descriptors the cloud and the broker need.
+constexpr std::size_t max_scrapes = 16;
+// After an accept error (EMFILE: no descriptor left), accepting again at once would spin the loop.
+constexpr auto accept_backoff = std::chrono::milliseconds(500);
 
 // One scrape: read a request, answer it, close. Bounded in time and size.
 class scrape : public std::enable_shared_from_this<scrape> {
  public:
-  scrape(tcp::socket socket, std::shared_ptr<const http_route> route)
-      : stream_(std::move(socket)), route_(std::move(route)) {}
+  scrape(tcp::socket socket, std::shared_ptr<const http_route> route, std::shared_ptr<std::size_t> active)
+      : stream_(std::move(socket)), route_(std::move(route)), active_(std::move(active)) {
+    ++*active_;
+  }
+  ~scrape() { --*active_; }
+  scrape(const scrape&) = delete;
+  scrape& operator=(const scrape&) = delete;
 
   void start() {
     parser_.header_limit(8192);
@@ -52,6 +65,7 @@ class scrape : public std::enable_shared_from_this<scrape> {
 
   beast::tcp_stream stream_;
   std::shared_ptr<const http_route> route_;
+  std::shared_ptr<std::size_t> active_;  ///< scrapes alive now, this one included
   beast::flat_buffer buffer_;
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> response_;
@@ -77,18 +91,33 @@ bool parse_listen(std::string_view listen, std::string& address, unsigned short&
 
 struct metrics_server::impl : std::enable_shared_from_this<impl> {
   impl(const net::any_io_executor& executor, http_route r)
-      : acceptor(executor), route(std::make_shared<const http_route>(std::move(r))) {}
+      : acceptor(executor), retry(executor), route(std::make_shared<const http_route>(std::move(r))) {}
 
   void accept() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<scrape>(std::move(socket), self->route)->start();
+      if (ec) return self->accept_later(ec);
+      if (*self->active < max_scrapes) std::make_shared<scrape>(std::move(socket), self->route, self->active)->start();
+      // else: the socket closes here, at once
       self->accept();
     });
   }
 
+  void accept_later(const beast::error_code& ec) {
+    if (!accept_failed++)
+      LOG_AT(warn, "bridge", "metrics.listen: cannot accept a connection (", ec.message(), "); trying again every ",
+             accept_backoff.count(), " ms");
+    retry.expires_after(accept_backoff);
+    retry.async_wait([self = shared_from_this()](beast::error_code wait) {
+      if (!wait && self->acceptor.is_open()) self->accept();
+    });
+  }
+
   tcp::acceptor acceptor;
+  net::steady_timer retry;
+  std::uint64_t accept_failed = 0;  ///< accept errors so far (the first is logged)
   std::shared_ptr<const http_route> route;
+  std::shared_ptr<std::size_t> active = std::make_shared<std::size_t>(0);
 };
 
 metrics_server::metrics_server(const net::any_io_executor& executor, const std::string& listen, http_route route)
@@ -110,6 +139,7 @@ metrics_server::metrics_server(const net::any_io_executor& executor, const std::
 metrics_server::~metrics_server() {
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
+  impl_->retry.cancel();
 }
 
 unsigned short metrics_server::port() const { return impl_->acceptor.local_endpoint().port(); }

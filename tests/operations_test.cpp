@@ -9,7 +9,15 @@
 #include <unistd.h>
 #include <boost/json.hpp>
 
+#include <netinet/in.h>
+#include <sys/resource.h>
+
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
 
 namespace json = boost::json;
 using namespace harness;
@@ -50,6 +58,93 @@ TEST_CASE("/metrics and /healthz of a running bridge tell what it does") {
   CHECK(eventually([&] { return http_get(port, "/healthz").status == 503; }, 10s));
   CHECK(http_get(port, "/healthz").body == "mqtt: disconnected\n");
   CHECK(http_get(port, "/metrics").body.find("wyze_bridge_mqtt_connected 0\n") != std::string::npos);
+}
+
+namespace {
+
+std::size_t open_fds(pid_t pid) {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    ++count;
+  return count;
+}
+
+// User and system CPU time of `pid` in clock ticks (/proc/PID/stat fields 14 and 15).
+long cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+// Idle TCP connections to 127.0.0.1:port, held until destroyed.
+struct idle_connections {
+  std::vector<int> fds;
+  idle_connections(std::uint16_t port, int count) {
+    for (int i = 0; i < count; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(port);
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+        fds.push_back(fd);
+      else
+        ::close(fd);
+    }
+  }
+  ~idle_connections() {
+    for (int fd : fds) ::close(fd);
+  }
+  idle_connections(const idle_connections&) = delete;
+  idle_connections& operator=(const idle_connections&) = delete;
+};
+
+}  // namespace
+
+TEST_CASE("hundreds of idle connections to the metrics port cannot take the file descriptors the bridge needs") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  auto port = free_port();
+  auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n",
+                             "metrics:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n");
+  auto bridge = start_bridge(dir, {"--config", config});
+  REQUIRE_MESSAGE(eventually([&] { return http_get(port, "/healthz").status == 200; }, 10s), bridge->output());
+  subscriber watch(mqtt.port(), "wyze/bridge/#");
+  auto base = open_fds(bridge->pid());
+  {
+    idle_connections flood(port, 300);
+    CHECK(flood.fds.size() > 100);
+    std::this_thread::sleep_for(500ms);
+    CHECK(open_fds(bridge->pid()) <= base + 16 + 2);                  // 16 scrapes at most; the rest closed at once
+    CHECK(watch.request_poll() == R"({"status":"ok","cameras":1})");  // the cloud and the broker still work
+  }
+  CHECK(eventually([&] { return http_get(port, "/healthz").status == 200; }, 10s));
+
+  // No descriptor left (EMFILE): the accept loop backs off instead of spinning.
+  rlimit low{static_cast<rlim_t>(open_fds(bridge->pid()) + 1), 0};
+  rlimit before{};
+  REQUIRE(::prlimit(bridge->pid(), RLIMIT_NOFILE, nullptr, &before) == 0);
+  low.rlim_max = before.rlim_max;
+  REQUIRE(::prlimit(bridge->pid(), RLIMIT_NOFILE, &low, nullptr) == 0);
+  {
+    idle_connections pending(port, 20);
+    std::this_thread::sleep_for(500ms);
+    long start = cpu_ticks(bridge->pid());
+    std::this_thread::sleep_for(2s);
+    long spent = cpu_ticks(bridge->pid()) - start;
+    CHECK_MESSAGE(spent < ::sysconf(_SC_CLK_TCK) / 2, "CPU ticks in 2 s: ", spent);  // a spinning loop: ~2 s
+    CHECK(bridge->output().find("metrics.listen: cannot accept a connection") != std::string::npos);
+  }
+  REQUIRE(::prlimit(bridge->pid(), RLIMIT_NOFILE, &before, nullptr) == 0);
+  CHECK(eventually([&] { return http_get(port, "/healthz").status == 200; }, 10s));
 }
 
 TEST_CASE("a metrics.listen port already in use is a clear start-up error") {
