@@ -159,10 +159,15 @@ bool account::pending_fault(response& out) {
   } else if (fault_kind_ == "slow") {
     out.delay = fault_delay_;
     return false;  // answered normally, late
-  } else if (fault_kind_ == "truncated" || fault_kind_ == "reset" || fault_kind_ == "slowloris") {
-    out.how = fault_kind_ == "truncated" ? response::delivery::truncated
-              : fault_kind_ == "reset"   ? response::delivery::reset
-                                         : response::delivery::trickle;
+  } else if (static const std::map<std::string, response::delivery> deliveries{
+                 {"truncated", response::delivery::truncated},
+                 {"reset", response::delivery::reset},
+                 {"slowloris", response::delivery::trickle},
+                 {"interim", response::delivery::interim},
+                 {"stale-follows", response::delivery::stale_follows},
+                 {"huge-chunk-line", response::delivery::huge_chunk_line}};
+             deliveries.count(fault_kind_)) {
+    out.how = deliveries.at(fault_kind_);
     return false;  // answered normally, delivered badly
   }
   return true;
@@ -387,12 +392,14 @@ response account::control(const request& req) {
   }
   if (req.target == "/sim/fault" && req.method == "POST") {
     fault_kind_ = field(body, "kind");
-    static const std::set<std::string> kinds{"http500",         "garbage",   "slow",  "ratelimit", "http429",
-                                             "drop-connection", "truncated", "reset", "slowloris"};
+    static const std::set<std::string> kinds{"http500",   "garbage",         "slow",          "ratelimit",
+                                             "http429",   "drop-connection", "truncated",     "reset",
+                                             "slowloris", "interim",         "stale-follows", "huge-chunk-line"};
     if (!kinds.count(fault_kind_))
       return json_answer(400, json::object{{"error",
                                             "kind must be http500, garbage, slow, ratelimit, http429, "
-                                            "drop-connection, truncated, reset or slowloris"}});
+                                            "drop-connection, truncated, reset, slowloris, interim, stale-follows "
+                                            "or huge-chunk-line"}});
     const auto* count = body.if_contains("count");
     fault_count_ = count && count->is_int64() ? static_cast<int>(count->get_int64()) : 1;
     const auto* delay = body.if_contains("delay_ms");

@@ -36,9 +36,19 @@ struct response {
   std::vector<std::pair<std::string, std::string>> headers{};
   bool close_after = false;  ///< close the connection after answering, without saying so
   /// How the answer reaches the client: whole; cut off halfway through the body and the
-  /// connection dropped; not at all (TCP reset once the request is read); or a slow-loris body,
-  /// one byte every 200 ms.
-  enum class delivery { whole, truncated, reset, trickle } how = delivery::whole;
+  /// connection dropped; not at all (TCP reset once the request is read); a slow-loris body, one
+  /// byte every 200 ms; after a `100 Continue` interim answer; followed on the kept-alive
+  /// connection by a second, stale answer nobody asked for (an empty device list); or as a
+  /// chunked body whose first chunk-size line carries 16 MiB of chunk extension.
+  enum class delivery {
+    whole,
+    truncated,
+    reset,
+    trickle,
+    interim,
+    stale_follows,
+    huge_chunk_line
+  } how = delivery::whole;
 };
 
 /// How the simulated account behaves beyond its devices.

@@ -77,7 +77,28 @@ void session(tcp::socket socket, ssl::context& tls, account& acct) {
       stream.lowest_layer().close(ec);
       return;
     }
+    if (answer.how == response::delivery::interim)
+      net::write(stream, net::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), ec);
+    if (answer.how == response::delivery::huge_chunk_line) {
+      // Chunked: the first chunk-size line carries 16 MiB of chunk extension, then the connection drops.
+      std::ostringstream head;
+      head << "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=";
+      net::write(stream, net::buffer(head.str()), ec);
+      std::string filler(64 * 1024, 'x');
+      for (int i = 0; i < 256 && !ec; ++i) net::write(stream, net::buffer(filler), ec);
+      stream.lowest_layer().close(ec);
+      return;
+    }
     http::write(stream, out, ec);
+    if (!ec && answer.how == response::delivery::stale_follows) {
+      // An answer nobody asked for, right behind the real one: a client that keeps the connection
+      // would take it for the next request's answer.
+      std::string stale = R"({"ts":1,"code":"1","msg":"","data":{"device_list":[]}})";
+      std::string raw =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(stale.size()) +
+          "\r\n\r\n" + stale;
+      net::write(stream, net::buffer(raw), ec);
+    }
     if (ec || !out.keep_alive() || answer.close_after) break;
   }
   stream.shutdown(ec);

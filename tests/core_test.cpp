@@ -379,7 +379,7 @@ TEST_CASE("a flood of poll requests against Wyze's hosts costs one device-list c
   }));
 }
 
-TEST_CASE("a poll request long after the last poll polls at once; elsewhere than Wyze 1 s apart is enough") {
+TEST_CASE("a poll request long after the last poll polls at once, and elsewhere than Wyze 1 s apart is enough") {
   shell bridge(settings());  // min_poll_spacing 1 s
   bridge.advance(t0 + 30'000);
   bridge.run(bridge.core.on_message("wyze/bridge/request/poll", "", bridge.now));

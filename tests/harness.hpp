@@ -156,7 +156,8 @@ class subscriber {
 std::map<std::string, std::string> retained(std::uint16_t port, const std::string& filter = "#");
 
 /// Writes a bridge config for the simulator and broker. `wyze_extra` is added to the wyze section
-/// (it replaces the default 1h poll interval, so polls come only from requests), `extra` after it.
+/// (it replaces the default 1h poll interval, so polls come only from requests; a timeout in it
+/// replaces the default 5s), `extra` after it.
 std::string write_config(const temp_dir& dir, const cloud& sim, const broker& mqtt,
                          const std::string& wyze_extra = "  poll_interval: 1h\n", const std::string& extra = "");
 /// The same with another broker URL (a TLS or password-protected listener).

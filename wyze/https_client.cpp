@@ -50,6 +50,8 @@ std::string describe(const beast::error_code& ec) {
     return "TLS failed (" + ec.message() + "); the certificate is not trusted or not for this host — see wyze.ca_file";
   }
   if (ec == http::error::body_limit) return "the answer is larger than wyze.max_response";
+  if (ec == http::error::buffer_overflow || ec == http::error::header_limit)
+    return "the answer's headers or chunk framing are larger than any real answer's (" + ec.message() + ")";
   return ec.message();
 }
 
@@ -92,11 +94,17 @@ struct string_sink final : body_sink {
   void write(std::string_view chunk) override { text.append(chunk); }
 };
 
+// What the read buffer may hold at once: headers, chunk-size lines and trailers, and body bytes on
+// their way to the sink. Beast 1.81 bounds neither chunk-size lines nor trailers by itself.
+constexpr std::size_t max_read_buffer = 256 * 1024;
+// Interim (1xx) answers skipped before the real one; a server sending more is broken.
+constexpr int max_interim_answers = 8;
+
 // One TLS connection to one host:port; kept open between requests when the server allows.
 struct connection {
   connection(const net::any_io_executor& executor, ssl::context& tls) : stream(executor, tls) {}
   beast::ssl_stream<beast::tcp_stream> stream;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer{max_read_buffer};
 };
 
 using idle_connections = std::map<std::string, std::shared_ptr<connection>>;
@@ -124,10 +132,17 @@ class exchange : public std::enable_shared_from_this<exchange> {
     target_ = std::move(parsed.value());
     prepare_request();
     if (auto it = idle_.find(key()); it != idle_.end()) {
-      conn_ = std::move(it->second);
+      auto idle = std::move(it->second);
       idle_.erase(it);
-      reused_ = true;
-      return write_request();
+      // Bytes that came while the connection was idle are no answer to this request: an answer
+      // nobody asked for would be taken as this one's. Such a connection is not used.
+      if (idle->buffer.size() == 0 && nothing_arrived(*idle)) {
+        conn_ = std::move(idle);
+        reused_ = true;
+        return write_request();
+      }
+      LOG_AT(debug, "wyze", "the idle connection to ", key(),
+             " received bytes nobody asked for (or was closed); opening a new one");
     }
     open_connection();
   }
@@ -207,7 +222,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
     bool closed_by_peer = ec == net::error::eof || ec == net::error::connection_reset ||
                           ec == net::error::broken_pipe || ec == ssl::error::stream_truncated ||
                           ec == http::error::end_of_stream;
-    if (!reused_ || !closed_by_peer || (parser_ && parser_->got_some())) return false;
+    bool answered = (head_ && head_->got_some()) || (parser_ && parser_->got_some());
+    if (!reused_ || !closed_by_peer || answered || interim_answers_ > 0) return false;
     LOG_AT(debug, "wyze", "the kept-alive connection to ", key(), " was closed by the server; reconnecting");
     open_connection();
     return true;
@@ -218,10 +234,33 @@ class exchange : public std::enable_shared_from_this<exchange> {
       if (retry_on_fresh_connection(ec)) return;
       return fail("sending the request failed: " + describe(ec));
     }
-    parser_.emplace();
+    read_answer();
+  }
+
+  // The header first, on its own: an interim answer (100 Continue, 103 Early Hints) comes before
+  // the real one and is skipped; only the real answer's body reaches the sink.
+  void read_answer() {
+    parser_.reset();
+    head_.emplace();
+    head_->body_limit(settings_.max_response);  // checked against Content-Length with the header
+    beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
+    http::async_read_header(conn_->stream, conn_->buffer, *head_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) {
+      if (retry_on_fresh_connection(ec)) return;
+      return fail("reading the answer failed: " + describe(ec));
+    }
+    if (unsigned status = head_->get().result_int(); status / 100 == 1 && status != 101) {
+      if (++interim_answers_ > max_interim_answers) return fail("the server sent only interim (1xx) answers");
+      return read_answer();
+    }
+    parser_.emplace(std::move(*head_));
+    head_.reset();
     parser_->body_limit(settings_.max_response);
     parser_->get().body() = sink_;
-    beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
     http::async_read(conn_->stream, conn_->buffer, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -238,7 +277,12 @@ class exchange : public std::enable_shared_from_this<exchange> {
       response.rate_limit_remaining = std::string(it->value());
     if (auto it = message.find("X-RateLimit-Reset-By"); it != message.end())
       response.rate_limit_reset_by = std::string(it->value());
-    bool keep = message.keep_alive();
+    // Bytes beyond the answer would be read as the next request's answer: such a connection is
+    // not kept.
+    bool keep = message.keep_alive() && conn_->buffer.size() == 0;
+    if (message.keep_alive() && !keep)
+      LOG_AT(debug, "wyze", "the answer from ", key(), " was followed by ", conn_->buffer.size(),
+             " more bytes; not reusing the connection");
     if (!request_.sink) response.body = std::move(static_cast<string_sink&>(*sink_).text);
     finish(std::move(response));
     if (keep) {
@@ -250,6 +294,20 @@ class exchange : public std::enable_shared_from_this<exchange> {
     auto closing = std::move(conn_);
     beast::get_lowest_layer(closing->stream).expires_after(std::chrono::seconds(2));
     closing->stream.async_shutdown([closing](beast::error_code) {});
+  }
+
+  // True when nothing came on an idle connection: a read that must not wait finds nothing (bytes
+  // may also sit in the TLS layer's own buffers, which only a read can see).
+  static bool nothing_arrived(connection& idle) {
+    auto& socket = beast::get_lowest_layer(idle.stream).socket();
+    beast::error_code ec;
+    socket.non_blocking(true, ec);
+    if (ec) return false;
+    char probe[512];
+    std::size_t got = idle.stream.read_some(net::buffer(probe), ec);
+    bool quiet = got == 0 && ec == net::error::would_block;
+    socket.non_blocking(false, ec);
+    return quiet && !ec;
   }
 
   void fail(std::string reason) { finish(error{failure::transport, std::move(reason)}); }
@@ -272,8 +330,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
   target target_;
   std::shared_ptr<connection> conn_;
   bool reused_ = false;
+  int interim_answers_ = 0;
   http::request<http::string_body> outgoing_;
   std::shared_ptr<body_sink> sink_;
+  std::optional<http::response_parser<http::empty_body>> head_;  ///< the answer's header, read first
   std::optional<http::response_parser<sink_body>> parser_;
 };
 

@@ -2,6 +2,9 @@
 // it the payload. At start the bridge reads back retained discovery configs and attributes (any
 // client may have written them) to clear cameras that are gone: deciding what is ours and what to
 // clear must never crash, and must never clear anything outside our own base topic and prefix.
+// The same message then reaches the bridge's core, during the read-back and after it: it may
+// cost at most one poll, and never a publication outside our topics.
+#include "bridge/core.hpp"
 #include "bridge/retained_state.hpp"
 
 #include <cstddef>
@@ -28,5 +31,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (m.topic.rfind("wyze/", 0) != 0 && m.topic.rfind("homeassistant/", 0) != 0) __builtin_trap();
     if (m.topic.find_first_of("#+") != std::string::npos) __builtin_trap();  // never a wildcard
   }
+
+  bridge::core_settings core_settings;
+  core_settings.publishing = settings;
+  core_settings.min_poll_spacing = std::chrono::seconds(10);
+  bridge::core core(core_settings, [] { return std::uint64_t{7}; });
+  const std::int64_t t0 = 1795687200000;
+  core.on_start(t0);
+  wyze::device_list list;
+  list.cameras.push_back(camera);
+  core.on_poll_done(std::move(list), t0 + 100);
+  core.on_broker_connected(t0 + 200);
+  int fetches = 0;
+  for (std::int64_t at : {t0 + 300, t0 + 400}) {  // during the read-back, then (the marker) after it
+    for (const auto& action : core.on_message(topic, payload, at)) {
+      if (std::holds_alternative<bridge::act::fetch>(action)) ++fetches;
+      if (const auto* p = std::get_if<bridge::act::publish>(&action)) {
+        const auto& t = p->message.topic;
+        if (t.rfind("wyze/", 0) != 0 && t.rfind("homeassistant/", 0) != 0) __builtin_trap();
+        if (t.find_first_of("#+") != std::string::npos) __builtin_trap();
+      }
+    }
+    core.on_message("wyze/bridge/readback", "7", at);
+  }
+  if (fetches > 0) __builtin_trap();  // a poll 300 ms after the last one: never (10 s spacing)
   return 0;
 }
