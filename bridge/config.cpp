@@ -67,7 +67,7 @@ bool valid_topic(std::string_view topic) {
 // request header the HTTP client refuses.
 constexpr std::size_t max_secret_length = 1024;
 // Far more than any config needs; `--config /dev/zero` must not read without end.
-constexpr std::size_t max_config_size = 1024 * 1024;
+constexpr std::size_t max_config_size = std::size_t{1024} * 1024;
 
 // Reads one file, collecting every problem instead of stopping at the first.
 class reader {

@@ -16,7 +16,7 @@ namespace broker {
 
 /// The largest incoming payload handed to the owner; larger ones are dropped unread (the largest
 /// the bridge reads are its own discovery configs, a few KiB).
-inline constexpr std::size_t max_incoming_payload = 256 * 1024;
+inline constexpr std::size_t max_incoming_payload = std::size_t{256} * 1024;
 
 struct client_settings {
   std::string url = "mqtt://localhost:1883";

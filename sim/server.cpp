@@ -84,7 +84,7 @@ void session(tcp::socket socket, ssl::context& tls, account& acct) {
       std::ostringstream head;
       head << "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=";
       net::write(stream, net::buffer(head.str()), ec);
-      std::string filler(64 * 1024, 'x');
+      std::string filler(std::size_t{64} * 1024, 'x');
       for (int i = 0; i < 256 && !ec; ++i) net::write(stream, net::buffer(filler), ec);
       stream.lowest_layer().close(ec);
       return;

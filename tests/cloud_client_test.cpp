@@ -222,9 +222,9 @@ TEST_CASE("an X-RateLimit-Reset-By in the year 9999 pauses 24 h at most") {
   f.control("POST", "/sim/ratelimit", "{}");
   CHECK(f.poll().find("waiting for Wyze's rate limit") != std::string::npos);
   REQUIRE(f.saved);
-  CHECK(f.saved->paused_until_ms == f.now + 24 * 3600 * second);
+  CHECK(f.saved->paused_until_ms == f.now + std::int64_t{24} * 3600 * second);
   CHECK(f.saved->pause_reason.find("24 h at most") != std::string::npos);
-  f.now += 24 * 3600 * second;
+  f.now += std::int64_t{24} * 3600 * second;
   CHECK(f.poll() == "");
 }
 

@@ -142,13 +142,13 @@ void cloud_client::login(step_done next) {
   LOG_AT(info, "wyze", "logging in to the Wyze cloud (", api_key ? "API key" : "legacy", " login)");
   post(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), headers,
        [this, api_key, path, hashed, headers, next = std::move(next)](result<http_response> answer) mutable {
-         if (!answer) return finish_login(noted(path, answer.error()), std::move(next));
+         if (!answer) return finish_login(noted(path, answer.error()), next);
          auto challenge = api_key ? totp_challenge(answer.value().body) : std::nullopt;
          if (!challenge || settings_.totp_key.empty()) {
            auto parsed = api_key ? parse_api_key_login(answer.value().status, answer.value().body)
                                  : parse_token_envelope(answer.value().status, answer.value().body);
-           if (!parsed) return finish_login(noted(path, parsed.error()), std::move(next));
-           return finish_login(std::move(parsed.value()), std::move(next));
+           if (!parsed) return finish_login(noted(path, parsed.error()), next);
+           return finish_login(std::move(parsed.value()), next);
          }
          // The account asks for a second factor: answer with the current TOTP code.
          auto key = base32_decode(settings_.totp_key);
@@ -156,13 +156,13 @@ void cloud_client::login(step_done next) {
          LOG_AT(info, "wyze", "answering the login's MFA challenge with a TOTP code");
          post(settings_.auth_url, path, api_key_mfa_body(settings_.email, hashed, *challenge, code), headers,
               [this, path, next = std::move(next)](result<http_response> mfa) mutable {
-                if (!mfa) return finish_login(noted(path, mfa.error()), std::move(next));
+                if (!mfa) return finish_login(noted(path, mfa.error()), next);
                 auto parsed = parse_api_key_login(mfa.value().status, mfa.value().body);
                 if (!parsed && totp_challenge(mfa.value().body))
                   parsed = error{failure::credentials,
                                  "the TOTP code was refused: check wyze.totp_key and this machine's clock"};
-                if (!parsed) return finish_login(noted(path, parsed.error()), std::move(next));
-                finish_login(std::move(parsed.value()), std::move(next));
+                if (!parsed) return finish_login(noted(path, parsed.error()), next);
+                finish_login(std::move(parsed.value()), next);
               });
        });
 }

@@ -96,7 +96,7 @@ struct string_sink final : body_sink {
 
 // What the read buffer may hold at once: headers, chunk-size lines and trailers, and body bytes on
 // their way to the sink. Beast 1.81 bounds neither chunk-size lines nor trailers by itself.
-constexpr std::size_t max_read_buffer = 256 * 1024;
+constexpr std::size_t max_read_buffer = std::size_t{256} * 1024;
 // Interim (1xx) answers skipped before the real one; a server sending more is broken.
 constexpr int max_interim_answers = 8;
 
@@ -159,8 +159,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
       if (!ec) self->resolver_.cancel();
     });
     resolver_.async_resolve(target_.host, target_.port,
-                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                              self->on_resolve(ec, std::move(r));
+                            [self = shared_from_this()](beast::error_code ec, const tcp::resolver::results_type& r) {
+                              self->on_resolve(ec, r);
                             });
   }
 

@@ -16,7 +16,7 @@ namespace wyze {
 namespace {
 
 // tokens.json is a few hundred bytes; anything this large is not ours.
-constexpr std::size_t max_state_file = 64 * 1024;
+constexpr std::size_t max_state_file = std::size_t{64} * 1024;
 
 // The whole file, or what is wrong with it: only a regular file of at most max_state_file bytes
 // is read (a FIFO would hang the start, /dev/zero would never end).
