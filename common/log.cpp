@@ -48,7 +48,42 @@ void set_level(level lvl) { threshold_ = lvl; }
 
 bool enabled(level lvl) { return lvl >= threshold_.load(); }
 
-void write(level lvl, std::string_view component, std::string_view message) {
+std::string escape(std::string_view text) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    auto after = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 0xf];
+    } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // C1 controls, U+0080-U+009F in UTF-8
+      out += "\\u00";
+      out += digits[next >> 4];
+      out += digits[next & 0xf];
+      ++i;
+    } else if (c == 0xe2 && next == 0x80 && (after == 0xa8 || after == 0xa9)) {  // U+2028, U+2029: line breaks
+      out += after == 0xa8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+void write(level lvl, std::string_view component, std::string_view raw_message) {
+  // Text from outside (nicknames, the cloud's messages) must not start a line of its own.
+  std::string message = escape(raw_message);
   using namespace std::chrono;
   auto now = system_clock::now();
   auto epoch_ms = duration_cast<milliseconds>(now.time_since_epoch()).count();

@@ -17,7 +17,11 @@ void set_level(level threshold);
 /// True when a line at `lvl` would be written.
 bool enabled(level lvl);
 
-/// Writes one line to stderr: `2026-11-26T10:00:00.123Z INFO  wyze: message`.
+/// `text` with every control character escaped (`\n`, `\r`, `\t`, `\x1b`, C1 as `\u0085`, and the
+/// line separators U+2028/U+2029), so one event is always one line whatever the text holds.
+std::string escape(std::string_view text);
+
+/// Writes one line to stderr: `2026-11-26T10:00:00.123Z INFO  wyze: message`, the message escaped.
 void write(level lvl, std::string_view component, std::string_view message);
 
 /// Streams its arguments into one line.
