@@ -5,13 +5,8 @@
 # usage: addon_test.sh SOURCE_DIR BRIDGE_BINARY
 set -euo pipefail
 src=$1 bridge=$2
-failures=0 checks=0
+source "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
-check() {  # check "what" command...
-  local what=$1; shift
-  checks=$((checks + 1))
-  if "$@" >"$tmp/last.log" 2>&1; then echo "ok: $what"; else echo "FAILED: $what"; sed 's/^/  /' "$tmp/last.log"; failures=$((failures + 1)); fi
-}
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -97,5 +92,4 @@ run_addon test-supervisor-token --check-config
 check "an unreachable Supervisor stops it with a line that says so" \
   bash -c "grep -qx 1 '$tmp/status_code' && grep -q 'cannot reach the Supervisor' '$tmp/out'"
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish_checks

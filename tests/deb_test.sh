@@ -5,12 +5,7 @@
 # usage: deb_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
-failures=0 checks=0
-check() {  # check "what" command...
-  local what=$1; shift
-  checks=$((checks + 1))
-  if "$@" >"$tmp/last.log" 2>&1; then echo "ok: $what"; else echo "FAILED: $what"; sed 's/^/  /' "$tmp/last.log"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -43,5 +38,4 @@ else
   echo "ok: dpkg -i skipped (needs root, and no wyze-mqtt-bridge package installed already)"
 fi
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish_checks

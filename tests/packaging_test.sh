@@ -5,12 +5,7 @@
 # usage: packaging_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
-failures=0 checks=0
-check() {  # check "what" command...
-  local what=$1; shift
-  checks=$((checks + 1))
-  if "$@" >/dev/null 2>&1; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -120,5 +115,4 @@ check "docker/mosquitto.conf: mosquitto 2 accepts it" bash -c "timeout 2 mosquit
 check "no shell-outs in wyze/, mqtt/, bridge/ (system, popen, exec*, posix_spawn)" \
   bash -c "! grep -rnE '\\b(system|popen|execl|execlp|execv|execvp|execve|posix_spawnp?)\\s*\\(' '$src/wyze' '$src/mqtt' '$src/bridge'"
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish_checks
