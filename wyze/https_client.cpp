@@ -249,10 +249,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   }
 
   void on_header(beast::error_code ec) {
-    if (ec) {
-      if (retry_on_fresh_connection(ec)) return;
-      return fail("reading the answer failed: " + describe(ec));
-    }
+    if (ec) return read_failed(ec);
     if (unsigned status = head_->get().result_int(); status / 100 == 1 && status != 101) {
       if (++interim_answers_ > max_interim_answers) return fail("the server sent only interim (1xx) answers");
       return read_answer();
@@ -266,10 +263,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   }
 
   void on_read(beast::error_code ec) {
-    if (ec) {
-      if (retry_on_fresh_connection(ec)) return;
-      return fail("reading the answer failed: " + describe(ec));
-    }
+    if (ec) return read_failed(ec);
     auto& message = parser_->get();
     http_response response;
     response.status = message.result_int();
@@ -308,6 +302,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
     bool quiet = got == 0 && ec == net::error::would_block;
     socket.non_blocking(false, ec);
     return quiet && !ec;
+  }
+
+  void read_failed(const beast::error_code& ec) {
+    if (!retry_on_fresh_connection(ec)) fail("reading the answer failed: " + describe(ec));
   }
 
   void fail(std::string reason) { finish(error{failure::transport, std::move(reason)}); }
