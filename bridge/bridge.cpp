@@ -51,8 +51,8 @@ struct service::impl {
         mqtt(io.get_executor(), client(cfg),
              {.connected = [this] { carry_out(decisions.on_broker_connected(now_ms())); },
               .disconnected = [this] { carry_out(decisions.on_broker_lost()); },
-              .message = [this](const std::string& t,
-                                const std::string& p) { carry_out(decisions.on_message(t, p, now_ms())); }}),
+              .message = [this](const std::string& t, const std::string& p,
+                                bool retained) { carry_out(decisions.on_message(t, p, now_ms(), retained)); }}),
         timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io), net::steady_timer(io)} {
     if (!cfg.metrics.listen.empty())
       metrics_http.emplace(io.get_executor(), cfg.metrics.listen,
@@ -68,7 +68,7 @@ struct service::impl {
     return {.publishing = {cfg.mqtt.base_topic,
                            cfg.homeassistant.discovery,
                            {cfg.homeassistant.discovery_prefix, cfg.mqtt.base_topic, cfg.homeassistant.discovery_mode,
-                            wyze_bridge::version, wyze_bridge::support_url}},
+                            wyze_bridge::version, wyze_bridge::support_url, cfg.mqtt.commands}},
             .status_topic = cfg.homeassistant.status_topic,
             .poll_interval = cfg.wyze.poll_interval,
             .min_poll_spacing = is_wyze_host(cfg.wyze.api_url) || is_wyze_host(cfg.wyze.auth_url)
@@ -77,6 +77,8 @@ struct service::impl {
             .include = cfg.wyze.include,
             .exclude = cfg.wyze.exclude,
             .once = mode == run_mode::once,
+            .commands = cfg.mqtt.commands,
+            .anonymous_broker = cfg.mqtt.username.empty() && cfg.mqtt.cert_file.empty(),
             .version = wyze_bridge::version,
             .broker_url = cfg.mqtt.url};
   }
@@ -131,6 +133,11 @@ struct service::impl {
       carry_out(decisions.on_poll_done(std::move(list), now_ms()));
     });
   }
+  void run(act::command& c) {
+    cloud.run_command(std::move(c.call), [this, camera = c.camera](const wyze::result<wyze::done>& outcome) {
+      carry_out(decisions.on_command_done(camera, outcome, now_ms()));
+    });
+  }
   void run(act::publish& p) { mqtt.publish(std::move(p.message)); }
   void run(act::flush&) { mqtt.flush(); }
   void run(act::subscribe& s) { mqtt.subscribe(std::move(s.filter), s.qos); }
@@ -175,6 +182,7 @@ struct service::impl {
     stats.poll_duration = poll_duration;
     stats.logins = cloud.logins();
     stats.token_refreshes = cloud.refreshes();
+    stats.cloud_requests = cloud.requests();
     stats.messages_published = mqtt.messages_published();
     stats.mqtt_connected = mqtt.connected();
     if (auto last = decisions.last_success_ms())

@@ -439,7 +439,8 @@ static void read_sections(reader& r, const YAML::Node& root, config& cfg) {
              {"qos", r.integer(m.qos, 0, 2)},
              {"ca_file", r.text(m.ca_file)},
              {"cert_file", r.text(m.cert_file)},
-             {"key_file", r.text(m.key_file)}});
+             {"key_file", r.text(m.key_file)},
+             {"commands", r.boolean(m.commands)}});
   auto& h = cfg.homeassistant;
   r.section(root, "homeassistant",
             {{"discovery", r.boolean(h.discovery)},
@@ -616,6 +617,7 @@ std::string render_config(const config& cfg) {
   out << YAML::Key << "ca_file" << YAML::Value << m.ca_file;
   out << YAML::Key << "cert_file" << YAML::Value << m.cert_file;
   out << YAML::Key << "key_file" << YAML::Value << m.key_file;
+  out << YAML::Key << "commands" << YAML::Value << m.commands;
   out << YAML::EndMap;
   const auto& h = cfg.homeassistant;
   out << YAML::Key << "homeassistant" << YAML::Value << YAML::BeginMap;

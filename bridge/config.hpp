@@ -37,6 +37,7 @@ struct config {
     std::string base_topic = "wyze";
     int qos = 1;
     std::string ca_file, cert_file, key_file;
+    bool commands = true;  ///< accept camera commands on <base>/<id>/<entity>/set
   } mqtt;
   struct homeassistant_section {
     bool discovery = true;

@@ -1,11 +1,11 @@
 #include "bridge/core.hpp"
 
+#include "bridge/log_line.hpp"
 #include "mqtt/topics.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <sstream>
 
 namespace json = boost::json;
 
@@ -14,13 +14,6 @@ namespace {
 
 json::value time_or_null(const std::optional<std::int64_t>& ms) {
   return ms ? json::value(broker::iso8601_utc(*ms)) : json::value(nullptr);
-}
-
-template <class... Args>
-act::log line(common::logging::level level, std::string component, const Args&... args) {
-  std::ostringstream text;
-  (text << ... << args);
-  return {level, std::move(component), text.str()};
 }
 
 using common::logging::level;
@@ -51,6 +44,15 @@ actions core::on_start(std::int64_t now_ms) {
   started_at_ = now_ms;
   out.push_back(act::subscribe{settings_.status_topic});
   out.push_back(act::subscribe{topics_.request("poll")});
+  if (settings_.commands && !settings_.once) {
+    out.push_back(act::subscribe{settings_.publishing.base_topic + "/+/+/set"});
+    if (settings_.anonymous_broker)
+      out.push_back(
+          line(level::warn, "mqtt", "camera commands are on and the broker login is anonymous: anyone who can ",
+               "publish to ", settings_.broker_url, " can power the cameras off. Give the broker users and an ",
+               "ACL that lets only Home Assistant and the bridge publish to ", settings_.publishing.base_topic,
+               "/+/+/set (README, \"Broker ACL\"), or set mqtt.commands: false"));
+  }
   poll(out, now_ms);
   // --once must not wait forever for a broker that is not there.
   if (settings_.once) out.push_back(act::start_timer{timer::once, once_broker_timeout});
@@ -86,6 +88,7 @@ actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t no
     stats_.cameras_online =
         std::count_if(cameras.begin(), cameras.end(), [](const auto& c) { return c.online == true; });
     auto camera_count = cameras.size();
+    apply_expectations(cameras, now_ms);
     auto changes = retained_.update(std::move(cameras));
     out.push_back(line(level::debug, "bridge", "poll: ", camera_count, " cameras, ", changes, " changed topics"));
     out.push_back(act::flush{});
@@ -223,7 +226,7 @@ std::optional<broker::message> core::next_message() {
   return retained_.next();
 }
 
-actions core::on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms) {
+actions core::on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms, bool retained) {
   actions out;
   if (stopping_) return out;
   if (readback_ == readback::reading) {
@@ -235,6 +238,10 @@ actions core::on_message(const std::string& topic, const std::string& payload, s
   }
   if (topic == settings_.status_topic) {
     if (payload == "online") on_birth(out, now_ms);
+    return out;
+  }
+  if (settings_.commands && is_command_topic(topic)) {
+    on_command(out, topic, payload, retained, now_ms);
     return out;
   }
   if (topic == topics_.request("poll")) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +28,12 @@ namespace act {
 /// Start a device-list poll; report it with core::on_poll_done.
 struct fetch {
   bool operator==(const fetch&) const = default;
+};
+/// Send a camera command to the cloud; report it with core::on_command_done(camera, …).
+struct command {
+  std::string camera;  ///< the camera's topic id
+  wyze::camera_command call;
+  bool operator==(const command&) const = default;
 };
 /// Publish one message now.
 struct publish {
@@ -74,8 +81,8 @@ struct log {
 };
 }  // namespace act
 
-using action = std::variant<act::fetch, act::publish, act::flush, act::subscribe, act::unsubscribe, act::start_timer,
-                            act::cancel_timer, act::when_delivered, act::exit, act::log>;
+using action = std::variant<act::fetch, act::command, act::publish, act::flush, act::subscribe, act::unsubscribe,
+                            act::start_timer, act::cancel_timer, act::when_delivered, act::exit, act::log>;
 using actions = std::vector<action>;
 
 /// What the core needs to know of the config.
@@ -88,6 +95,10 @@ struct core_settings {
   std::chrono::milliseconds min_poll_spacing{1'000};
   std::vector<std::string> include, exclude;
   bool once = false;  ///< --once: poll once, publish, exit
+  /// mqtt.commands: subscribe to <base>/+/+/set and carry commands out (also sets
+  /// publishing.discovery_settings.commands, which announces the entities).
+  bool commands = true;
+  bool anonymous_broker = false;  ///< no mqtt.username: anyone on the broker may send commands
   std::string version;
   std::string broker_url;  ///< for log lines only
 };
@@ -106,6 +117,9 @@ class core {
   /// Poll requests answered by one poll at most; more share the poll unanswered (bounded memory
   /// and answers, whatever a broker client sends).
   static constexpr std::size_t max_poll_waiters = 100;
+  /// After the cloud carried a command out, device lists that still show the old value are not
+  /// believed for this long: Wyze's list can lag behind the camera.
+  static constexpr std::chrono::milliseconds command_settle{120'000};
 
   /// `random` draws the birth delay and the read-back marker (tests pass a fixed sequence).
   core(core_settings settings, std::function<std::uint64_t()> random);
@@ -115,7 +129,10 @@ class core {
   actions on_poll_done(wyze::result<wyze::device_list> list, std::int64_t now_ms);
   actions on_broker_connected(std::int64_t now_ms);
   actions on_broker_lost();
-  actions on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms);
+  /// `retained`: the broker sent the message from its store.
+  actions on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms, bool retained = false);
+  /// The cloud answered the act::command of camera `camera`.
+  actions on_command_done(const std::string& camera, const wyze::result<wyze::done>& outcome, std::int64_t now_ms);
   actions on_timer(timer which, std::int64_t now_ms);
   /// Everything published before the last act::when_delivered is acknowledged.
   actions on_delivered();
@@ -147,6 +164,29 @@ class core {
   void finish_once_when_published(actions& out);
   void finish(actions& out, int code);
 
+  // Commands (core_commands.cpp).
+  struct pending_command {
+    std::string entity;  ///< a row key
+    std::string value;   ///< "on", "off", or "press"
+  };
+  struct camera_commands {
+    std::optional<pending_command> in_flight;
+    std::vector<pending_command> queued;  ///< at most one per entity: a newer one replaces it
+  };
+  struct expectation {
+    bool on;
+    std::int64_t until_ms;
+  };
+  bool is_command_topic(const std::string& topic) const;
+  void on_command(actions& out, const std::string& topic, const std::string& payload, bool retained,
+                  std::int64_t now_ms);
+  void dispatch(actions& out, const std::string& camera);
+  void answer_command(actions& out, const std::string& camera, const std::string& entity, const std::string& value,
+                      const std::string& error);
+  void count_command(const std::string& entity, const char* result);
+  /// Holds commanded values against device lists that still show the old one (command_settle).
+  void apply_expectations(wyze::camera_list& cameras, std::int64_t now_ms);
+
   core_settings settings_;
   std::function<std::uint64_t()> random_;
   broker::bridge_topics topics_;
@@ -170,6 +210,8 @@ class core {
   readback readback_ = readback::not_started;
   std::set<std::string> read_back_;  ///< our retained topics found on the broker at start
   std::string readback_marker_;
+  std::map<std::string, camera_commands> commands_;                      ///< by camera id
+  std::map<std::pair<std::string, std::string>, expectation> expected_;  ///< by (camera id, entity)
 };
 
 /// True when `camera` passes `include` (empty = all) and is not in `exclude`; entries match the

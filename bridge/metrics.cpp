@@ -57,6 +57,12 @@ std::string render_prometheus(const metrics& m, std::string_view version) {
   sample(out, "wyze_bridge_messages_published_total", m.messages_published);
   family(out, "wyze_bridge_rate_limited_total", "counter", "Polls Wyze refused for its rate limit (1011, HTTP 429).");
   sample(out, "wyze_bridge_rate_limited_total", m.rate_limited);
+  family(out, "wyze_bridge_commands_total", "counter", "Camera commands by entity and result.");
+  for (const auto& [labels, count] : m.commands)
+    sample(out, "wyze_bridge_commands_total{entity=\"" + labels.first + "\",result=\"" + labels.second + "\"}", count);
+  family(out, "wyze_bridge_cloud_requests_total", "counter", "Requests sent to the Wyze cloud, by endpoint.");
+  for (const auto& [endpoint, count] : m.cloud_requests)
+    sample(out, "wyze_bridge_cloud_requests_total{endpoint=\"" + endpoint + "\"}", count);
   family(out, "wyze_bridge_build_info", "gauge", "The running version.");
   sample(out, "wyze_bridge_build_info{version=\"" + std::string(version) + "\"}", 1);
   return out;

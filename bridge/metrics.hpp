@@ -3,8 +3,10 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace bridge {
 
@@ -37,6 +39,11 @@ struct metrics {
   bool mqtt_connected = false;
   duration_histogram poll_duration;
   std::optional<std::chrono::system_clock::time_point> last_success;
+  /// Camera commands by (entity, result): ok, error (the cloud refused or failed), refused (invalid,
+  /// never sent), replaced (by a newer one before it was sent), ignored (retained).
+  std::map<std::pair<std::string, std::string>, std::uint64_t> commands;
+  /// Requests sent to the Wyze cloud, by endpoint.
+  std::map<std::string, std::uint64_t, std::less<>> cloud_requests;
   std::chrono::milliseconds poll_interval{60'000};
 };
 

@@ -33,13 +33,13 @@ std::vector<std::pair<unsigned, broker::message>> retained_state::slotted(const 
   std::vector<std::pair<unsigned, broker::message>> out;
   if (settings_.discovery) {
     auto configs = broker::camera_discovery(settings_.discovery_settings, camera);
-    auto announced = broker::discovered_rows(camera);
+    auto announced = broker::discovered_rows(camera, settings_.discovery_settings.commands);
     for (std::size_t i = 0; i < configs.size() && i < announced.size(); ++i)
       out.emplace_back(discovery_slot(*announced[i]), std::move(configs[i]));
   }
   std::string id = camera.id();
   for (const auto& row : camera_entities())
-    if (broker::has_state(row, camera))
+    if (broker::has_state(row, camera, settings_.discovery_settings.commands))
       out.emplace_back(row_of(row),
                        broker::message{broker::camera_topic(settings_.base_topic, id, row), row.state(camera)});
   return out;
@@ -47,10 +47,11 @@ std::vector<std::pair<unsigned, broker::message>> retained_state::slotted(const 
 
 retained_state::slots retained_state::slots_of(const wyze::Camera& camera) const {
   slots all = 0;
+  const bool commands = settings_.discovery_settings.commands;
   for (const auto& row : camera_entities())
-    if (broker::has_state(row, camera)) all |= bit(row_of(row));
+    if (broker::has_state(row, camera, commands)) all |= bit(row_of(row));
   if (settings_.discovery)
-    for (const auto* row : broker::discovered_rows(camera)) all |= bit(discovery_slot(*row));
+    for (const auto* row : broker::discovered_rows(camera, commands)) all |= bit(discovery_slot(*row));
   return all;
 }
 
@@ -94,21 +95,7 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
       present.insert(std::move(id));
       continue;
     }
-    slots publish = 0, clear = 0;
-    auto fresh = slotted(camera);
-    auto before = slotted(known->second);
-    // (Plain pairs, not structured bindings: clang 14, which builds the fuzzers, cannot capture those.)
-    for (const auto& now : fresh) {
-      auto was = std::find_if(before.begin(), before.end(), [&](const auto& b) { return b.first == now.first; });
-      if (was == before.end() || was->second.payload != now.second.payload) publish |= bit(now.first);
-    }
-    // A topic the camera no longer has (e.g. conn_state no longer reported) is cleared.
-    for (const auto& was : before)
-      if (std::none_of(fresh.begin(), fresh.end(), [&](const auto& f) { return f.first == was.first; }))
-        clear |= bit(was.first);
-    enqueue(id, publish, clear);
-    queued_topics += static_cast<std::size_t>(std::popcount(publish | clear));
-    known->second = std::move(camera);
+    queued_topics += requeue_changes(id, known->second, std::move(camera));
     present.insert(std::move(id));
   }
   for (auto it = cameras_.begin(); it != cameras_.end();) {
@@ -122,6 +109,44 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
     it = cameras_.erase(it);
   }
   return queued_topics;
+}
+
+std::size_t retained_state::requeue_changes(const std::string& id, wyze::Camera& known, wyze::Camera camera) {
+  slots publish = 0, clear = 0;
+  auto fresh = slotted(camera);
+  auto before = slotted(known);
+  // (Plain pairs, not structured bindings: clang 14, which builds the fuzzers, cannot capture those.)
+  for (const auto& now : fresh) {
+    auto was = std::find_if(before.begin(), before.end(), [&](const auto& b) { return b.first == now.first; });
+    if (was == before.end() || was->second.payload != now.second.payload) publish |= bit(now.first);
+  }
+  // A topic the camera no longer has (e.g. conn_state no longer reported) is cleared.
+  for (const auto& was : before)
+    if (std::none_of(fresh.begin(), fresh.end(), [&](const auto& f) { return f.first == was.first; }))
+      clear |= bit(was.first);
+  enqueue(id, publish, clear);
+  known = std::move(camera);
+  return static_cast<std::size_t>(std::popcount(publish | clear));
+}
+
+const wyze::Camera* retained_state::find(const std::string& id) const {
+  auto it = cameras_.find(id);
+  return it == cameras_.end() ? nullptr : &it->second;
+}
+
+void retained_state::set_state(const std::string& id, wyze::control which, bool on) {
+  auto it = cameras_.find(id);
+  auto field = wyze::state_of(which);
+  if (it == cameras_.end() || !field) return;
+  wyze::Camera changed = it->second;
+  changed.*field = on;
+  requeue_changes(id, it->second, std::move(changed));
+}
+
+void retained_state::republish(const std::string& id, const broker::entity_row& row) {
+  auto it = cameras_.find(id);
+  if (it != cameras_.end() && broker::has_state(row, it->second, settings_.discovery_settings.commands))
+    enqueue(id, bit(row_of(row)), 0);
 }
 
 void retained_state::queue_everything() {
@@ -165,29 +190,40 @@ std::vector<broker::message> retained_state::take_queued() {
 std::vector<std::string> retained_state::readback_filters() const {
   const auto& prefix = settings_.discovery_settings.prefix;
   // Both layouts, whatever the mode now: a switch of mode must not leave the old configs behind.
-  return {prefix + "/device/+/config", prefix + "/+/+/+/config",
-          settings_.base_topic + "/+/" + std::string(broker::attributes_key)};
+  std::vector<std::string> filters{prefix + "/device/+/config", prefix + "/+/+/+/config"};
+  for (const auto& row : camera_entities())
+    if (read_back(row)) filters.push_back(settings_.base_topic + "/+/" + std::string(row.key));
+  return filters;
 }
 
-std::string retained_state::attributes_owner(const std::string& topic) const {
+// The attributes tell which cameras earlier runs published; the states of the controls are read
+// back too, since they go away with mqtt.commands: false while their camera stays.
+bool retained_state::read_back(const broker::entity_row& row) {
+  return row.key == broker::attributes_key || (row.state && !row.command.empty());
+}
+
+std::pair<std::string, const broker::entity_row*> retained_state::state_owner(const std::string& topic) const {
   const std::string head = settings_.base_topic + "/";
-  std::string tail = "/";
-  tail += broker::attributes_key;
-  if (!topic.starts_with(head) || !topic.ends_with(tail) || topic.size() <= head.size() + tail.size()) return {};
-  std::string id = topic.substr(head.size(), topic.size() - head.size() - tail.size());
+  auto slash = topic.rfind('/');
+  if (!topic.starts_with(head) || slash == std::string::npos || slash <= head.size()) return {};
+  std::string_view key = std::string_view(topic).substr(slash + 1);
+  auto row = std::find_if(camera_entities().begin(), camera_entities().end(),
+                          [&](const broker::entity_row& r) { return r.key == key && read_back(r); });
+  if (row == camera_entities().end()) return {};
+  std::string id = topic.substr(head.size(), slash - head.size());
   // Only an id this bridge could have made (camera_id: [A-Z0-9_-], upper-case); anything else
   // under our base, lower-case ids included, is someone else's and never cleared.
   bool ours = std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
   if (id == "bridge" || !ours) return {};
-  return id;
+  return {id, &*row};
 }
 
 bool retained_state::is_ours(const std::string& topic, std::string_view payload) const {
   // A topic name never holds wildcards (nor NUL); one that does is not to be published back.
   if (payload.empty() || topic.find_first_of(std::string_view("+#\0", 3)) != std::string::npos) return false;
-  if (!attributes_owner(topic).empty()) return true;
+  if (state_owner(topic).second) return true;
   if (!topic.starts_with(settings_.discovery_settings.prefix + "/") || !topic.ends_with("/config")) return false;
   boost::system::error_code ec;
   auto root = boost::json::parse(payload, ec);
@@ -207,14 +243,26 @@ std::vector<broker::message> retained_state::stale(const std::set<std::string>& 
   std::set<std::string> wanted;
   if (settings_.discovery)
     for (auto& m : broker::bridge_discovery(settings_.discovery_settings)) wanted.insert(std::move(m.topic));
+  const bool commands = settings_.discovery_settings.commands;
   if (settings_.discovery)
     for (const auto& [id, camera] : cameras_)
-      for (auto& topic : broker::camera_discovery_topics(settings_.discovery_settings, id))
-        wanted.insert(std::move(topic));
+      for (const auto* row : broker::discovered_rows(camera, commands))
+        wanted.insert(broker::camera_discovery_topic(settings_.discovery_settings, id, *row));
   std::vector<broker::message> states, discovery;
   for (const auto& topic : read_back) {
-    if (std::string id = attributes_owner(topic); !id.empty()) {
-      if (cameras_.count(id)) continue;
+    if (auto [id, row] = state_owner(topic); row) {
+      auto camera = cameras_.find(id);
+      if (camera != cameras_.end()) {
+        // A control's state the camera no longer has (commands turned off, model without it).
+        if (!broker::has_state(*row, camera->second, commands)) states.push_back({topic, ""});
+        continue;
+      }
+      if (row->key != broker::attributes_key) {
+        // Cleared with the rest of the camera when its attributes came back too.
+        if (!read_back.count(settings_.base_topic + "/" + id + "/" + std::string(broker::attributes_key)))
+          states.push_back({topic, ""});
+        continue;
+      }
       // Every topic a camera can have, whatever it reported last time.
       for (auto& [slot, t] : topics_of(id))
         if (slot < rows) states.push_back({std::move(t), ""});

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace bridge {
@@ -56,6 +57,17 @@ class retained_state {
   std::vector<broker::message> stale(const std::set<std::string>& read_back) const;
 
   std::size_t size() const { return cameras_.size(); }
+
+  /// The camera with topic id `id`, or nullptr.
+  const wyze::Camera* find(const std::string& id) const;
+
+  /// Sets a control's state of camera `id` (after the cloud carried a command out) and queues the
+  /// topics whose payload changed.
+  void set_state(const std::string& id, wyze::control which, bool on);
+
+  /// Queues the state topic of `row` of camera `id` again, changed or not (a refused command: Home
+  /// Assistant's switch snaps back to it).
+  void republish(const std::string& id, const broker::entity_row& row);
   const publish_settings& settings() const { return settings_; }
 
  private:
@@ -73,10 +85,14 @@ class retained_state {
   /// Every topic a camera with topic id `id` can have, by slot: states first, then discovery.
   std::vector<std::pair<unsigned, std::string>> topics_of(const std::string& id) const;
   void enqueue(const std::string& id, slots publish, slots clear);
+  /// Queues what differs between `known` and `fresh` (the same camera), then stores `fresh`.
+  std::size_t requeue_changes(const std::string& id, wyze::Camera& known, wyze::Camera fresh);
   /// The slot of the discovery config that announces `row`.
   unsigned discovery_slot(const broker::entity_row& row) const;
-  /// The camera id of `<base>/<id>/attributes`, or empty.
-  std::string attributes_owner(const std::string& topic) const;
+  /// The camera id and row of a state topic `<base>/<id>/<key>` that is read back at start, or
+  /// nothing.
+  std::pair<std::string, const broker::entity_row*> state_owner(const std::string& topic) const;
+  static bool read_back(const broker::entity_row& row);
 
   publish_settings settings_;
   std::map<std::string, wyze::Camera> cameras_;  ///< by Camera::id()

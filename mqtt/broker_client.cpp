@@ -130,8 +130,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
         self->on_loop([topic = m->get_topic().substr(0, 200), size](impl& me) { me.on_oversized(topic, size); });
         return;
       }
-      self->on_loop([topic = m->get_topic(), payload = m->to_string()](impl& me) {
-        if (me.state == phase::connected && me.events.message) me.events.message(topic, payload);
+      self->on_loop([topic = m->get_topic(), payload = m->to_string(), retained = m->is_retained()](impl& me) {
+        if (me.state == phase::connected && me.events.message) me.events.message(topic, payload, retained);
       });
     });
   }

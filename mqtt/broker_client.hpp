@@ -32,7 +32,8 @@ struct client_settings {
 struct client_events {
   std::function<void()> connected;
   std::function<void()> disconnected;  ///< the connection was lost; reconnecting has begun
-  std::function<void(std::string topic, std::string payload)> message;
+  /// A message arrived; `retained`: the broker sent it from its store (e.g. at subscribing).
+  std::function<void(std::string topic, std::string payload, bool retained)> message;
 };
 
 class client {

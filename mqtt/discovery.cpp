@@ -135,20 +135,21 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
   if (camera.hardware_ver) config.device["hw"] = *camera.hardware_ver;
   const bridge_topics bridge(s.base);
   config.shared = {{"avty", availability_of({bridge.state, bridge.cloud})}, {"avty_mode", "all"}};
-  for (const auto* row : discovered_rows(camera)) {
+  for (const auto* row : discovered_rows(camera, s.commands)) {
     std::string attributes;
     for (const auto& other : camera_entities())
       if (other.key == row->attributes_key) attributes = camera_topic(s.base, id, other);
-    config.components.emplace_back(row->key,
-                                   component(config.object_id, *row, camera_topic(s.base, id, *row), {}, attributes));
+    std::string state = row->state ? camera_topic(s.base, id, *row) : std::string();
+    std::string command = row->command.empty() ? std::string() : command_topic(s.base, id, *row);
+    config.components.emplace_back(row->key, component(config.object_id, *row, state, command, attributes));
   }
   return render(s, std::move(config));
 }
 
-std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera) {
+std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera, bool commands) {
   std::vector<const entity_row*> rows;
   for (const auto& row : camera_entities())
-    if (!row.platform.empty() && has_entity(row, camera)) rows.push_back(&row);
+    if (!row.platform.empty() && has_entity(row, camera, commands)) rows.push_back(&row);
   return rows;
 }
 

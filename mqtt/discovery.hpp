@@ -16,6 +16,7 @@ struct discovery_settings {
   discovery_mode mode = discovery_mode::device;
   std::string version;      ///< origin sw_version
   std::string support_url;  ///< origin support_url
+  bool commands = true;     ///< mqtt.commands: announce the entities that take commands
 };
 
 /// The discovery config(s) of one camera: one message in device mode; in components mode one per
@@ -23,7 +24,7 @@ struct discovery_settings {
 std::vector<message> camera_discovery(const discovery_settings& settings, const wyze::Camera& camera);
 
 /// The rows `camera` announces as entities (a platform, and its model has them), in table order.
-std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera);
+std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera, bool commands = true);
 
 /// The config topic of `row` for the camera with topic id `id` (device mode: the camera's one config).
 std::string camera_discovery_topic(const discovery_settings& settings, const std::string& id, const entity_row& row);

@@ -37,6 +37,8 @@ std::string attributes(const wyze::Camera& cam) {
   return json::serialize(a);
 }
 
+std::string on_off(const std::optional<bool>& value) { return *value ? "on" : "off"; }
+
 constexpr entity_row camera_rows[] = {
     {.key = "conn_state",
      .platform = "binary_sensor",
@@ -59,6 +61,51 @@ constexpr entity_row camera_rows[] = {
      .icon = "mdi:chip",
      .state = [](const wyze::Camera& c) { return or_unknown(c.firmware_ver); },
      .attributes_key = attributes_key},
+    // Controls (SPEC §7): each only on the models whose cloud call works (wyze/capabilities.cpp).
+    {.key = "power",
+     .platform = "switch",
+     .name = "Power",
+     .icon = "mdi:power",
+     .state = [](const wyze::Camera& c) { return on_off(c.power); },
+     .reported = [](const wyze::Camera& c) { return c.power.has_value(); },
+     .has = [](const wyze::Camera& c) { return wyze::supports(c, wyze::control::power); },
+     .payload_on = "on",
+     .payload_off = "off",
+     .command = "set",
+     .control = wyze::control::power},
+    {.key = "restart",
+     .platform = "button",
+     .name = "Restart",
+     .device_class = "restart",
+     .entity_category = "config",
+     .has = [](const wyze::Camera& c) { return wyze::supports(c, wyze::control::restart); },
+     .command = "set",
+     .payload_press = "PRESS",
+     .control = wyze::control::restart},
+    {.key = "notifications",
+     .platform = "switch",
+     .name = "Notifications",
+     .entity_category = "config",
+     .icon = "mdi:bell",
+     .state = [](const wyze::Camera& c) { return on_off(c.notifications); },
+     .reported = [](const wyze::Camera& c) { return c.notifications.has_value(); },
+     .has = [](const wyze::Camera& c) { return wyze::supports(c, wyze::control::notifications); },
+     .payload_on = "on",
+     .payload_off = "off",
+     .command = "set",
+     .control = wyze::control::notifications},
+    {.key = "motion_detection",
+     .platform = "switch",
+     .name = "Motion detection",
+     .entity_category = "config",
+     .icon = "mdi:motion-sensor",
+     .state = [](const wyze::Camera& c) { return on_off(c.motion_detection); },
+     .reported = [](const wyze::Camera& c) { return c.motion_detection.has_value(); },
+     .has = [](const wyze::Camera& c) { return wyze::supports(c, wyze::control::motion_detection); },
+     .payload_on = "on",
+     .payload_off = "off",
+     .command = "set",
+     .control = wyze::control::motion_detection},
     {.key = attributes_key, .platform = "", .name = "", .state = attributes},
 };
 
@@ -109,10 +156,23 @@ std::span<const entity_row> camera_entities() { return camera_rows; }
 
 std::span<const entity_row> bridge_entities() { return bridge_rows; }
 
-bool has_entity(const entity_row& row, const wyze::Camera& camera) { return !row.has || row.has(camera); }
+bool has_entity(const entity_row& row, const wyze::Camera& camera, bool commands) {
+  if (!commands && !row.command.empty()) return false;
+  return !row.has || row.has(camera);
+}
 
-bool has_state(const entity_row& row, const wyze::Camera& camera) {
-  return row.state && has_entity(row, camera) && (!row.reported || row.reported(camera));
+bool has_state(const entity_row& row, const wyze::Camera& camera, bool commands) {
+  return row.state && has_entity(row, camera, commands) && (!row.reported || row.reported(camera));
+}
+
+std::string command_topic(std::string_view base, std::string_view id, const entity_row& row) {
+  return camera_topic(base, id, row) + "/" + std::string(row.command);
+}
+
+const entity_row* command_row(std::string_view key) {
+  for (const auto& row : camera_rows)
+    if (row.key == key && !row.command.empty()) return &row;
+  return nullptr;
 }
 
 std::string camera_topic(std::string_view base, std::string_view id, const entity_row& row) {

@@ -4,8 +4,10 @@
 // retained slots, the read-back and the clean-up all iterate these rows, so a new sensor is one row
 // (plus the parser line for its field in wyze/camera.cpp).
 #include "wyze/camera.hpp"
+#include "wyze/capabilities.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,10 +36,13 @@ struct entity_row {
   std::string_view payload_on{};  ///< binary sensors
   std::string_view payload_off{};
   std::string_view attributes_key{};  ///< the row whose topic carries this entity's JSON attributes
-  /// The command, if any: for a bridge row the request it publishes (`poll` → bridge/request/poll).
+  /// The command, if any: for a bridge row the request it publishes (`poll` → bridge/request/poll);
+  /// for a camera row `set`, its command topic being `<base>/<id>/<key>/set`.
   std::string_view command{};
   std::string_view payload_press{};   ///< buttons
   bool available_with_bridge = true;  ///< bridge rows: unavailable while the bridge is offline
+  /// Camera rows with a command: what it controls (wyze/capabilities.hpp).
+  std::optional<wyze::control> control{};
 };
 
 /// The key of the state topic every camera publishes (its attributes): read back at start, it tells
@@ -50,14 +55,21 @@ std::span<const entity_row> camera_entities();
 /// Every row of the bridge device.
 std::span<const entity_row> bridge_entities();
 
-/// True when `camera` has the entity of `row` (its model has it).
-bool has_entity(const entity_row& row, const wyze::Camera& camera);
+/// True when `camera` has the entity of `row` (its model has it); with `commands` off (mqtt.commands:
+/// false) no row with a command exists.
+bool has_entity(const entity_row& row, const wyze::Camera& camera, bool commands = true);
 
 /// True when `camera` publishes the state topic of `row` now (model has it, value reported).
-bool has_state(const entity_row& row, const wyze::Camera& camera);
+bool has_state(const entity_row& row, const wyze::Camera& camera, bool commands = true);
 
 /// `<base>/<id>/<key>`: the state topic of a camera row.
 std::string camera_topic(std::string_view base, std::string_view id, const entity_row& row);
+
+/// `<base>/<id>/<key>/set`: the command topic of a camera row with a command.
+std::string command_topic(std::string_view base, std::string_view id, const entity_row& row);
+
+/// The camera row with key `key` and a command, or nullptr.
+const entity_row* command_row(std::string_view key);
 
 /// The bridge's own topics under `<base>/bridge/`.
 struct bridge_topics {

@@ -199,6 +199,12 @@ response account::handle(const request& req) {
     answer = device_list(body, false);
   else if (req.target == "/app/device/get_device_list")
     answer = device_list(body, true);
+  else if (req.target == "/app/v2/auto/run_action")
+    answer = run_action(body);
+  else if (req.target == "/app/v2/device/set_property")
+    answer = set_property(body);
+  else if (req.target == "/app/v2/device/get_property_list")
+    answer = property_list(body);
   else
     answer = {404, "{\"description\":\"no such endpoint\"}"};
   answer.delay = faulted.delay;
@@ -318,6 +324,120 @@ response account::device_list(const json::object& body, bool legacy) {
 }
 
 namespace {
+
+// Models whose run_action the cloud accepts and ignores (`result: 3`), and whose toggles it
+// refuses: they are controlled through the device-management API (wyze-sdk #150, ha-wyzeapi #686).
+bool device_management_model(std::string_view model) {
+  for (std::string_view m : {"GW_GC1", "GW_GC2", "LD_CFP", "AN_RSCW", "HL_PAN4", "ME_WCO3"})
+    if (m == model) return true;
+  return false;
+}
+
+json::object& params_of(json::object& device) {
+  auto& params = device["device_params"];
+  if (!params.is_object()) params = json::object{};
+  return params.as_object();
+}
+
+std::int64_t int_field(const json::object& o, std::string_view key, std::int64_t otherwise) {
+  if (const auto* v = o.if_contains(key); v && v->is_int64()) return v->get_int64();
+  return otherwise;
+}
+
+}  // namespace
+
+void account::record_command(std::string endpoint, const std::string& mac, std::string what, std::string value) {
+  if (commands_.size() >= 1000) commands_.erase(commands_.begin());
+  commands_.push_back(json::object{{"endpoint", std::move(endpoint)},
+                                   {"mac", mac},
+                                   {"what", std::move(what)},
+                                   {"value", std::move(value)},
+                                   {"ts", now_ms()}});
+}
+
+json::object* account::control_target(const json::object& body, std::string_view mac_key, response& refusal) {
+  if (access_token_.empty() || field(body, "access_token") != access_token_) {
+    refusal = envelope_error("2001", "AccessTokenError");
+    return nullptr;
+  }
+  std::string mac = field(body, mac_key);
+  for (auto& device : devices_) {
+    if (upper(field(device, "mac")) != upper(mac) || mac.empty()) continue;
+    if (int_field(device, "conn_state", 1) != 1) {
+      refusal = envelope_error("3019", "DeviceIsOffline");
+      return nullptr;
+    }
+    return &device;
+  }
+  refusal = envelope_error("1001", "device not found");
+  return nullptr;
+}
+
+response account::run_action(const json::object& body) {
+  ++stats_["run_action_calls"];
+  response refusal;
+  auto* device = control_target(body, "instance_id", refusal);
+  std::string action = field(body, "action_key");
+  record_command("run_action", field(body, "instance_id"), action, "");
+  if (!device) return refusal;
+  if (field(body, "provider_key") != field(*device, "product_model"))
+    return envelope_error("1001", "provider_key does not match the device");
+  json::object accepted{{"result", 1}, {"session_id", random_hex(32)}};
+  if (device_management_model(field(*device, "product_model"))) {
+    accepted["result"] = 3;  // accepted, and nothing happens
+    return envelope(accepted);
+  }
+  if (action == "power_on" || action == "power_off")
+    params_of(*device)["power_switch"] = action == "power_on" ? 1 : 0;
+  else if (action == "restart")
+    ++stats_["restarts"];
+  else
+    return envelope_error("1001", "unknown action_key");
+  return envelope(accepted);
+}
+
+response account::set_property(const json::object& body) {
+  ++stats_["set_property_calls"];
+  response refusal;
+  auto* device = control_target(body, "device_mac", refusal);
+  std::string pid = field(body, "pid"), value = field(body, "pvalue");
+  record_command("set_property", field(body, "device_mac"), pid, value);
+  if (!device) return refusal;
+  if (device_management_model(field(*device, "product_model"))) return envelope_error("1001", "InvalidSignature2");
+  bool binary = value == "0" || value == "1";
+  if (!binary && !(pid == "P1" && value == "2")) return envelope_error("1001", "pvalue is not valid for " + pid);
+  int number = value[0] - '0';
+  if (pid == "P3")
+    params_of(*device)["power_switch"] = number;
+  else if (pid == "P1")
+    (*device)["push_switch"] = number;
+  else if (pid == "P1047" || pid == "P1001" || pid == "P1029")
+    params_of(*device)["motion_alarm_switch"] = number;
+  else
+    properties_[upper(field(*device, "mac"))][pid] = value;
+  return envelope(json::object{});
+}
+
+response account::property_list(const json::object& body) {
+  ++stats_["get_property_list_calls"];
+  response refusal;
+  auto* device = control_target(body, "device_mac", refusal);
+  if (!device) return refusal;
+  auto& params = params_of(*device);
+  std::int64_t ts = now_ms();
+  json::array list;
+  auto add = [&](std::string_view pid, std::string value) {
+    list.push_back(json::object{{"pid", pid}, {"value", std::move(value)}, {"ts", ts}});
+  };
+  add("P3", std::to_string(int_field(params, "power_switch", 1)));
+  add("P5", std::to_string(int_field(*device, "conn_state", 1)));
+  add("P1", std::to_string(int_field(*device, "push_switch", 1)));
+  add("P1047", std::to_string(int_field(params, "motion_alarm_switch", 1)));
+  for (const auto& [pid, value] : properties_[upper(field(*device, "mac"))]) add(pid, value);
+  return envelope(json::object{{"property_list", std::move(list)}});
+}
+
+namespace {
 // Sets fields of a device entry; `ip` lives in device_params, as in the real answer.
 void set_fields(json::object& device, const json::object& fields) {
   for (const auto& [key, value] : fields) {
@@ -357,6 +477,7 @@ response account::control(const request& req) {
     stats["user_agent"] = user_agent_;
     return json_answer(200, stats);
   }
+  if (req.target == "/sim/commands") return json_answer(200, commands_);
   if (req.target == "/sim/secrets") {
     json::array all;
     for (const auto& secret : secrets_) all.push_back(json::string(secret));

@@ -77,6 +77,13 @@ class account {
   bool totp_accepted(const boost::json::object& body);
   response refresh(const boost::json::object& body);
   response device_list(const boost::json::object& body, bool legacy);
+  /// run_action, set_property and get_property_list of one camera.
+  response run_action(const boost::json::object& body);
+  response set_property(const boost::json::object& body);
+  response property_list(const boost::json::object& body);
+  /// The camera a control call names, or the refusal to answer with.
+  boost::json::object* control_target(const boost::json::object& body, std::string_view mac_key, response& refusal);
+  void record_command(std::string endpoint, const std::string& mac, std::string what, std::string value);
   response add_camera(const boost::json::object& fields);
   response change_camera(const std::string& mac, const boost::json::object& fields);
   response issue_tokens(bool envelope);
@@ -99,7 +106,9 @@ class account {
   std::size_t token_calls_ = 0;  ///< device-list calls with the current access token
   std::optional<long> rate_limit_remaining_;
   std::int64_t rate_limit_reset_ms_ = 0;
-  std::string user_agent_;  ///< of the last request to a Wyze endpoint
+  std::string user_agent_;       ///< of the last request to a Wyze endpoint
+  boost::json::array commands_;  ///< the last control calls, oldest first (GET /sim/commands)
+  std::map<std::string, std::map<std::string, std::string>> properties_;  ///< other pids set, by MAC
 };
 
 }  // namespace sim

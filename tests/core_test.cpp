@@ -102,7 +102,7 @@ TEST_CASE("start subscribes to Home Assistant's birth and poll requests and poll
   bridge::core core(settings(), fixed_random());
   auto actions = core.on_start(t0);
   CHECK(all_of<bridge::act::subscribe>(actions) ==
-        std::vector<bridge::act::subscribe>{{"homeassistant/status"}, {"wyze/bridge/request/poll"}});
+        std::vector<bridge::act::subscribe>{{"homeassistant/status"}, {"wyze/bridge/request/poll"}, {"wyze/+/+/set"}});
   CHECK(all_of<bridge::act::fetch>(actions).size() == 1);
   CHECK_FALSE(has<bridge::act::start_timer>(actions));  // no --once broker deadline
 }
@@ -166,6 +166,9 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
   CHECK(all_of<bridge::act::subscribe>(connected) ==
         std::vector<bridge::act::subscribe>{{"homeassistant/device/+/config", 0},
                                             {"homeassistant/+/+/+/config", 0},
+                                            {"wyze/+/power", 0},
+                                            {"wyze/+/notifications", 0},
+                                            {"wyze/+/motion_detection", 0},
                                             {"wyze/+/attributes", 0},
                                             {"wyze/bridge/readback", 0}});
   CHECK(contains(published(connected), "wyze/bridge/readback 42"));
@@ -184,11 +187,13 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
 
   auto marker = core.on_message("wyze/bridge/readback", "42", t0);
   CHECK(all_of<bridge::act::cancel_timer>(marker) == std::vector<bridge::act::cancel_timer>{{bridge::timer::readback}});
-  CHECK(all_of<bridge::act::unsubscribe>(marker).size() == 4);
-  CHECK(published(marker) == std::vector<std::string>{"wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>",
-                                                      "wyze/GONE/firmware <cleared>", "wyze/GONE/attributes <cleared>",
-                                                      "homeassistant/device/wyze_GONE/config <cleared>"});
-  CHECK(contains(log_lines(marker), "bridge: clearing 5 retained topics of cameras that are gone"));
+  CHECK(all_of<bridge::act::unsubscribe>(marker).size() == 7);
+  CHECK(published(marker) ==
+        std::vector<std::string>{"wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>",
+                                 "wyze/GONE/firmware <cleared>", "wyze/GONE/power <cleared>",
+                                 "wyze/GONE/notifications <cleared>", "wyze/GONE/motion_detection <cleared>",
+                                 "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"});
+  CHECK(contains(log_lines(marker), "bridge: clearing 8 retained topics of cameras that are gone"));
   CHECK(drained(core).size() == 6);  // the bridge device, then AA01's config and states
   // Messages after the read-back are not taken as ours.
   core.on_message("wyze/LATE/attributes", "{}", t0);
@@ -201,7 +206,7 @@ TEST_CASE("nothing is cleared while no poll has succeeded: the account's cameras
   core.on_broker_connected(t0);
   core.on_message("wyze/GONE/attributes", "{}", t0);
   auto window_over = core.on_timer(bridge::timer::readback, t0 + 3000);  // the marker never came
-  CHECK(all_of<bridge::act::unsubscribe>(window_over).size() == 4);
+  CHECK(all_of<bridge::act::unsubscribe>(window_over).size() == 7);
   CHECK(published(window_over).empty());
   for (int i = 0; i < 3; ++i)
     for (const auto& line : published(core.on_poll_done(failure(), t0)))
@@ -408,4 +413,242 @@ TEST_CASE("Home Assistant born every 5 s for 3 minutes republishes once a minute
   CHECK(scheduled == 4);  // at 3 s, then a minute after each republish: 63 s, 123 s, 183 s
   REQUIRE(bridge.due.count(bridge::timer::birth));
   CHECK(bridge.due.at(bridge::timer::birth) >= t0 + 182'000);  // the last birth gets its republish
+}
+
+// ---- camera commands (SPEC §7) ----
+
+namespace {
+
+wyze::Camera controllable(std::string mac, std::string model = "WYZE_CAKP2JFUS") {
+  auto cam = camera(std::move(mac));
+  cam.product_model = std::move(model);
+  cam.power = true;
+  cam.notifications = true;
+  cam.motion_detection = true;
+  return cam;
+}
+
+// A core past start, read-back and a first poll of `cameras`, with nothing left to publish.
+bridge::core ready_core(std::initializer_list<wyze::Camera> cameras, bridge::core_settings s = settings()) {
+  bridge::core core(std::move(s), fixed_random());
+  core.on_start(t0);
+  core.on_broker_connected(t0);
+  core.on_message("wyze/bridge/readback", "42", t0);
+  core.on_poll_done(listing(cameras), t0);
+  drained(core);
+  return core;
+}
+
+// What the retained queue gives now, as "topic payload".
+std::vector<std::string> drained_payloads(bridge::core& core) {
+  std::vector<std::string> out;
+  while (auto m = core.next_message()) out.push_back(m->topic + " " + m->payload);
+  return out;
+}
+
+std::vector<json::object> answers(const bridge::actions& actions) {
+  std::vector<json::object> out;
+  for (const auto& payload : published_to(actions, "wyze/bridge/response/command"))
+    out.push_back(json::parse(payload).as_object());
+  return out;
+}
+
+const wyze::result<wyze::done> accepted = wyze::done{};
+
+}  // namespace
+
+TEST_CASE("a switch command is one cloud call; its state and answer follow the cloud's answer") {
+  auto core = ready_core({controllable("AA01")});
+  auto sent = core.on_message("wyze/AA01/power/set", "OFF", t0 + 1000);
+  auto commands = all_of<bridge::act::command>(sent);
+  REQUIRE(commands.size() == 1);
+  CHECK(commands[0].camera == "AA01");
+  CHECK(commands[0].call == wyze::camera_command{"AA01", "WYZE_CAKP2JFUS", "power_off", {}});
+  CHECK(drained_payloads(core).empty());  // nothing changes before the cloud answers
+
+  auto done = core.on_command_done("AA01", accepted, t0 + 1500);
+  CHECK(has<bridge::act::flush>(done));
+  CHECK(contains(drained_payloads(core), "wyze/AA01/power off"));
+  CHECK(answers(done) ==
+        std::vector<json::object>{{{"status", "ok"}, {"camera", "AA01"}, {"entity", "power"}, {"value", "off"}}});
+  CHECK(core.stats().commands.at({"power", "ok"}) == 1);
+}
+
+TEST_CASE("command payloads: on/off in any case, 1/0, true/false; anything else is refused without a call") {
+  for (std::string payload : {"on", "ON", "On", "1", "true", "TRUE", " on\n", "off", "OFF", "0", "false", "False"}) {
+    CAPTURE(payload);
+    auto core = ready_core({controllable("AA01")});
+    auto commands = all_of<bridge::act::command>(core.on_message("wyze/AA01/notifications/set", payload, t0));
+    REQUIRE(commands.size() == 1);
+    bool on = payload.find('n') != std::string::npos || payload.find('N') != std::string::npos || payload == "1" ||
+              payload == "true" || payload == "TRUE";
+    CHECK(commands[0].call.properties == std::vector<std::pair<std::string, std::string>>{{"P1", on ? "1" : "0"}});
+  }
+  for (const std::string& payload :
+       std::vector<std::string>{"toggle", "2", "onn", "yes", "{\"state\":\"off\"}", std::string(300'000, 'x'),
+                                std::string("o\0ff", 4), "\x1b[2Joff"}) {
+    CAPTURE(payload.substr(0, 20));
+    auto core = ready_core({controllable("AA01")});
+    auto refused = core.on_message("wyze/AA01/power/set", payload, t0);
+    CHECK_FALSE(has<bridge::act::command>(refused));
+    auto replies = answers(refused);
+    REQUIRE(replies.size() == 1);
+    CHECK(replies[0].at("status") == "error");
+    CHECK(replies[0].at("error") == "send on or off (also 1/0, true/false) to power");
+    CHECK(replies[0].at("value").as_string().size() <= 67);  // clipped, never the whole payload
+    CHECK(core.stats().commands.at({"power", "refused"}) == 1);
+  }
+  // A button takes anything.
+  auto core = ready_core({controllable("AA01")});
+  auto pressed = all_of<bridge::act::command>(core.on_message("wyze/AA01/restart/set", "whatever", t0));
+  REQUIRE(pressed.size() == 1);
+  CHECK(pressed[0].call.action == "restart");
+}
+
+TEST_CASE("a retained command is never carried out: it is logged and cleared") {
+  auto core = ready_core({controllable("AA01")});
+  auto actions = core.on_message("wyze/AA01/power/set", "off", t0, true);
+  CHECK_FALSE(has<bridge::act::command>(actions));
+  CHECK(all_of<bridge::act::publish>(actions) ==
+        std::vector<bridge::act::publish>{{{"wyze/AA01/power/set", "", true}}});
+  CHECK(all_of<bridge::act::log>(actions).at(0).level == common::logging::level::warn);
+  CHECK(core.stats().commands.at({"power", "ignored"}) == 1);
+  // The broker echoes the clearing as an empty message: nothing happens, nothing is answered.
+  auto echo = core.on_message("wyze/AA01/power/set", "", t0);
+  CHECK_FALSE(has<bridge::act::command>(echo));
+  CHECK_FALSE(has<bridge::act::publish>(echo));
+  // Also before the first poll (the subscription delivers retained commands at once).
+  bridge::core fresh(settings(), fixed_random());
+  fresh.on_start(t0);
+  CHECK(published(fresh.on_message("wyze/AA01/power/set", "off", t0, true)) ==
+        std::vector<std::string>{"wyze/AA01/power/set <cleared>"});
+}
+
+TEST_CASE("a burst of commands for one camera is at most two cloud calls, and the last word wins") {
+  auto core = ready_core({controllable("AA01")});
+  std::size_t calls = 0, replaced = 0;
+  bridge::actions last;
+  for (int i = 0; i < 100; ++i) {
+    auto actions = core.on_message("wyze/AA01/power/set", i % 2 ? "on" : "off", t0 + std::int64_t{i} * 10);
+    calls += all_of<bridge::act::command>(actions).size();
+    for (const auto& a : answers(actions)) replaced += a.at("status") == "error";
+  }
+  CHECK(calls == 1);  // power_off in flight; the rest waits, each replacing the one before
+  CHECK(replaced == 98);
+  auto first = core.on_command_done("AA01", accepted, t0 + 2000);
+  auto second = all_of<bridge::act::command>(first);
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].call.action == "power_on");  // the last of the burst
+  CHECK(all_of<bridge::act::command>(core.on_command_done("AA01", accepted, t0 + 2500)).empty());
+  CHECK(contains(drained_payloads(core), "wyze/AA01/power on"));
+  // Other cameras are not held up by AA01's queue; other entities of AA01 queue beside power.
+  auto core2 = ready_core({controllable("AA01"), controllable("AA02")});
+  CHECK(all_of<bridge::act::command>(core2.on_message("wyze/AA01/power/set", "off", t0)).size() == 1);
+  CHECK(all_of<bridge::act::command>(core2.on_message("wyze/AA02/power/set", "off", t0)).size() == 1);
+  CHECK(all_of<bridge::act::command>(core2.on_message("wyze/AA01/motion_detection/set", "off", t0)).empty());
+  auto next = all_of<bridge::act::command>(core2.on_command_done("AA01", accepted, t0 + 100));
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].call.properties == std::vector<std::pair<std::string, std::string>>{{"P1047", "0"}, {"P1001", "0"}});
+}
+
+TEST_CASE("a refused command publishes the unchanged state again, so Home Assistant's switch snaps back") {
+  auto core = ready_core({controllable("AA01")});
+  core.on_message("wyze/AA01/power/set", "off", t0);
+  auto refused = core.on_command_done(
+      "AA01", wyze::error{wyze::failure::rejected, "run_action: the device is offline (code 3019)"}, t0 + 500);
+  CHECK(drained_payloads(core) == std::vector<std::string>{"wyze/AA01/power on"});
+  CHECK(answers(refused) == std::vector<json::object>{{{"status", "error"},
+                                                       {"camera", "AA01"},
+                                                       {"entity", "power"},
+                                                       {"value", "off"},
+                                                       {"error", "run_action: the device is offline (code 3019)"}}});
+  CHECK(
+      contains(log_lines(refused), "wyze: cam AA01: power off failed: run_action: the device is offline (code 3019)"));
+  CHECK(core.stats().commands.at({"power", "error"}) == 1);
+  // The next poll agrees with what is shown: nothing to publish.
+  core.on_poll_done(listing({controllable("AA01")}), t0 + 60'000);
+  CHECK(drained_payloads(core).empty());
+}
+
+TEST_CASE("the capability table decides per model; unknown cameras and entities are refused without a call") {
+  auto core = ready_core({controllable("AA01", "GW_GC1"), controllable("AA02", "WVOD1"), controllable("AA03")});
+  auto og = core.on_message("wyze/AA01/power/set", "off", t0);
+  CHECK_FALSE(has<bridge::act::command>(og));
+  CHECK(answers(og).at(0).at("error") ==
+        "Cam OG cameras have no power control the Wyze cloud carries out (see the README's table of models)");
+  CHECK_FALSE(has<bridge::act::command>(core.on_message("wyze/AA02/power/set", "off", t0)));  // battery
+  auto outdoor = all_of<bridge::act::command>(core.on_message("wyze/AA02/motion_detection/set", "on", t0));
+  REQUIRE(outdoor.size() == 1);
+  CHECK(outdoor[0].call.properties == std::vector<std::pair<std::string, std::string>>{{"P1029", "1"}});
+  auto unknown = core.on_message("wyze/NOPE/power/set", "off", t0);
+  CHECK(answers(unknown).at(0).at("error") == "no camera \"NOPE\" is published (not in the account, or excluded)");
+  auto entity = core.on_message("wyze/AA03/siren/set", "on", t0);
+  CHECK(answers(entity).at(0).at("error") ==
+        "\"siren\" is not a camera command; a camera takes power, restart, notifications and motion_detection");
+  CHECK(core.stats().commands.at({"unknown", "refused"}) == 1);  // no label from the topic
+  for (const auto* topic : {"wyze/AA03/set", "wyze/AA03/power/x/set", "wyze/bridge/request/set"})
+    CHECK_FALSE(has<bridge::act::command>(core.on_message(topic, "on", t0)));
+  // Before the first poll the cameras are not known.
+  bridge::core fresh(settings(), fixed_random());
+  fresh.on_start(t0);
+  CHECK(answers(fresh.on_message("wyze/AA03/power/set", "off", t0)).at(0).at("error") ==
+        "the account's cameras are not known yet; try again after the first poll");
+}
+
+TEST_CASE("after a command, a device list that still shows the old value is not believed for a while") {
+  auto core = ready_core({controllable("AA01")});
+  core.on_message("wyze/AA01/power/set", "off", t0);
+  core.on_command_done("AA01", accepted, t0 + 500);
+  drained(core);
+  core.on_poll_done(listing({controllable("AA01")}), t0 + 30'000);  // Wyze's list lags: still on
+  CHECK(drained_payloads(core).empty());
+  auto off = controllable("AA01");
+  off.power = false;
+  core.on_poll_done(listing({off}), t0 + 60'000);  // it agrees now
+  CHECK(drained_payloads(core).empty());
+  core.on_poll_done(listing({controllable("AA01")}), t0 + 90'000);  // switched on in the Wyze app
+  CHECK(contains(drained_payloads(core), "wyze/AA01/power on"));
+  // A list that never agrees wins once command_settle is over.
+  core.on_message("wyze/AA01/power/set", "off", t0 + 100'000);
+  core.on_command_done("AA01", accepted, t0 + 100'500);
+  drained(core);
+  core.on_poll_done(listing({controllable("AA01")}), t0 + 100'500 + 119'000);
+  CHECK(drained_payloads(core).empty());
+  core.on_poll_done(listing({controllable("AA01")}), t0 + 100'500 + 121'000);
+  CHECK(contains(drained_payloads(core), "wyze/AA01/power on"));
+}
+
+TEST_CASE("with mqtt.commands off nothing is subscribed and command topics are ignored") {
+  auto s = settings();
+  s.commands = false;
+  s.publishing.discovery_settings.commands = false;
+  bridge::core core(s, fixed_random());
+  auto start = core.on_start(t0);
+  for (const auto& sub : all_of<bridge::act::subscribe>(start)) CHECK(sub.filter.find("/set") == std::string::npos);
+  auto ready = ready_core({controllable("AA01")}, s);
+  CHECK(ready.on_message("wyze/AA01/power/set", "off", t0).empty());
+}
+
+TEST_CASE("commands on with an anonymous broker login: a warning at start names the risk and the fix") {
+  auto s = settings();
+  s.anonymous_broker = true;
+  bridge::core core(s, fixed_random());
+  auto lines = log_lines(core.on_start(t0));
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("anyone who can publish to mqtt://127.0.0.1:1883 can power the cameras off") !=
+        std::string::npos);
+  CHECK(lines[0].find("wyze/+/+/set") != std::string::npos);
+}
+
+TEST_CASE("a command answered after stop is dropped; the button restarts and publishes no state") {
+  auto core = ready_core({controllable("AA01")});
+  auto pressed = all_of<bridge::act::command>(core.on_message("wyze/AA01/restart/set", "PRESS", t0));
+  REQUIRE(pressed.size() == 1);
+  auto done = core.on_command_done("AA01", accepted, t0 + 100);
+  CHECK(answers(done).at(0).at("status") == "ok");
+  CHECK(drained_payloads(core).empty());
+  core.on_message("wyze/AA01/power/set", "off", t0);
+  core.on_stop();
+  CHECK(core.on_command_done("AA01", accepted, t0 + 200).empty());
+  CHECK(core.on_command_done("NOT_IN_FLIGHT", accepted, t0 + 200).empty());
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -77,14 +78,23 @@ std::vector<json::object> check_conformance(const broker::message& m, broker::di
     CHECK_FALSE(c.contains("object_id"));
     CHECK_FALSE(c.contains("obj_id"));
     CHECK_FALSE((c.contains("avty") && c.contains("avty_t")));
-    if (auto it = c.find("ent_cat"); it != c.end()) CHECK(it->value() == "diagnostic");
+    // HA accepts two categories, and "config" only on entities that take commands.
+    if (auto it = c.find("ent_cat"); it != c.end())
+      CHECK((it->value() == "diagnostic" || (it->value() == "config" && c.contains("cmd_t"))));
+    // Commands go to the bridge's <base>/<id>/<entity>/set, never retained.
+    if (auto it = c.find("cmd_t"); it != c.end() && !c.contains("pl_prs")) {
+      CHECK(std::string(it->value().as_string()).ends_with("/set"));
+      CHECK(c.at("pl_on") == "on");
+      CHECK(c.at("pl_off") == "off");
+      CHECK(c.contains("stat_t"));
+    }
   }
   return components;
 }
 
 }  // namespace
 
-TEST_CASE("device mode publishes one retained config per camera with dev, o and three components") {
+TEST_CASE("device mode publishes one retained config per camera with dev, o and its components") {
   auto messages = broker::camera_discovery(settings(), porch());
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].topic == "homeassistant/device/wyze_2CAA8E123456/config");
@@ -123,14 +133,65 @@ TEST_CASE("device mode publishes one retained config per camera with dev, o and 
   auto firmware = cmps.at("firmware").as_object();
   CHECK(firmware.at("json_attr_t") == "wyze/2CAA8E123456/attributes");
   CHECK(firmware.at("uniq_id") == "wyze_2CAA8E123456_firmware");
+  // A Cam v3 is controlled too (SPEC §7).
+  CHECK(cmps.size() == 7);
+  auto power = cmps.at("power").as_object();
+  CHECK(power.at("p") == "switch");
+  CHECK(power.at("stat_t") == "wyze/2CAA8E123456/power");
+  CHECK(power.at("cmd_t") == "wyze/2CAA8E123456/power/set");
+  CHECK_FALSE(power.contains("ent_cat"));
+  auto restart = cmps.at("restart").as_object();
+  CHECK(restart.at("p") == "button");
+  CHECK(restart.at("dev_cla") == "restart");
+  CHECK(restart.at("ent_cat") == "config");
+  CHECK(restart.at("cmd_t") == "wyze/2CAA8E123456/restart/set");
+  CHECK(restart.at("pl_prs") == "PRESS");
+  CHECK_FALSE(restart.contains("stat_t"));
+  for (const char* key : {"notifications", "motion_detection"}) {
+    auto toggle = cmps.at(key).as_object();
+    CHECK(toggle.at("p") == "switch");
+    CHECK(toggle.at("ent_cat") == "config");
+    CHECK(toggle.at("cmd_t").as_string() == "wyze/2CAA8E123456/" + std::string(key) + "/set");
+  }
 }
 
-TEST_CASE("components mode publishes the same three entities on per-component topics") {
+TEST_CASE("the control entities follow the capability table and mqtt.commands") {
+  auto keys_of = [](const broker::discovery_settings& s, const wyze::Camera& cam) {
+    std::vector<std::string> keys;
+    auto messages = broker::camera_discovery(s, cam);
+    for (const auto& m : messages) check_conformance(m, s.mode);
+    auto root = json::parse(messages.at(0).payload);
+    for (const auto& entry : root.at("cmps").as_object()) keys.emplace_back(entry.key());
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  const std::vector<std::string> read_only{"conn_state", "firmware", "ip"};
+  auto cam = porch();
+  auto off = settings();
+  off.commands = false;
+  CHECK(keys_of(off, cam) == read_only);
+  for (const char* model : {"GW_GC1", "LD_CFP", "AN_RSCW", "HL_PAN4", "A_MODEL_FROM_NEXT_YEAR"}) {
+    CAPTURE(model);
+    cam.product_model = model;
+    CHECK(keys_of(settings(), cam) == read_only);
+  }
+  cam.product_model = "WVOD1";  // battery: no power off, no restart
+  CHECK(keys_of(settings(), cam) ==
+        std::vector<std::string>{"conn_state", "firmware", "ip", "motion_detection", "notifications"});
+  cam.product_model = "GW_BE1";  // Doorbell Pro: notifications only
+  CHECK(keys_of(settings(), cam) == std::vector<std::string>{"conn_state", "firmware", "ip", "notifications"});
+}
+
+TEST_CASE("components mode publishes the same entities on per-component topics") {
   auto messages = broker::camera_discovery(settings(broker::discovery_mode::components), porch());
-  REQUIRE(messages.size() == 3);
+  REQUIRE(messages.size() == 7);
   CHECK(messages[0].topic == "homeassistant/binary_sensor/wyze_2CAA8E123456/conn_state/config");
   CHECK(messages[1].topic == "homeassistant/sensor/wyze_2CAA8E123456/ip/config");
   CHECK(messages[2].topic == "homeassistant/sensor/wyze_2CAA8E123456/firmware/config");
+  CHECK(messages[3].topic == "homeassistant/switch/wyze_2CAA8E123456/power/config");
+  CHECK(messages[4].topic == "homeassistant/button/wyze_2CAA8E123456/restart/config");
+  CHECK(messages[5].topic == "homeassistant/switch/wyze_2CAA8E123456/notifications/config");
+  CHECK(messages[6].topic == "homeassistant/switch/wyze_2CAA8E123456/motion_detection/config");
   for (const auto& m : messages) {
     auto c = check_conformance(m, broker::discovery_mode::components).front();
     CHECK_FALSE(c.contains("p"));
@@ -207,6 +268,7 @@ TEST_CASE("the discovery topics of a camera are known from its id alone, in both
     for (const std::string mac : {"2C:AA:8E:00:00:01", "GW_ODD-ID"}) {
       CAPTURE(mac);
       wyze::Camera cam{.mac = mac};
+      cam.product_model = "WYZE_CAKP2JFUS";  // a model with every entity
       std::vector<std::string> published;
       for (const auto& m : broker::camera_discovery(settings(mode), cam)) published.push_back(m.topic);
       CHECK(broker::camera_discovery_topics(settings(mode), cam.id()) == published);

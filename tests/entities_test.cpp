@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace json = boost::json;
@@ -25,6 +26,8 @@ wyze::Camera full_camera(std::string mac) {
   cam.online = true;
   cam.conn_state_ts_ms = 1795687200000;
   cam.power = true;
+  cam.notifications = false;
+  cam.motion_detection = true;
   return cam;
 }
 
@@ -112,6 +115,35 @@ TEST_CASE("every camera row's topics are cleared at start when an earlier run le
     now.update({full_camera("2C:AA:8E:00:00:01")});
     CHECK(topics_of(now.stale(read_back), true) == published);
   }
+}
+
+TEST_CASE("with mqtt.commands off, the controls of a camera are gone: no entity, no state, cleared at start") {
+  auto cam = full_camera("2C:AA:8E:12:34:56");
+  for (const auto& row : broker::camera_entities()) {
+    CAPTURE(row.key);
+    CHECK(broker::has_entity(row, cam, false) == row.command.empty());
+  }
+  // An earlier run with commands on left the controls' states; they are cleared, nothing else is.
+  bridge::retained_state earlier(publishing(broker::discovery_mode::components));
+  earlier.update({cam});
+  std::set<std::string> read_back;
+  auto filters = earlier.readback_filters();
+  for (const auto& m : earlier.take_queued())
+    if (earlier.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
+  auto settings = publishing(broker::discovery_mode::components);
+  settings.discovery_settings.commands = false;
+  bridge::retained_state now(settings);
+  now.update({cam});
+  std::set<std::string> expected;
+  for (const auto& row : broker::camera_entities())
+    if (!row.command.empty()) {
+      if (row.state) expected.insert("wyze/2CAA8E123456/" + std::string(row.key));
+      expected.insert(broker::camera_discovery_topic(discovery(broker::discovery_mode::components), cam.id(), row));
+    }
+  CHECK(topics_of(now.stale(read_back), true) == expected);
+  // Each of those state topics is read back: a filter matches it.
+  for (const char* key : {"power", "notifications", "motion_detection"})
+    CHECK(std::find(filters.begin(), filters.end(), "wyze/+/" + std::string(key)) != filters.end());
 }
 
 TEST_CASE("a row whose models exclude a camera gives that camera neither state nor entity") {

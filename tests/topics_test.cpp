@@ -21,17 +21,19 @@ wyze::Camera porch() {
 }
 }  // namespace
 
-TEST_CASE("a camera is published as conn_state, ip, firmware and attributes under <base>/<id>") {
+TEST_CASE("a camera is published as conn_state, ip, firmware, its reported controls and attributes under <base>/<id>") {
   auto messages = broker::camera_states("home/wyze", porch());
-  REQUIRE(messages.size() == 4);
+  REQUIRE(messages.size() == 5);
   CHECK(messages[0] == broker::message{"home/wyze/2CAA8E123456/conn_state", "online", true});
   CHECK(messages[1] == broker::message{"home/wyze/2CAA8E123456/ip", "192.168.1.20", true});
   CHECK(messages[2] == broker::message{"home/wyze/2CAA8E123456/firmware", "4.36.11.7071", true});
-  CHECK(messages[3].topic == "home/wyze/2CAA8E123456/attributes");
+  // A Cam v3 has a power switch; notifications and motion detection are not reported here.
+  CHECK(messages[3] == broker::message{"home/wyze/2CAA8E123456/power", "off", true});
+  CHECK(messages[4].topic == "home/wyze/2CAA8E123456/attributes");
 }
 
 TEST_CASE("the attributes carry every field, null where the cloud reports none") {
-  auto attributes = json::parse(broker::camera_states("wyze", porch())[3].payload).as_object();
+  auto attributes = json::parse(broker::camera_states("wyze", porch()).back().payload).as_object();
   CHECK(attributes.at("mac") == "2C:AA:8E:12:34:56");
   CHECK(attributes.at("nickname") == "Porch");
   CHECK(attributes.at("model_name") == "Cam v3");
@@ -66,7 +68,7 @@ TEST_CASE("nicknames with topic wildcards, quotes and control characters stay in
     CHECK(m.topic.find_first_of("#+") == std::string::npos);
     CHECK(m.topic.starts_with("wyze/2CAA8E123456/"));
   }
-  CHECK(json::parse(messages[3].payload).at("nickname") == "a/b#c+d\"e\n\x01");
+  CHECK(json::parse(messages.back().payload).at("nickname") == "a/b#c+d\"e\n\x01");
 }
 
 TEST_CASE("topic segments keep only [A-Za-z0-9_-]") {

@@ -111,6 +111,9 @@ Camera to_camera(const json::object& entry) {
     cam.conn_state_ts_ms.reset();
   cam.ssid = first_of(text(find(&entry, "ssid")), text(find(params, "ssid")));
   cam.power = first_of(flag(find(params, "power_switch")), flag(find(&entry, "power_switch")));
+  if (auto push = integer(find(&entry, "push_switch")); push && *push >= 0 && *push <= 2)
+    cam.notifications = *push == 1;
+  cam.motion_detection = first_of(flag(find(params, "motion_alarm_switch")), flag(find(&entry, "motion_alarm_switch")));
   cam.timezone = first_of(text(find(&entry, "timezone_name")), text(find(&entry, "device_timezone")));
   return cam;
 }

@@ -25,7 +25,9 @@ struct Camera {
   std::optional<bool> online{};                    ///< conn_state 1 / 0
   std::optional<std::int64_t> conn_state_ts_ms{};  ///< when conn_state last changed
   std::optional<std::string> ssid{};
-  std::optional<bool> power{};  ///< power_switch 1 / 0
+  std::optional<bool> power{};             ///< power_switch 1 / 0
+  std::optional<bool> notifications{};     ///< push_switch 1 on; 0 (or 2, as the app shows it) off
+  std::optional<bool> motion_detection{};  ///< device_params.motion_alarm_switch 1 / 0
   std::optional<std::string> timezone{};
 
   /// The id used in topics: the MAC upper-cased, every character outside [A-Za-z0-9_-] dropped.

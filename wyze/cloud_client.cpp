@@ -20,6 +20,8 @@ std::string endpoint_name(std::string_view path) { return std::string(path.subst
 
 std::string clock_time(std::int64_t ms) { return common::format_utc(ms, "%H:%M:%S UTC"); }
 
+bool renewable(failure kind) { return kind == failure::token_expired || kind == failure::refresh_refused; }
+
 }  // namespace
 
 cloud_client::cloud_client(http_transport& transport, account_settings settings, now_ms_function now_ms,
@@ -52,6 +54,11 @@ void cloud_client::post(std::string_view base, std::string_view path, std::strin
   request.body = std::move(body);
   request.headers = std::move(headers);
   LOG_AT(debug, "wyze", "POST ", path);
+  auto name = endpoint_name(path);
+  if (auto counted = requests_.find(name); counted != requests_.end())
+    ++counted->second;
+  else
+    requests_.emplace(std::move(name), 1);
   transport_.send(std::move(request), [this, done = std::move(done)](result<http_response> answer) {
     if (answer) watch_rate_limit(answer.value());
     done(std::move(answer));
@@ -93,29 +100,116 @@ error cloud_client::noted(std::string_view path, error failed) {
   return failed;
 }
 
-void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) {
+void cloud_client::serialized(operation op) {
+  queue_.push_back(std::move(op));
+  if (!busy_ && !starting_) start_queued();
+}
+
+// A loop rather than recursion: operations that finish at once (e.g. during a rate-limit pause)
+// do not stack up.
+void cloud_client::start_queued() {
+  starting_ = true;
+  while (!busy_ && !queue_.empty()) {
+    busy_ = true;
+    auto op = std::move(queue_.front());
+    queue_.pop_front();
+    op([this] {
+      busy_ = false;
+      if (!starting_) start_queued();
+    });
+  }
+  starting_ = false;
+}
+
+error cloud_client::paused_error() const {
+  return error{failure::rate_limited, "waiting for Wyze's rate limit until " + clock_time(session_.paused_until_ms) +
+                                          " (" + session_.pause_reason + ")"};
+}
+
+void cloud_client::with_session(const std::function<void(result<done>, bool may_renew)>& next) {
   std::int64_t now = now_ms_();
-  if (now < session_.paused_until_ms)
-    return done(error{failure::rate_limited, "waiting for Wyze's rate limit until " +
-                                                 clock_time(session_.paused_until_ms) + " (" + session_.pause_reason +
-                                                 ")"});
+  if (now < session_.paused_until_ms) return next(paused_error(), false);
   if (session_.current && now - session_.tokens_issued_ms > tokens_expire_after_ms) {
     LOG_AT(info, "wyze", "the saved tokens are too old to refresh; logging in again");
     session_.current.reset();
   }
-  if (!session_.current)
-    return login([this, done = std::move(done)](const result<wyze::done>& logged_in) mutable {
-      if (!logged_in) return done(logged_in.error());
-      request_list(false, std::move(done));
-    });
+  if (!session_.current) return login([next](const result<done>& logged_in) { next(logged_in, false); });
   if (now - session_.tokens_issued_ms > refresh_after_ms) {
     LOG_AT(info, "wyze", "the access token is older than 36 h; refreshing it before it expires");
-    return renew_token([this, done = std::move(done)](const result<wyze::done>& renewed) mutable {
-      if (!renewed) return done(renewed.error());
-      request_list(false, std::move(done));
-    });
+    return renew_token([next](const result<done>& renewed) { next(renewed, false); });
   }
-  request_list(true, std::move(done));
+  next(done{}, true);
+}
+
+void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) {
+  serialized([this, done = std::move(done)](std::function<void()> finished) mutable {
+    list_done finish = [done = std::move(done), finished = std::move(finished)](result<device_list> list) {
+      done(std::move(list));
+      finished();
+    };
+    with_session([this, finish](const result<wyze::done>& ready, bool may_renew) {
+      if (!ready) return finish(ready.error());
+      request_list(may_renew, finish);
+    });
+  });
+}
+
+void cloud_client::run_command(camera_command command, std::function<void(result<done>)> done) {
+  auto shared = std::make_shared<camera_command>(std::move(command));
+  serialized([this, shared, done = std::move(done)](std::function<void()> finished) mutable {
+    step_done finish = [done = std::move(done), finished = std::move(finished)](result<wyze::done> outcome) {
+      done(std::move(outcome));
+      finished();
+    };
+    with_session([this, shared, finish](const result<wyze::done>& ready, bool may_renew) {
+      if (!ready) return finish(ready.error());
+      run_calls(shared, 0, may_renew, finish);
+    });
+  });
+}
+
+void cloud_client::run_calls(const std::shared_ptr<camera_command>& command, std::size_t next, bool may_renew_token,
+                             std::function<void(result<done>)> finished) {
+  const auto& c = *command;
+  if (!c.action.empty())
+    return control_call(
+        paths::run_action,
+        [command](const app_context& context) {
+          return run_action_body(context, command->mac, command->model, command->action);
+        },
+        may_renew_token, std::move(finished));
+  if (next >= c.properties.size()) return finished(done{});
+  control_call(
+      paths::set_property,
+      [command, next](const app_context& context) {
+        const auto& [pid, value] = command->properties[next];
+        return set_property_body(context, command->mac, command->model, pid, value);
+      },
+      may_renew_token,
+      [this, command, next, may_renew_token, finished = std::move(finished)](result<done> outcome) mutable {
+        if (!outcome) return finished(std::move(outcome));
+        run_calls(command, next + 1, may_renew_token, std::move(finished));
+      });
+}
+
+void cloud_client::control_call(std::string_view path, std::function<std::string(const app_context&)> body,
+                                bool may_renew_token, std::function<void(result<done>)> finished) {
+  // A pause that began with the answer to an earlier call of the same command stops it too.
+  if (now_ms_() < session_.paused_until_ms) return finished(paused_error());
+  auto text = body(context());
+  post(settings_.api_url, path, std::move(text), {},
+       [this, path, body = std::move(body), may_renew_token,
+        finished = std::move(finished)](result<http_response> answer) mutable {
+         if (!answer) return finished(noted(path, answer.error()));
+         auto parsed = parse_control_answer(answer.value().status, answer.value().body);
+         if (parsed) return finished(std::move(parsed));
+         if (!renewable(parsed.error().kind) || !may_renew_token) return finished(noted(path, parsed.error()));
+         LOG_AT(info, "wyze", parsed.error().message, "; renewing the token");
+         renew_after(parsed.error().kind, [this, path, body, finished](const result<done>& renewed) mutable {
+           if (!renewed) return finished(renewed.error());
+           control_call(path, std::move(body), false, std::move(finished));
+         });
+       });
 }
 
 void cloud_client::login(step_done next) {
@@ -224,6 +318,15 @@ void cloud_client::renew_token(step_done next) {
   });
 }
 
+// After a 2001 the token is refreshed; after a 2002 (the refresh token refused) the bridge logs in.
+void cloud_client::renew_after(failure kind, step_done retry) {
+  if (kind == failure::refresh_refused) {
+    session_.current.reset();
+    return login(std::move(retry));
+  }
+  renew_token(std::move(retry));
+}
+
 void cloud_client::request_list(bool may_renew_token, list_done finished) {
   auto path = settings_.auth == auth_mode::api_key ? paths::object_list : paths::legacy_device_list;
   // Parsed while it is read: a 10,000-camera list never sits in memory whole.
@@ -234,19 +337,12 @@ void cloud_client::request_list(bool may_renew_token, list_done finished) {
         if (!answer) return finished(noted(path, answer.error()));
         auto list = stream->take(answer.value().status);
         if (list) return finished(std::move(list));
-        auto kind = list.error().kind;
-        bool renewable = kind == failure::token_expired || kind == failure::refresh_refused;
-        if (!renewable || !may_renew_token) return finished(noted(path, list.error()));
+        if (!renewable(list.error().kind) || !may_renew_token) return finished(noted(path, list.error()));
         LOG_AT(info, "wyze", list.error().message, "; renewing the token");
-        auto retry = [this, finished = std::move(finished)](const result<done>& renewed) mutable {
+        renew_after(list.error().kind, [this, finished = std::move(finished)](const result<done>& renewed) mutable {
           if (!renewed) return finished(renewed.error());
           request_list(false, std::move(finished));
-        };
-        if (kind == failure::refresh_refused) {
-          session_.current.reset();
-          return login(std::move(retry));
-        }
-        renew_token(std::move(retry));
+        });
       },
       stream);
 }

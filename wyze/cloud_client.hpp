@@ -2,12 +2,15 @@
 // The Wyze account as the bridge uses it: log in only when needed (and never in a loop), fetch
 // the device list, refresh tokens before they expire or when the cloud says so, and honour
 // Wyze's rate limits. All on the caller's event loop, through an http_transport.
+#include "wyze/capabilities.hpp"
 #include "wyze/http.hpp"
 #include "wyze/protocol.hpp"
 #include "wyze/session.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <string>
 
 namespace wyze {
@@ -35,6 +38,14 @@ class cloud_client {
   /// Fetches the account's cameras, logging in or refreshing the token first when needed.
   void fetch_cameras(std::function<void(result<device_list>)> done);
 
+  /// Carries out a camera command (its calls in order, stopping at the first failure). Like
+  /// fetch_cameras it logs in or renews the token when needed (2001 → refresh → retry once); while
+  /// the account waits for Wyze's rate limit it fails at once, without a call.
+  void run_command(camera_command command, std::function<void(result<done>)> done);
+
+  /// Requests sent to the cloud since start, by endpoint (the last part of its path).
+  const std::map<std::string, std::uint64_t, std::less<>>& requests() const { return requests_; }
+
   /// Logins attempted since start.
   std::uint64_t logins() const { return logins_; }
   /// Token refreshes attempted since start.
@@ -51,7 +62,21 @@ class cloud_client {
   const std::string& credentials();
   void refresh(step_done next);
   void renew_token(step_done next);
+  void renew_after(failure kind, step_done retry);
+  error paused_error() const;
+  using operation = std::function<void(std::function<void()> finished)>;
+  /// Runs `op` once every operation queued before it has finished: one cloud operation at a time,
+  /// so two of them never renew the token at once (the second refresh would use a spent token).
+  void serialized(operation op);
+  void start_queued();
+  /// Calls `next` once a session exists (logging in or renewing first when needed); `may_renew`
+  /// tells whether a 2001 answer may still renew the token and retry.
+  void with_session(const std::function<void(result<done>, bool may_renew)>& next);
   void request_list(bool may_renew_token, list_done finished);
+  void control_call(std::string_view path, std::function<std::string(const app_context&)> body, bool may_renew_token,
+                    std::function<void(result<done>)> finished);
+  void run_calls(const std::shared_ptr<camera_command>& command, std::size_t next, bool may_renew_token,
+                 std::function<void(result<done>)> finished);
   void post(std::string_view base, std::string_view path, std::string body,
             std::vector<std::pair<std::string, std::string>> headers, http_handler done,
             std::shared_ptr<body_sink> sink = nullptr);
@@ -71,6 +96,10 @@ class cloud_client {
   std::string pending_reset_by_;  ///< X-RateLimit-Reset-By of the last answer
   std::uint64_t logins_ = 0;
   std::uint64_t refreshes_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> requests_;
+  std::deque<operation> queue_;
+  bool busy_ = false;      ///< an operation runs
+  bool starting_ = false;  ///< start_queued is on the stack (an operation finished synchronously)
 };
 
 }  // namespace wyze

@@ -16,6 +16,10 @@ constexpr std::string_view legacy_login_sc = "f5609af3fa9541fd82a486df5fd9965a";
 constexpr std::string_view legacy_login_sv = "1ee66ee1fe03403b9ded3fe2fa869f2a";
 constexpr std::string_view legacy_list_sc = "01dd431d098546f9baf5233724fa2ee2";
 constexpr std::string_view legacy_list_sv = "01463873df804629b15694df13126d31";
+// docker-wyze-bridge's values for run_action and for set_property (its "set_device_Info").
+constexpr std::string_view control_sc = "01dd431d098546f9baf5233724fa2ee2";
+constexpr std::string_view run_action_sv = "2c0edc06d4c5465b8c55af207144f0d9";
+constexpr std::string_view set_property_sv = "e8e1db44128f4e31a2047a8f5f80b2bd";
 
 json::object envelope(const app_context& context, std::string_view sc, std::string_view sv) {
   return {{"sc", sc},
@@ -125,6 +129,40 @@ std::string refresh_body(const app_context& context, std::string_view refresh_to
   json::object body = envelope(context, app_sc, app_sv);
   body["refresh_token"] = refresh_token;
   return json::serialize(body);
+}
+
+std::string run_action_body(const app_context& context, std::string_view mac, std::string_view model,
+                            std::string_view action_key) {
+  json::object body = envelope(context, control_sc, run_action_sv);
+  body["instance_id"] = mac;
+  body["provider_key"] = model;
+  body["action_key"] = action_key;
+  body["action_params"] = json::object{};
+  body["custom_string"] = "";
+  return json::serialize(body);
+}
+
+std::string set_property_body(const app_context& context, std::string_view mac, std::string_view model,
+                              std::string_view pid, std::string_view value) {
+  json::object body = envelope(context, control_sc, set_property_sv);
+  body["device_mac"] = mac;
+  body["device_model"] = model;
+  body["pid"] = pid;
+  body["pvalue"] = value;
+  return json::serialize(body);
+}
+
+result<done> parse_control_answer(unsigned status, std::string_view body) {
+  auto data = envelope_data(status, body);
+  if (!data) return data.error();
+  const auto* outcome = data.value().get_object().if_contains("result");
+  if (!outcome || outcome->is_null()) return done{};
+  std::string text = outcome->is_string()  ? std::string(outcome->get_string())
+                     : outcome->is_int64() ? std::to_string(outcome->get_int64())
+                                           : std::string("?");
+  if (text == "1") return done{};
+  return error{failure::rejected, "the cloud accepted the call but the camera did not carry it out (result " +
+                                      text.substr(0, 20) + "): this model may not support it"};
 }
 
 result<tokens> parse_api_key_login(unsigned status, std::string_view body) {

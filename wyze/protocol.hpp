@@ -31,6 +31,8 @@ inline constexpr std::string_view legacy_login = "/app/user/login";
 inline constexpr std::string_view object_list = "/app/v2/home_page/get_object_list";
 inline constexpr std::string_view legacy_device_list = "/app/device/get_device_list";
 inline constexpr std::string_view refresh_token = "/app/user/refresh_token";
+inline constexpr std::string_view run_action = "/app/v2/auto/run_action";
+inline constexpr std::string_view set_property = "/app/v2/device/set_property";
 }  // namespace paths
 
 /// Body of the API-key login; the key headers are added by the caller.
@@ -41,6 +43,17 @@ std::string legacy_login_body(std::string_view email, std::string_view hashed_pa
 std::string device_list_body(auth_mode mode, const app_context& context);
 /// Body of refresh_token.
 std::string refresh_body(const app_context& context, std::string_view refresh_token);
+
+/// Body of run_action: `action_key` (power_on, power_off, restart) on the camera `mac`.
+std::string run_action_body(const app_context& context, std::string_view mac, std::string_view model,
+                            std::string_view action_key);
+/// Body of set_property: one property `pid` of the camera `mac` set to `value`.
+std::string set_property_body(const app_context& context, std::string_view mac, std::string_view model,
+                              std::string_view pid, std::string_view value);
+
+/// Parses the answer of run_action or set_property: done, or why the cloud did not carry it out
+/// (a `data.result` other than 1 means the call was accepted and nothing happened).
+result<done> parse_control_answer(unsigned status, std::string_view body);
 
 /// The API-key login answering an MFA challenge with a TOTP code.
 std::string api_key_mfa_body(std::string_view email, std::string_view hashed_password, std::string_view verification_id,

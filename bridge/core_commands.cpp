@@ -1,0 +1,197 @@
+// The core's camera commands (SPEC §7): `<base>/<id>/<entity>/set` in, at most one cloud call per
+// camera in flight, the state topic and `bridge/response/command` out.
+#include "bridge/core.hpp"
+#include "bridge/log_line.hpp"
+#include "mqtt/discovery.hpp"
+#include "wyze/models.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace json = boost::json;
+
+namespace bridge {
+namespace {
+
+using common::logging::level;
+
+// Text from a topic or payload, short and printable, for log lines and answers: a 256 KiB payload
+// or a byte that is not UTF-8 never reaches either whole.
+std::string clip(std::string_view text) {
+  constexpr std::size_t longest = 64;
+  std::string out;
+  for (char c : text.substr(0, longest)) {
+    auto byte = static_cast<unsigned char>(c);
+    out += byte < 0x20 || byte >= 0x7f ? '?' : c;
+  }
+  if (text.size() > longest) out += "...";
+  return out;
+}
+
+// on/off in any case, also 1/0 and true/false, with blanks around; nullopt for anything else.
+std::optional<bool> switch_value(std::string_view payload) {
+  while (!payload.empty() && (payload.front() == ' ' || payload.front() == '\t')) payload.remove_prefix(1);
+  while (!payload.empty() &&
+         (payload.back() == ' ' || payload.back() == '\t' || payload.back() == '\n' || payload.back() == '\r'))
+    payload.remove_suffix(1);
+  if (payload.size() > 5) return std::nullopt;
+  std::string word;
+  for (char c : payload) word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (word == "on" || word == "1" || word == "true") return true;
+  if (word == "off" || word == "0" || word == "false") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool core::is_command_topic(const std::string& topic) const {
+  const auto& base = settings_.publishing.base_topic;
+  return topic.size() > base.size() + 5 && topic.starts_with(base) && topic[base.size()] == '/' &&
+         topic.ends_with("/set");
+}
+
+void core::count_command(const std::string& entity, const char* result) {
+  // Label values from our own rows only: a topic cannot add series to /metrics.
+  std::string label = broker::command_row(entity) ? entity : "unknown";
+  ++stats_.commands[{label, result}];
+}
+
+void core::answer_command(actions& out, const std::string& camera, const std::string& entity, const std::string& value,
+                          const std::string& error) {
+  json::object answer{{"status", error.empty() ? "ok" : "error"},
+                      {"camera", clip(camera)},
+                      {"entity", clip(entity)},
+                      {"value", clip(value)}};
+  if (!error.empty()) answer["error"] = error;
+  out.push_back(act::publish{{topics_.response("command"), json::serialize(answer), false}});
+}
+
+void core::on_command(actions& out, const std::string& topic, const std::string& payload, bool retained, std::int64_t) {
+  const auto& base = settings_.publishing.base_topic;
+  std::string middle = topic.substr(base.size() + 1, topic.size() - base.size() - 1 - 4);  // <id>/<entity>
+  auto slash = middle.find('/');
+  std::string camera = slash == std::string::npos ? middle : middle.substr(0, slash);
+  std::string entity = slash == std::string::npos ? std::string() : middle.substr(slash + 1);
+  if (retained) {
+    // Left on the broker by some tool: acting on it would power a camera off at every start.
+    count_command(entity, "ignored");
+    out.push_back(line(level::warn, "mqtt", "ignored the retained command \"", clip(payload), "\" on ", clip(topic),
+                       ": commands must not be retained (a camera would switch at every start); clearing it"));
+    out.push_back(act::publish{{topic, "", true}});
+    return;
+  }
+  if (payload.empty()) {
+    // The echo of clearing a retained command (or an empty message): nothing to do.
+    out.push_back(line(level::debug, "mqtt", "empty command on ", clip(topic), " ignored"));
+    return;
+  }
+  auto refuse = [&](const std::string& why) {
+    count_command(entity, "refused");
+    out.push_back(line(level::warn, "mqtt", "command \"", clip(payload), "\" on ", clip(topic), " refused: ", why));
+    answer_command(out, camera, entity, payload, why);
+  };
+  const broker::entity_row* row = slash == std::string::npos ? nullptr : broker::command_row(entity);
+  if (!row)
+    return refuse("\"" + clip(entity) +
+                  "\" is not a camera command; a camera takes power, restart, notifications and motion_detection");
+  const wyze::Camera* known = retained_.find(camera);
+  if (!known)
+    return refuse(last_success_
+                      ? "no camera \"" + clip(camera) + "\" is published (not in the account, or excluded)"
+                      : std::string("the account's cameras are not known yet; try again after the first poll"));
+  if (!broker::has_entity(*row, *known, settings_.commands))
+    return refuse(wyze::model_name(known->product_model.value_or("?")) + " cameras have no " + std::string(row->key) +
+                  " control the Wyze cloud carries out (see the README's table of models)");
+  std::string value = "press";
+  if (wyze::state_of(*row->control)) {
+    auto on = switch_value(payload);
+    if (!on) return refuse("send on or off (also 1/0, true/false) to " + std::string(row->key));
+    value = *on ? "on" : "off";
+  }
+  auto& queue = commands_[camera];
+  auto same = std::find_if(queue.queued.begin(), queue.queued.end(),
+                           [&](const pending_command& p) { return p.entity == entity; });
+  if (same != queue.queued.end()) {
+    count_command(entity, "replaced");
+    answer_command(out, camera, entity, same->value,
+                   "replaced by a newer command for the same entity before it was sent");
+    same->value = value;
+  } else {
+    queue.queued.push_back({entity, value});
+  }
+  dispatch(out, camera);
+}
+
+// Sends the camera's next queued command unless one is in flight.
+void core::dispatch(actions& out, const std::string& camera) {
+  auto queue = commands_.find(camera);
+  if (queue == commands_.end() || queue->second.in_flight) return;
+  while (!queue->second.queued.empty()) {
+    pending_command next = queue->second.queued.front();
+    queue->second.queued.erase(queue->second.queued.begin());
+    const wyze::Camera* known = retained_.find(camera);
+    const broker::entity_row* row = broker::command_row(next.entity);
+    auto call = known && row ? wyze::command_for(*known, *row->control, next.value == "on") : std::nullopt;
+    if (!call) {  // the camera left the account (or changed model) since the command was queued
+      count_command(next.entity, "refused");
+      answer_command(out, camera, next.entity, next.value, "the camera is no longer in the account");
+      continue;
+    }
+    out.push_back(line(level::info, "bridge", broker::camera_display_name(*known), ": ", next.entity, " ", next.value));
+    queue->second.in_flight = std::move(next);
+    out.push_back(act::command{camera, std::move(*call)});
+    return;
+  }
+  commands_.erase(queue);
+}
+
+actions core::on_command_done(const std::string& camera, const wyze::result<wyze::done>& outcome, std::int64_t now_ms) {
+  actions out;
+  auto queue = commands_.find(camera);
+  if (stopping_ || queue == commands_.end() || !queue->second.in_flight) return out;
+  pending_command done = std::move(*queue->second.in_flight);
+  queue->second.in_flight.reset();
+  const broker::entity_row* row = broker::command_row(done.entity);
+  const wyze::Camera* known = retained_.find(camera);
+  std::string name = known ? broker::camera_display_name(*known) : camera;
+  if (outcome) {
+    count_command(done.entity, "ok");
+    if (wyze::state_of(*row->control)) {
+      bool on = done.value == "on";
+      retained_.set_state(camera, *row->control, on);
+      expected_[{camera, done.entity}] = {on, now_ms + command_settle.count()};
+    }
+    out.push_back(line(level::info, "bridge", name, ": ", done.entity, " ", done.value, " done"));
+    answer_command(out, camera, done.entity, done.value, {});
+  } else {
+    count_command(done.entity, "error");
+    retained_.republish(camera, *row);
+    out.push_back(
+        line(level::warn, "wyze", name, ": ", done.entity, " ", done.value, " failed: ", outcome.error().message));
+    answer_command(out, camera, done.entity, done.value, outcome.error().message);
+  }
+  out.push_back(act::flush{});
+  dispatch(out, camera);
+  return out;
+}
+
+void core::apply_expectations(wyze::camera_list& cameras, std::int64_t now_ms) {
+  std::erase_if(expected_, [&](const auto& entry) { return now_ms > entry.second.until_ms; });
+  if (expected_.empty()) return;
+  for (auto& camera : cameras) {
+    std::string id = camera.id();
+    for (auto it = expected_.lower_bound({id, ""}); it != expected_.end() && it->first.first == id;) {
+      auto field = wyze::state_of(*broker::command_row(it->first.second)->control);
+      if (camera.*field == it->second.on) {
+        it = expected_.erase(it);  // the cloud agrees now
+        continue;
+      }
+      camera.*field = it->second.on;
+      ++it;
+    }
+  }
+}
+
+}  // namespace bridge
