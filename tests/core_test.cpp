@@ -457,7 +457,7 @@ const wyze::result<wyze::done> accepted = wyze::done{};
 
 }  // namespace
 
-TEST_CASE("a switch command is one cloud call; its state and answer follow the cloud's answer") {
+TEST_CASE("a switch command is one cloud call, and its state and answer follow the cloud's answer") {
   auto core = ready_core({controllable("AA01")});
   auto sent = core.on_message("wyze/AA01/power/set", "OFF", t0 + 1000);
   auto commands = all_of<bridge::act::command>(sent);
@@ -474,7 +474,7 @@ TEST_CASE("a switch command is one cloud call; its state and answer follow the c
   CHECK(core.stats().commands.at({"power", "ok"}) == 1);
 }
 
-TEST_CASE("command payloads: on/off in any case, 1/0, true/false; anything else is refused without a call") {
+TEST_CASE("command payloads: on/off in any case, 1/0, true/false, and anything else is refused without a call") {
   for (std::string payload : {"on", "ON", "On", "1", "true", "TRUE", " on\n", "off", "OFF", "0", "false", "False"}) {
     CAPTURE(payload);
     auto core = ready_core({controllable("AA01")});
@@ -570,7 +570,7 @@ TEST_CASE("a refused command publishes the unchanged state again, so Home Assist
   CHECK(drained_payloads(core).empty());
 }
 
-TEST_CASE("the capability table decides per model; unknown cameras and entities are refused without a call") {
+TEST_CASE("the capability table decides per model, and unknown cameras and entities are refused without a call") {
   auto core = ready_core({controllable("AA01", "GW_GC1"), controllable("AA02", "WVOD1"), controllable("AA03")});
   auto og = core.on_message("wyze/AA01/power/set", "off", t0);
   CHECK_FALSE(has<bridge::act::command>(og));
@@ -640,7 +640,7 @@ TEST_CASE("commands on with an anonymous broker login: a warning at start names 
   CHECK(lines[0].find("wyze/+/+/set") != std::string::npos);
 }
 
-TEST_CASE("a command answered after stop is dropped; the button restarts and publishes no state") {
+TEST_CASE("a command answered after stop is dropped, and the button restarts and publishes no state") {
   auto core = ready_core({controllable("AA01")});
   auto pressed = all_of<bridge::act::command>(core.on_message("wyze/AA01/restart/set", "PRESS", t0));
   REQUIRE(pressed.size() == 1);

@@ -213,7 +213,8 @@ TEST_CASE("a steady poll with no change publishes nothing but bridge/info") {
   REQUIRE(b.watch.wait_until([](const auto& last) { return last.count("wyze/2CAA8E000003/attributes") > 0; }));
   // A second subscriber sees the retained picture first; anything live after it is a republish.
   subscriber counter(b.mqtt.port(), "#");
-  REQUIRE(counter.wait_until([](const auto& last) { return last.size() >= 12 + 4 + 3; }));
+  // 3 cameras of 7 states and a config each, and the bridge's state, cloud, info and config.
+  REQUIRE(counter.wait_until([](const auto& last) { return last.size() >= 21 + 3 + 4; }));
   std::this_thread::sleep_for(300ms);
   b.poll();
   REQUIRE(counter.wait_until([](const auto& last) {
