@@ -50,7 +50,8 @@ jq --slurpfile options "$options" --arg state "$data/state" '
              then {key_id: ($o.key_id // ""), api_key: ($o.api_key // "")} else {} end)
           + (if ($o.totp_key // "") != "" then {totp_key: $o.totp_key} else {} end)),
    mqtt: ({url: ((if $mqtt.ssl == true then "mqtts://" else "mqtt://" end) + $mqtt.host + ":" + ($mqtt.port | tostring)),
-           base_topic: ($o.base_topic // "wyze")}
+           base_topic: ($o.base_topic // "wyze"),
+           commands: (if $o.commands == false then false else true end)}
           + (if ($mqtt.username // "") != ""
              then {username: $mqtt.username, password: ($mqtt.password // "")} else {} end)),
    homeassistant: {discovery_mode: ($o.discovery_mode // "device")},

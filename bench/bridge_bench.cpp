@@ -273,7 +273,7 @@ run_result run_once_at(std::size_t cameras, const std::string& self) {
   auto& v = r.values;
   temp_dir dir;
   cloud sim(dir, static_cast<int>(cameras));
-  const std::size_t expected_topics = cameras * 5;  // discovery + conn_state, ip, firmware, attributes
+  const std::size_t expected_topics = cameras + harness::sim_state_topics(cameras);  // configs and states
   std::vector<recorded_message> first_messages;
   {
     broker mqtt(dir);

@@ -48,8 +48,9 @@ std::optional<bool> switch_value(std::string_view payload) {
 
 bool core::is_command_topic(const std::string& topic) const {
   const auto& base = settings_.publishing.base_topic;
+  // A topic name never holds wildcards (nor NUL): such a "topic" is not ours to answer or clear.
   return topic.size() > base.size() + 5 && topic.starts_with(base) && topic[base.size()] == '/' &&
-         topic.ends_with("/set");
+         topic.ends_with("/set") && topic.find_first_of(std::string_view("+#\0", 3)) == std::string::npos;
 }
 
 void core::count_command(const std::string& entity, const char* result) {

@@ -60,6 +60,8 @@ std::string account::generated_mac(std::size_t index) {
   return mac;
 }
 
+std::string account::generated_model(std::size_t index) { return models[index % std::size(models)]; }
+
 account::account(credentials creds, std::size_t cameras, std::uint32_t seed, behaviour how)
     : creds_(std::move(creds)), random_(seed), behaviour_(std::move(how)) {
   for (std::size_t i = 0; i < cameras; ++i) devices_.push_back(camera_entry(next_index_++));
@@ -121,7 +123,7 @@ json::object account::camera_entry(std::size_t index) {
                      {"nickname", "Camera " + std::to_string(index + 1)},
                      {"timezone_name", "America/Los_Angeles"},
                      {"timezone_gmt_offset", -8.0},
-                     {"product_model", models[index % std::size(models)]},
+                     {"product_model", generated_model(index)},
                      {"product_type", "Camera"},
                      {"product_model_logo_url", "https://wyze-product-logo.example/" + std::to_string(index)},
                      {"hardware_ver", index % 5 == 4 ? json::value(nullptr) : json::value("0.0.0.0")},

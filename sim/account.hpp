@@ -69,6 +69,8 @@ class account {
 
   /// The MAC of generated camera `index` (0-based): 2CAA8E followed by six hex digits.
   static std::string generated_mac(std::size_t index);
+  /// The product model of generated camera `index`: the simulator cycles through ten models.
+  static std::string generated_model(std::size_t index);
 
  private:
   response control(const request& req);

@@ -1,5 +1,7 @@
 #include "tests/harness.hpp"
 
+#include "mqtt/topics.hpp"
+#include "sim/account.hpp"
 #include "sim/certificates.hpp"
 #include "wyze/https_client.hpp"
 
@@ -360,6 +362,18 @@ std::string write_config(const temp_dir& dir, const cloud& sim, const std::strin
                       << wyze_extra << "mqtt:\n  url: " << mqtt_url << "\n"
                       << extra;
   return path;
+}
+
+std::size_t sim_state_topics(std::size_t cameras) {
+  std::size_t topics = 0;
+  for (std::size_t i = 0; i < cameras; ++i) {
+    wyze::Camera cam{.mac = sim::account::generated_mac(i)};
+    cam.product_model = sim::account::generated_model(i);
+    // The simulator reports every one of these for every camera.
+    cam.online = cam.power = cam.notifications = cam.motion_detection = true;
+    topics += ::broker::camera_states("wyze", cam).size();
+  }
+  return topics;
 }
 
 void forget_last_login(const temp_dir& dir) {

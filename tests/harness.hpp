@@ -164,6 +164,10 @@ std::string write_config(const temp_dir& dir, const cloud& sim, const broker& mq
 std::string write_config(const temp_dir& dir, const cloud& sim, const std::string& mqtt_url,
                          const std::string& wyze_extra, const std::string& extra);
 
+/// The retained state topics the bridge publishes for the simulator's first `cameras` cameras (the
+/// controls vary with the model the simulator gives each camera); each also has one discovery config.
+std::size_t sim_state_topics(std::size_t cameras);
+
 /// Rewrites the bridge's saved session (state/tokens.json in `dir`) as if its last login were
 /// long ago, so a test can log in again without waiting out the 30 s spacing between logins.
 void forget_last_login(const temp_dir& dir);

@@ -124,3 +124,36 @@ TEST_CASE("an account with no devices is a successful, empty list") {
   REQUIRE(r);
   CHECK(r.value().cameras.empty());
 }
+
+TEST_CASE("run_action and set_property carry the camera, its model and the action or property") {
+  wyze::app_context context{"token-1", "phone-1", 1764150000123};
+  auto action = json::parse(wyze::run_action_body(context, "2CAA8E000001", "HL_CAM4", "power_off")).as_object();
+  CHECK(action.at("instance_id") == "2CAA8E000001");
+  CHECK(action.at("provider_key") == "HL_CAM4");
+  CHECK(action.at("action_key") == "power_off");
+  CHECK(action.at("action_params") == json::object{});
+  CHECK(action.at("custom_string") == "");  // restart needs it (docker-wyze-bridge #1287)
+  CHECK(action.at("access_token") == "token-1");
+  auto property = json::parse(wyze::set_property_body(context, "2CAA8E000001", "HL_CAM4", "P1", "0")).as_object();
+  CHECK(property.at("device_mac") == "2CAA8E000001");
+  CHECK(property.at("device_model") == "HL_CAM4");
+  CHECK(property.at("pid") == "P1");
+  CHECK(property.at("pvalue") == "0");
+}
+
+TEST_CASE("a control answer is done only when the cloud carried it out") {
+  CHECK(wyze::parse_control_answer(200, R"({"code":"1","msg":"","data":{}})"));
+  CHECK(wyze::parse_control_answer(200, R"({"code":"1","data":{"result":1,"session_id":"x"}})"));
+  auto ignored = wyze::parse_control_answer(200, R"({"code":"1","data":{"result":3}})");
+  REQUIRE_FALSE(ignored);
+  CHECK(ignored.error().kind == failure::rejected);
+  CHECK(ignored.error().message ==
+        "the cloud accepted the call but the camera did not carry it out (result 3): this model may not support it");
+  auto offline = wyze::parse_control_answer(200, R"({"code":"3019","msg":"DeviceIsOffline","data":{}})");
+  REQUIRE_FALSE(offline);
+  CHECK(offline.error().message == "the device is offline (code 3019)");
+  CHECK(wyze::parse_control_answer(200, R"({"code":"2001","data":{}})").error().kind == failure::token_expired);
+  CHECK(wyze::parse_control_answer(200, R"({"code":"1011","data":{}})").error().kind == failure::rate_limited);
+  CHECK(wyze::parse_control_answer(502, "<html>").error().kind == failure::http_status);
+  CHECK(wyze::parse_control_answer(200, "not json").error().kind == failure::bad_response);
+}
