@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 
 #include <cctype>
+#include <deque>
+#include <functional>
 #include <memory>
 
 namespace json = boost::json;
@@ -21,6 +23,30 @@ class in_process_transport final : public wyze::http_transport {
  public:
   explicit in_process_transport(sim::account& account) : account_(account) {}
   void send(wyze::http_request request, wyze::http_handler done) override {
+    if (deferred) {
+      // Answered later, by deliver(): requests can be outstanding together, as on the real loop.
+      pending.push_back([this, request = std::move(request), done = std::move(done)]() mutable {
+        answer(std::move(request), std::move(done));
+      });
+      return;
+    }
+    answer(std::move(request), std::move(done));
+  }
+
+  /// Answers outstanding requests, oldest first, until none is left.
+  void deliver() {
+    while (!pending.empty()) {
+      auto next = std::move(pending.front());
+      pending.pop_front();
+      next();
+    }
+  }
+
+  bool deferred = false;
+  std::deque<std::function<void()>> pending;
+
+ private:
+  void answer(wyze::http_request request, wyze::http_handler done) {
     sim::request req{request.method, request.url.substr(request.url.find('/', 8)), {}, request.body};
     for (auto& [name, value] : request.headers) {
       std::string lower = name;
@@ -42,7 +68,6 @@ class in_process_transport final : public wyze::http_transport {
     done(std::move(response));
   }
 
- private:
   sim::account& account_;
 };
 
@@ -273,4 +298,84 @@ TEST_CASE("an MFA challenge is answered with the TOTP code of wyze.totp_key") {
     auto error = f.poll();
     CHECK(error.find("set wyze.totp_key") != std::string::npos);
   }
+}
+
+// ---- camera commands ----
+
+namespace {
+
+std::string run(fixture& f, wyze::camera_command command) {
+  std::string error = "no answer";
+  f.client->run_command(std::move(command),
+                        [&](const wyze::result<wyze::done>& r) { error = r ? "" : r.error().message; });
+  return error;
+}
+
+// P3 (power) of a camera as the simulator's get_property_list reports it.
+std::string power_property(fixture& f, const std::string& mac) {
+  json::object body{{"access_token", f.client->state().current->access_token}, {"device_mac", mac}};
+  auto answer =
+      json::parse(f.account.handle({"POST", "/app/v2/device/get_property_list", {}, json::serialize(body)}).body);
+  for (const auto& p : answer.at("data").at("property_list").as_array())
+    if (p.at("pid") == "P3") return std::string(p.at("value").as_string());
+  return "?";
+}
+
+}  // namespace
+
+TEST_CASE("a command logs in when needed, carries its calls out in order, and the property list shows it") {
+  fixture f;
+  const std::string mac = sim::account::generated_mac(0);
+  CHECK(run(f, {mac, "WYZE_CAKP2JFUS", "power_off", {}}) == "");
+  CHECK(f.stat("logins") == 1);
+  CHECK(power_property(f, mac) == "0");
+  CHECK(run(f, {mac, "WYZE_CAKP2JFUS", "", {{"P1047", "0"}, {"P1001", "0"}}}) == "");
+  CHECK(f.stat("set_property_calls") == 2);
+  CHECK(f.client->requests().at("run_action") == 1);
+  CHECK(f.client->requests().at("set_property") == 2);
+  // The first refused call ends the command: the second property is not sent.
+  CHECK(run(f, {mac, "WYZE_CAKP2JFUS", "", {{"P1", "7"}, {"P1", "1"}}}) ==
+        "set_property: the cloud rejected the request's parameters (code 1001, pvalue is not valid for P1); Wyze may "
+        "have changed its API: please report this with the log");
+  CHECK(f.stat("set_property_calls") == 3);
+}
+
+TEST_CASE("the cloud's refusals of a command are sentences: a Cam OG ignoring it, an offline camera") {
+  fixture f;
+  f.control("POST", "/sim/cameras", R"({"mac":"2CAA8E0000C1","product_model":"GW_GC1","conn_state":1})");
+  CHECK(run(f, {"2CAA8E0000C1", "GW_GC1", "power_off", {}}) ==
+        "run_action: the cloud accepted the call but the camera did not carry it out (result 3): this model may "
+        "not support it");
+  f.control("POST", "/sim/cameras/" + sim::account::generated_mac(0), R"({"conn_state":0})");
+  CHECK(run(f, {sim::account::generated_mac(0), "WYZE_CAKP2JFUS", "restart", {}}) ==
+        "run_action: the device is offline (code 3019)");
+  CHECK(f.stat("restarts") == 0);
+}
+
+TEST_CASE(
+    "a command during a rate-limit pause fails at once without a call, and a poll and commands share one token "
+    "renewal") {
+  fixture f;
+  const std::string mac = sim::account::generated_mac(0);
+  REQUIRE(f.poll() == "");
+  f.control("POST", "/sim/fault", R"({"kind":"ratelimit","count":1})");
+  CHECK(f.poll().find("code 1011") != std::string::npos);
+  CHECK(run(f, {mac, "WYZE_CAKP2JFUS", "power_off", {}}).starts_with("waiting for Wyze's rate limit until "));
+  CHECK(f.stat("run_action_calls") == 0);
+  f.now += 6 * 60 * second;  // the 5-minute pause is over
+
+  // The token expires; a poll and a command sent together renew it once between them (were both
+  // sent at once, both would refresh, and the second refresh, with a spent token, would log in).
+  f.control("POST", "/sim/tokens/expire", "{}");
+  f.transport.deferred = true;
+  std::string poll_error = "no answer", command_error = "no answer";
+  f.client->fetch_cameras([&](const wyze::result<wyze::device_list>& r) { poll_error = r ? "" : r.error().message; });
+  f.client->run_command({mac, "WYZE_CAKP2JFUS", "power_off", {}},
+                        [&](const wyze::result<wyze::done>& r) { command_error = r ? "" : r.error().message; });
+  CHECK(f.transport.pending.size() == 1);  // the command waits for the poll
+  f.transport.deliver();
+  CHECK(poll_error == "");
+  CHECK(command_error == "");
+  CHECK(f.stat("refreshes") == 1);
+  CHECK(f.stat("logins") == 1);
 }

@@ -128,6 +128,12 @@ TEST_CASE("refused commands: a model without the control, an offline camera, a b
   CHECK(b.command(cam1, "power", "maybe").at("error") == "send on or off (also 1/0, true/false) to power");
   CHECK(b.sim.stat("run_action_calls") == 0);
 
+  // A cloud that fails the call (HTTP 500): an error answer, the state unchanged.
+  b.sim.control("POST", "/sim/fault", R"({"kind":"http500","count":1})");
+  auto failed = b.command(cam1, "power", "off");
+  CHECK(failed.at("error") == "run_action: HTTP 500");
+  CHECK(b.watch.last("wyze/" + cam1 + "/power")->payload == "on");
+
   // The cloud refuses a camera that went offline since the last poll: the switch snaps back.
   b.sim.control("POST", "/sim/cameras/" + cam1, R"({"conn_state":0})");
   auto offline = b.command(cam1, "power", "off");
@@ -136,7 +142,7 @@ TEST_CASE("refused commands: a model without the control, an offline camera, a b
   CHECK(b.sim.stat("run_action_calls") == 1);
   CHECK(b.watch.last("wyze/" + cam1 + "/power")->payload == "on");
   CHECK(has_line(b.bridge->output(), "power off failed: run_action: the device is offline (code 3019)"));
-  CHECK(has_line(b.metrics(), "wyze_bridge_commands_total{entity=\"power\",result=\"error\"} 1\n"));
+  CHECK(has_line(b.metrics(), "wyze_bridge_commands_total{entity=\"power\",result=\"error\"} 2\n"));
 }
 
 TEST_CASE("the access token expiring between two commands is refreshed once, without a new login") {
