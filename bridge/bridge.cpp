@@ -3,18 +3,26 @@
 #include "bridge/core.hpp"
 #include "bridge/metrics.hpp"
 #include "bridge/metrics_server.hpp"
+#include "bridge/process_stats.hpp"
+#include "bridge/systemd_notify.hpp"
 #include "mqtt/broker_client.hpp"
 #include "version.hpp"
 #include "wyze/cloud_client.hpp"
 #include "wyze/https_client.hpp"
 #include "wyze/state_file.hpp"
 
+#include <unistd.h>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include <boost/json.hpp>
 
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <random>
+#include <thread>
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
@@ -36,6 +44,45 @@ wyze::session load_session(const wyze::state_file& file) {
   return session;
 }
 
+// published.json: the camera ids published last, under which base topic and discovery prefix.
+constexpr const char* published_file = "published.json";
+constexpr std::size_t max_published_file = std::size_t{4} * 1024 * 1024;
+
+// The ids an earlier run recorded under the same base topic and prefix (others are not ours to clear).
+std::vector<std::string> load_published(const std::string& directory, const config& cfg) {
+  std::string problem;
+  std::string text = wyze::read_small_file(directory + "/" + published_file, max_published_file, problem);
+  if (!problem.empty())
+    LOG_AT(warn, "bridge", problem, "; cameras removed while the bridge was stopped are found by the read-back only");
+  boost::system::error_code ec;
+  auto root = boost::json::parse(text, ec);
+  const auto* object = ec ? nullptr : root.if_object();
+  std::vector<std::string> ids;
+  if (!object) return ids;
+  auto text_of = [&](const char* key) {
+    const auto* v = object->if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  if (text_of("base_topic") != cfg.mqtt.base_topic || text_of("discovery_prefix") != cfg.homeassistant.discovery_prefix)
+    return ids;
+  if (const auto* list = object->if_contains("ids"); list && list->is_array())
+    for (const auto& id : list->get_array())
+      if (id.is_string()) ids.emplace_back(id.get_string());
+  return ids;
+}
+
+// Every `interval` from the event loop itself: a loop that stalls stops the pings, and systemd
+// restarts the service (a Paho thread that is still busy does not count as life).
+std::optional<std::chrono::microseconds> watchdog_interval() {
+  const char* usec = std::getenv("WATCHDOG_USEC");
+  const char* pid = std::getenv("WATCHDOG_PID");
+  if (!usec) return std::nullopt;
+  if (pid && std::strtoll(pid, nullptr, 10) != ::getpid()) return std::nullopt;
+  long long value = std::strtoll(usec, nullptr, 10);
+  if (value <= 0) return std::nullopt;
+  return std::chrono::microseconds(value / 2);
+}
+
 }  // namespace
 
 // The shell: carries out what the core decides, and turns I/O into the core's events.
@@ -47,13 +94,14 @@ struct service::impl {
         tokens_file(state_dir_to_use(cfg, process_environment())),
         cloud(https, account(cfg), now_ms, load_session(tokens_file),
               [this](const wyze::session& s) { save_session(s); }),
-        decisions(settings(cfg, mode), [this] { return random(); }),
+        decisions(settings(cfg, mode, tokens_file.directory()), [this] { return random(); }),
         mqtt(io.get_executor(), client(cfg),
              {.connected = [this] { carry_out(decisions.on_broker_connected(now_ms())); },
               .disconnected = [this] { carry_out(decisions.on_broker_lost()); },
               .message = [this](const std::string& t, const std::string& p,
                                 bool retained) { carry_out(decisions.on_message(t, p, now_ms(), retained)); }}),
-        timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io), net::steady_timer(io)} {
+        timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io), net::steady_timer(io)},
+        watchdog(io) {
     if (!cfg.metrics.listen.empty())
       metrics_http.emplace(io.get_executor(), cfg.metrics.listen,
                            [this](std::string_view target) { return answer_http(target); });
@@ -64,7 +112,7 @@ struct service::impl {
             cfg.wyze.api_key, cfg.wyze.totp_key, cfg.wyze.auth_url, cfg.wyze.api_url};
   }
 
-  static core_settings settings(const config& cfg, run_mode mode) {
+  static core_settings settings(const config& cfg, run_mode mode, const std::string& state_dir) {
     return {.publishing = {cfg.mqtt.base_topic,
                            cfg.homeassistant.discovery,
                            {cfg.homeassistant.discovery_prefix, cfg.mqtt.base_topic, cfg.homeassistant.discovery_mode,
@@ -79,6 +127,8 @@ struct service::impl {
             .once = mode == run_mode::once,
             .commands = cfg.mqtt.commands,
             .anonymous_broker = cfg.mqtt.username.empty() && cfg.mqtt.cert_file.empty(),
+            .log_level = common::logging::current_level(),  // --log-level included
+            .recorded_ids = load_published(state_dir, cfg),
             .version = wyze_bridge::version,
             .broker_url = cfg.mqtt.url};
   }
@@ -114,12 +164,27 @@ struct service::impl {
   duration_histogram poll_duration;
   int exit_code = 0;
   std::function<void()> stopped;
+  net::steady_timer watchdog;
+  std::string last_record_problem;
 
   void start(std::function<void()> on_stopped) {
     stopped = std::move(on_stopped);
     mqtt.set_source([this] { return decisions.next_message(); });
     carry_out(decisions.on_start(now_ms()));
     mqtt.start();
+    if (auto interval = watchdog_interval()) ping_watchdog(*interval);
+    // Test hook: stalls the event loop once, as a bug would, so a test can watch the watchdog stop.
+    if (const char* stall = std::getenv("WYZE_BRIDGE_TEST_STALL_LOOP_S"))
+      net::post(watchdog.get_executor(),
+                [seconds = std::atoi(stall)] { std::this_thread::sleep_for(std::chrono::seconds(seconds)); });
+  }
+
+  void ping_watchdog(std::chrono::microseconds interval) {
+    notify_systemd("WATCHDOG=1");
+    watchdog.expires_after(interval);
+    watchdog.async_wait([this, interval](boost::system::error_code ec) {
+      if (!ec && !decisions.stopping()) ping_watchdog(interval);
+    });
   }
 
   void carry_out(actions todo) {
@@ -167,6 +232,17 @@ struct service::impl {
   void run(act::log& l) {
     if (common::logging::enabled(l.level)) common::logging::write(l.level, l.component, l.text);
   }
+  void run(act::set_log_level& l) { common::logging::set_level(l.level); }
+  void run(act::status& s) { notify_systemd("STATUS=" + s.text); }
+  void run(act::record& r) {
+    boost::json::object file{{"base_topic", cfg.mqtt.base_topic},
+                             {"discovery_prefix", cfg.homeassistant.discovery_prefix},
+                             {"ids", boost::json::array(r.ids.begin(), r.ids.end())}};
+    std::string problem =
+        wyze::write_file_atomically(tokens_file.directory(), published_file, boost::json::serialize(file));
+    if (!problem.empty() && problem != last_record_problem) LOG_AT(warn, "bridge", problem);
+    last_record_problem = problem;
+  }
 
   // A session that cannot be saved costs a login at the next start: said once, not every poll.
   void save_session(const wyze::session& s) {
@@ -183,6 +259,7 @@ struct service::impl {
     stats.logins = cloud.logins();
     stats.token_refreshes = cloud.refreshes();
     stats.cloud_requests = cloud.requests();
+    stats.process = read_process_stats();
     stats.messages_published = mqtt.messages_published();
     stats.mqtt_connected = mqtt.connected();
     if (auto last = decisions.last_success_ms())

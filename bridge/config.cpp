@@ -453,7 +453,9 @@ static void read_sections(reader& r, const YAML::Node& root, config& cfg) {
                                                 {"debug", common::logging::level::debug},
                                                 {"info", common::logging::level::info},
                                                 {"warn", common::logging::level::warn},
-                                                {"error", common::logging::level::error}})}});
+                                                {"error", common::logging::level::error}})},
+             {"format", r.choice(cfg.log.format,
+                                 {{"text", common::logging::format::text}, {"json", common::logging::format::json}})}});
   r.section(root, "metrics", {{"listen", r.listen_address(cfg.metrics.listen)}});
 }
 
@@ -630,6 +632,7 @@ std::string render_config(const config& cfg) {
   static constexpr const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   out << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "level" << YAML::Value << levels[static_cast<int>(cfg.log.level)];
+  out << YAML::Key << "format" << YAML::Value << (cfg.log.format == common::logging::format::json ? "json" : "text");
   out << YAML::EndMap;
   out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "listen" << YAML::Value << cfg.metrics.listen;

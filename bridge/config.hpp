@@ -47,6 +47,7 @@ struct config {
   } homeassistant;
   struct log_section {
     common::logging::level level = common::logging::level::info;
+    common::logging::format format = common::logging::format::text;
   } log;
   struct metrics_section {
     std::string listen;

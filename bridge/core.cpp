@@ -1,7 +1,9 @@
 #include "bridge/core.hpp"
 
 #include "bridge/log_line.hpp"
+#include "mqtt/discovery.hpp"
 #include "mqtt/topics.hpp"
+#include "wyze/models.hpp"
 
 #include <boost/json.hpp>
 
@@ -37,13 +39,14 @@ core::core(core_settings settings, std::function<std::uint64_t()> random)
       topics_(settings_.publishing.base_topic),
       retained_(settings_.publishing) {
   stats_.poll_interval = settings_.poll_interval;
+  recorded_.insert(settings_.recorded_ids.begin(), settings_.recorded_ids.end());
 }
 
 actions core::on_start(std::int64_t now_ms) {
   actions out;
   started_at_ = now_ms;
   out.push_back(act::subscribe{settings_.status_topic});
-  out.push_back(act::subscribe{topics_.request("poll")});
+  out.push_back(act::subscribe{topics_.request("+")});
   if (settings_.commands && !settings_.once) {
     out.push_back(act::subscribe{settings_.publishing.base_topic + "/+/+/set"});
     if (settings_.anonymous_broker)
@@ -98,6 +101,8 @@ actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t no
     last_error_.reset();
     set_cloud_online(out, true);
     clear_stale(out);
+    publish_devices(out, false);
+    record_published(out);
   } else {
     error = list.error().message;
     // The same failure poll after poll is said once; what changes is said again.
@@ -111,10 +116,17 @@ actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t no
     if (++failed_polls_ >= failed_polls_before_cloud_offline) set_cloud_online(out, false);
   }
   publish_info(out);
-  json::object answer = error.empty() ? json::object{{"status", "ok"}, {"cameras", retained_.size()}}
+  out.push_back(act::status{error.empty() ? std::to_string(retained_.size()) + " cameras; last poll ok at " +
+                                                broker::iso8601_utc(now_ms)
+                                          : "last poll failed at " + broker::iso8601_utc(now_ms) + ": " + error});
+  // (`cameras` at the top as well: the poll answer had it before the bridge API's `data`.)
+  json::object answer = error.empty() ? json::object{{"status", "ok"},
+                                                     {"data", json::object{{"cameras", retained_.size()}}},
+                                                     {"cameras", retained_.size()}}
                                       : json::object{{"status", "error"}, {"error", error}};
-  for (; poll_waiters_ > 0; --poll_waiters_)
-    out.push_back(act::publish{{topics_.response("poll"), json::serialize(answer), false}});
+  std::string text = json::serialize(answer);
+  for (const auto& transaction : poll_waiters_) respond(out, "poll", text, transaction);
+  poll_waiters_.clear();
   if (unanswered_requests_ > 0)
     out.push_back(line(level::warn, "bridge", unanswered_requests_, " more poll requests than ", max_poll_waiters,
                        " shared this poll unanswered: something publishes to ", topics_.request("poll"), " in a loop"));
@@ -153,8 +165,42 @@ void core::publish_info(actions& out) {
                     {"last_success", time_or_null(last_success_)},
                     {"poll_interval_s", settings_.poll_interval.count() / 1000},
                     {"cameras", retained_.size()},
-                    {"last_error", last_error_ ? json::value(*last_error_) : json::value(nullptr)}};
+                    {"last_error", last_error_ ? json::value(*last_error_) : json::value(nullptr)},
+                    {"log_level", common::logging::level_name(settings_.log_level)}};
   out.push_back(act::publish{{topics_.info, json::serialize(info)}});
+}
+
+void core::publish_devices(actions& out, bool always) {
+  if (!last_success_) return;  // the account's cameras are not known yet
+  json::array devices;
+  for (const auto& [id, camera] : retained_.cameras()) {
+    json::array entities;
+    for (const auto* row : broker::discovered_rows(camera, settings_.commands)) entities.emplace_back(row->key);
+    auto optional = [](const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); };
+    devices.push_back(json::object{
+        {"id", id},
+        {"mac", camera.mac},
+        {"nickname", optional(camera.nickname)},
+        {"model", optional(camera.product_model)},
+        {"model_name", camera.product_model ? json::value(wyze::model_name(*camera.product_model)) : nullptr},
+        {"firmware", optional(camera.firmware_ver)},
+        {"online", camera.online ? json::value(*camera.online) : json::value(nullptr)},
+        {"entities", std::move(entities)}});
+  }
+  std::string text = json::serialize(devices);
+  // A hash, not the text: at 10,000 cameras the list is megabytes.
+  auto hash = std::hash<std::string>{}(text);
+  if (!always && devices_hash_ == hash) return;
+  devices_hash_ = hash;
+  out.push_back(act::publish{{topics_.topic("devices"), std::move(text)}});
+}
+
+void core::record_published(actions& out) {
+  std::set<std::string> now;
+  for (const auto& [id, camera] : retained_.cameras()) now.insert(id);
+  if (now == recorded_) return;
+  recorded_ = std::move(now);
+  out.push_back(act::record{{recorded_.begin(), recorded_.end()}});
 }
 
 // ---- broker ----
@@ -206,6 +252,10 @@ void core::finish_readback(actions& out) {
 void core::clear_stale(actions& out) {
   if (readback_ != readback::read || !last_success_) return;
   readback_ = readback::cleared;
+  // What earlier runs recorded as published counts as read back, whatever the broker returned.
+  for (const auto& id : settings_.recorded_ids)
+    if (!retained_.find(id))
+      for (auto& topic : retained_.recorded_topics(id)) read_back_.insert(std::move(topic));
   auto clears = retained_.stale(read_back_);
   if (!clears.empty())
     out.push_back(line(level::info, "bridge", "clearing ", clears.size(), " retained topics of cameras that are gone"));
@@ -219,6 +269,7 @@ void core::publish_everything(actions& out) {
   out.push_back(act::flush{});
   if (cloud_online_) out.push_back(act::publish{{topics_.cloud, *cloud_online_ ? "online" : "offline"}});
   publish_info(out);
+  publish_devices(out, true);
 }
 
 std::optional<broker::message> core::next_message() {
@@ -244,14 +295,82 @@ actions core::on_message(const std::string& topic, const std::string& payload, s
     on_command(out, topic, payload, retained, now_ms);
     return out;
   }
-  if (topic == topics_.request("poll")) {
-    if (poll_waiters_ < max_poll_waiters)
-      ++poll_waiters_;
+  if (const auto requests = topics_.request(""); topic.starts_with(requests))
+    on_request(out, topic.substr(requests.size()), payload, now_ms);
+  return out;
+}
+
+namespace {
+
+// The request's "transaction" (any JSON) as text, or empty when it carries none.
+std::string transaction_of(const std::string& payload) {
+  if (payload.empty() || payload.front() != '{') return {};
+  json::error_code ec;
+  auto value = json::parse(payload, ec);
+  const auto* object = ec ? nullptr : value.if_object();
+  const auto* transaction = object ? object->if_contains("transaction") : nullptr;
+  return transaction ? json::serialize(*transaction) : std::string();
+}
+
+std::string error_answer(const std::string& error) {
+  return json::serialize(json::object{{"status", "error"}, {"error", error}});
+}
+
+}  // namespace
+
+// zigbee2mqtt's bridge API: <base>/bridge/request/<name> → <base>/bridge/response/<name>.
+void core::on_request(actions& out, const std::string& name, const std::string& payload, std::int64_t now_ms) {
+  std::string transaction = transaction_of(payload);
+  if (name == "poll") {
+    if (poll_waiters_.size() < max_poll_waiters)
+      poll_waiters_.push_back(std::move(transaction));
     else
       ++unanswered_requests_;
     request_poll(out, now_ms);
+    return;
   }
-  return out;
+  if (name == "options") return set_options(out, payload, transaction);
+  std::string shown = name.size() > 64 ? name.substr(0, 64) + "..." : name;
+  respond(out, name, error_answer("unknown request \"" + shown + "\": the requests are poll and options"), transaction);
+}
+
+// Checks every option before applying any: a request is applied whole or not at all.
+void core::set_options(actions& out, const std::string& payload, const std::string& transaction) {
+  json::error_code ec;
+  auto value = json::parse(payload, ec);
+  const auto* options = ec ? nullptr : value.if_object();
+  const std::string example = "send {\"log_level\":\"debug\"}";
+  if (!options)
+    return respond(out, "options", error_answer("the request is not a JSON object: " + example), transaction);
+  std::optional<common::logging::level> new_level;
+  for (const auto& [key, option] : *options) {
+    if (key == "transaction") continue;
+    if (key != "log_level") {
+      std::string shown = key.size() > 64 ? std::string(key.substr(0, 64)) + "..." : std::string(key);
+      return respond(out, "options", error_answer("unknown option \"" + shown + "\": the options are log_level"),
+                     transaction);
+    }
+    common::logging::level parsed{};
+    if (!option.is_string() || !common::logging::parse_level(option.get_string(), parsed))
+      return respond(out, "options", error_answer("log_level must be trace, debug, info, warn or error"), transaction);
+    new_level = parsed;
+  }
+  if (!new_level) return respond(out, "options", error_answer("no option given: " + example), transaction);
+  settings_.log_level = *new_level;
+  out.push_back(act::set_log_level{*new_level});
+  out.push_back(line(level::info, "bridge", "log level is now ", common::logging::level_name(*new_level)));
+  publish_info(out);
+  json::object data{{"log_level", common::logging::level_name(*new_level)}};
+  respond(out, "options", json::serialize(json::object{{"status", "ok"}, {"data", std::move(data)}}), transaction);
+}
+
+void core::respond(actions& out, const std::string& name, std::string answer, const std::string& transaction) {
+  if (!transaction.empty()) {
+    // Appended as the last key of the object: `answer` ends with its closing brace.
+    answer.pop_back();
+    answer += ",\"transaction\":" + transaction + "}";
+  }
+  out.push_back(act::publish{{topics_.response(name), std::move(answer), false}});
 }
 
 // A requested poll starts at once, unless the last one started less than min_poll_spacing ago:

@@ -79,10 +79,26 @@ struct log {
   std::string text;
   bool operator==(const log&) const = default;
 };
+/// Change the log level (bridge/request/options).
+struct set_log_level {
+  common::logging::level level;
+  bool operator==(const set_log_level&) const = default;
+};
+/// The service's one-line status for the service manager (systemd's STATUS=).
+struct status {
+  std::string text;
+  bool operator==(const status&) const = default;
+};
+/// Save the ids of the cameras published now (state directory), for the clean-up at the next start.
+struct record {
+  std::vector<std::string> ids;
+  bool operator==(const record&) const = default;
+};
 }  // namespace act
 
 using action = std::variant<act::fetch, act::command, act::publish, act::flush, act::subscribe, act::unsubscribe,
-                            act::start_timer, act::cancel_timer, act::when_delivered, act::exit, act::log>;
+                            act::start_timer, act::cancel_timer, act::when_delivered, act::exit, act::log,
+                            act::set_log_level, act::status, act::record>;
 using actions = std::vector<action>;
 
 /// What the core needs to know of the config.
@@ -99,6 +115,11 @@ struct core_settings {
   /// publishing.discovery_settings.commands, which announces the entities).
   bool commands = true;
   bool anonymous_broker = false;  ///< no mqtt.username: anyone on the broker may send commands
+  common::logging::level log_level = common::logging::level::info;  ///< at start (shown in bridge/info)
+  /// Camera ids an earlier run recorded as published (state directory): cleared at start when
+  /// neither the account nor the config wants them, whatever the broker gives back of its retained
+  /// messages.
+  std::vector<std::string> recorded_ids;
   std::string version;
   std::string broker_url;  ///< for log lines only
 };
@@ -157,6 +178,14 @@ class core {
   void report_problems(actions& out, const std::vector<std::string>& problems);
   void set_cloud_online(actions& out, bool online);
   void publish_info(actions& out);
+  /// `<base>/bridge/devices`, when it changed (or `always`).
+  void publish_devices(actions& out, bool always);
+  void record_published(actions& out);
+  void on_request(actions& out, const std::string& name, const std::string& payload, std::int64_t now_ms);
+  void set_options(actions& out, const std::string& payload, const std::string& transaction);
+  /// Publishes `answer` (a JSON object's text) on `<base>/bridge/response/<name>` with the request's
+  /// transaction (JSON text, or empty for none).
+  void respond(actions& out, const std::string& name, std::string answer, const std::string& transaction);
   void publish_everything(actions& out);
   void start_readback(actions& out);
   void finish_readback(actions& out);
@@ -196,7 +225,7 @@ class core {
   bool connected_ = false;
   bool polling_ = false;
   bool stopping_ = false;
-  std::size_t poll_waiters_ = 0;                ///< poll requests answered when the next poll ends
+  std::vector<std::string> poll_waiters_;       ///< transactions of the poll requests the next poll answers
   std::size_t unanswered_requests_ = 0;         ///< requests beyond max_poll_waiters since the last poll
   bool birth_pending_ = false;                  ///< a birth republish is scheduled
   std::optional<std::int64_t> last_republish_;  ///< when births last republished everything
@@ -212,6 +241,8 @@ class core {
   std::string readback_marker_;
   std::map<std::string, camera_commands> commands_;                      ///< by camera id
   std::map<std::pair<std::string, std::string>, expectation> expected_;  ///< by (camera id, entity)
+  std::optional<std::size_t> devices_hash_;                              ///< of the bridge/devices last published
+  std::set<std::string> recorded_;                                       ///< ids last recorded as published
 };
 
 /// True when `camera` passes `include` (empty = all) and is not in `exclude`; entries match the

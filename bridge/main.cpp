@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   common::logging::set_level(cli->log_level.value_or(cfg.log.level));
+  common::logging::set_format(cfg.log.format);
+  // journalctl -p warning works when each line says its priority.
+  common::logging::set_journal_priorities(common::logging::stderr_is_journal());
   LOG_AT(info, "bridge", "wyze-mqtt-bridge ", wyze_bridge::version, " starting");
   for (const auto& warning : cfg.warnings) LOG_AT(warn, "config", warning);
 

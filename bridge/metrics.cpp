@@ -12,6 +12,13 @@ std::string number(double v) {
   return text;
 }
 
+// Times and CPU seconds: %g would round 1795687200.5 to 1.79569e+09.
+std::string decimal(double v) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.3f", v);
+  return text;
+}
+
 void family(std::string& out, const char* name, const char* type, const char* help) {
   out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
@@ -63,6 +70,21 @@ std::string render_prometheus(const metrics& m, std::string_view version) {
   family(out, "wyze_bridge_cloud_requests_total", "counter", "Requests sent to the Wyze cloud, by endpoint.");
   for (const auto& [endpoint, count] : m.cloud_requests)
     sample(out, "wyze_bridge_cloud_requests_total{endpoint=\"" + endpoint + "\"}", count);
+  family(out, "wyze_bridge_last_success_timestamp_seconds", "gauge",
+         "When the last poll succeeded (seconds since 1970); absent before the first.");
+  if (m.last_success)
+    out += "wyze_bridge_last_success_timestamp_seconds " +
+           decimal(std::chrono::duration<double>(m.last_success->time_since_epoch()).count()) + "\n";
+  if (m.process) {
+    family(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    out += "process_cpu_seconds_total " + decimal(m.process->cpu_seconds) + "\n";
+    family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    sample(out, "process_resident_memory_bytes", m.process->resident_bytes);
+    family(out, "process_open_fds", "gauge", "Number of open file descriptors.");
+    sample(out, "process_open_fds", m.process->open_fds);
+    family(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+    out += "process_start_time_seconds " + decimal(m.process->start_time_seconds) + "\n";
+  }
   family(out, "wyze_bridge_build_info", "gauge", "The running version.");
   sample(out, "wyze_bridge_build_info{version=\"" + std::string(version) + "\"}", 1);
   return out;

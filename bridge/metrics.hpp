@@ -1,5 +1,7 @@
 #pragma once
 // What /metrics and /healthz report: plain values in, Prometheus text and a health verdict out.
+#include "bridge/process_stats.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -42,6 +44,7 @@ struct metrics {
   /// Camera commands by (entity, result): ok, error (the cloud refused or failed), refused (invalid,
   /// never sent), replaced (by a newer one before it was sent), ignored (retained).
   std::map<std::pair<std::string, std::string>, std::uint64_t> commands;
+  std::optional<process_stats> process;  ///< nullopt without /proc
   /// Requests sent to the Wyze cloud, by endpoint.
   std::map<std::string, std::uint64_t, std::less<>> cloud_requests;
   std::chrono::milliseconds poll_interval{60'000};

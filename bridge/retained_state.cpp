@@ -129,6 +129,22 @@ std::size_t retained_state::requeue_changes(const std::string& id, wyze::Camera&
   return static_cast<std::size_t>(std::popcount(publish | clear));
 }
 
+std::vector<std::string> retained_state::recorded_topics(const std::string& id) const {
+  std::string attributes = settings_.base_topic + "/" + id + "/" + std::string(broker::attributes_key);
+  if (state_owner(attributes).second == nullptr) return {};
+  std::vector<std::string> topics{std::move(attributes)};
+  auto s = settings_.discovery_settings;
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    s.mode = mode;
+    for (const auto& row : camera_entities()) {
+      if (row.platform.empty()) continue;
+      topics.push_back(broker::camera_discovery_topic(s, id, row));
+      if (mode == broker::discovery_mode::device) break;
+    }
+  }
+  return topics;
+}
+
 const wyze::Camera* retained_state::find(const std::string& id) const {
   auto it = cameras_.find(id);
   return it == cameras_.end() ? nullptr : &it->second;

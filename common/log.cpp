@@ -1,17 +1,40 @@
 #include "common/log.hpp"
 
 #include "common/utc_time.hpp"
+#include "common/utf8.hpp"
+
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
+#include <string>
 
 namespace common::logging {
 namespace {
 std::atomic<level> threshold_{level::info};
+std::atomic<format> format_{format::text};
+std::atomic<bool> journal_{false};
 std::mutex write_mutex_;
+
+// syslog priorities: err 3, warning 4, info 6, debug 7.
+int priority_of(level lvl) {
+  switch (lvl) {
+    case level::error:
+      return 3;
+    case level::warn:
+      return 4;
+    case level::info:
+      return 6;
+    case level::debug:
+    case level::trace:
+      return 7;
+  }
+  return 6;
+}
 
 const char* name_of(level lvl) {
   switch (lvl) {
@@ -45,6 +68,35 @@ bool parse_level(std::string_view text, level& out) {
 }
 
 void set_level(level lvl) { threshold_ = lvl; }
+
+level current_level() { return threshold_.load(); }
+
+std::string_view level_name(level lvl) {
+  switch (lvl) {
+    case level::trace:
+      return "trace";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warn:
+      return "warn";
+    case level::error:
+      return "error";
+  }
+  return "info";
+}
+
+void set_format(format f) { format_ = f; }
+
+void set_journal_priorities(bool on) { journal_ = on; }
+
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  if (!stream || ::fstat(2, &st) != 0) return false;
+  return std::string(stream) == std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
 
 bool enabled(level lvl) { return lvl >= threshold_.load(); }
 
@@ -82,16 +134,24 @@ std::string escape(std::string_view text) {
 }
 
 void write(level lvl, std::string_view component, std::string_view raw_message) {
-  // Text from outside (nicknames, the cloud's messages) must not start a line of its own.
-  std::string message = escape(raw_message);
   using namespace std::chrono;
-  auto now = system_clock::now();
-  auto epoch_ms = duration_cast<milliseconds>(now.time_since_epoch()).count();
-  std::string stamp = common::format_utc(epoch_ms, "%Y-%m-%dT%H:%M:%S");
-  int millis = static_cast<int>(epoch_ms % 1000);
+  auto epoch_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(epoch_ms % 1000));
+  std::string stamp = common::format_utc(epoch_ms, "%Y-%m-%dT%H:%M:%S") + millis;
+  std::string line;
+  if (journal_) line = "<" + std::to_string(priority_of(lvl)) + ">";
+  if (format_ == format::json) {
+    // Valid JSON whatever the message holds: quotes, control characters and bad UTF-8 included.
+    line += "{\"time\":\"" + stamp + "\",\"level\":\"" + std::string(level_name(lvl)) +
+            "\",\"component\":" + json_string(component) + ",\"message\":" + json_string(raw_message) + "}";
+  } else {
+    // Text from outside (nicknames, the cloud's messages) must not start a line of its own.
+    line += stamp + " " + name_of(lvl) + " " + std::string(component) + ": " + escape(raw_message);
+  }
+  line += '\n';
   std::lock_guard lock(write_mutex_);
-  std::fprintf(stderr, "%s.%03dZ %s %.*s: %.*s\n", stamp.c_str(), millis, name_of(lvl),
-               static_cast<int>(component.size()), component.data(), static_cast<int>(message.size()), message.data());
+  std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }
 

@@ -11,6 +11,23 @@ enum class level { trace, debug, info, warn, error };
 /// Parses "trace".."error"; returns false on anything else.
 bool parse_level(std::string_view text, level& out);
 
+/// "trace".."error".
+std::string_view level_name(level lvl);
+
+/// How a line looks: text (`2026-11-26T10:00:00.123Z INFO  wyze: message`) or one JSON object
+/// (`{"time":…,"level":"info","component":"wyze","message":…}`).
+enum class format { text, json };
+void set_format(format f);
+
+/// Starts every line with its syslog priority (`<3>` error … `<7>` debug), as journald reads it.
+void set_journal_priorities(bool on);
+
+/// True when stderr is connected to the journal ($JOURNAL_STREAM names its device and inode).
+bool stderr_is_journal();
+
+/// The current threshold.
+level current_level();
+
 /// Lines below this level are dropped.
 void set_level(level threshold);
 
@@ -21,7 +38,8 @@ bool enabled(level lvl);
 /// line separators U+2028/U+2029), so one event is always one line whatever the text holds.
 std::string escape(std::string_view text);
 
-/// Writes one line to stderr: `2026-11-26T10:00:00.123Z INFO  wyze: message`, the message escaped.
+/// Writes one line to stderr in the configured format: text with the message escaped, or JSON
+/// that is valid whatever the message holds.
 void write(level lvl, std::string_view component, std::string_view message);
 
 /// Streams its arguments into one line.

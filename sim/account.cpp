@@ -153,6 +153,8 @@ bool account::pending_fault(response& out) {
     out = {200, "{\"ts\":1,\"code\":\"1\",\"data\":{\"device_list\":[{\"mac\":"};
   } else if (fault_kind_ == "ratelimit") {
     out = envelope_error("1011", "system limit exceeded, please try again later");
+  } else if (fault_kind_ == "code") {
+    out = envelope_error(fault_code_, fault_message_);
   } else if (fault_kind_ == "http429") {
     out = {429, "{\"description\":\"Too Many Requests\"}"};
   } else if (fault_kind_ == "drop-connection") {
@@ -515,14 +517,16 @@ response account::control(const request& req) {
   }
   if (req.target == "/sim/fault" && req.method == "POST") {
     fault_kind_ = field(body, "kind");
-    static const std::set<std::string> kinds{"http500",   "garbage",         "slow",          "ratelimit",
-                                             "http429",   "drop-connection", "truncated",     "reset",
-                                             "slowloris", "interim",         "stale-follows", "huge-chunk-line"};
+    static const std::set<std::string> kinds{"http500",         "garbage",         "slow",  "ratelimit", "http429",
+                                             "drop-connection", "truncated",       "reset", "slowloris", "interim",
+                                             "stale-follows",   "huge-chunk-line", "code"};
     if (!kinds.count(fault_kind_))
       return json_answer(400, json::object{{"error",
                                             "kind must be http500, garbage, slow, ratelimit, http429, "
-                                            "drop-connection, truncated, reset, slowloris, interim, stale-follows "
-                                            "or huge-chunk-line"}});
+                                            "drop-connection, truncated, reset, slowloris, interim, stale-follows, "
+                                            "huge-chunk-line or code (with code and msg: an envelope error)"}});
+    fault_code_ = field(body, "code").empty() ? "9999" : field(body, "code");
+    fault_message_ = field(body, "msg");
     const auto* count = body.if_contains("count");
     fault_count_ = count && count->is_int64() ? static_cast<int>(count->get_int64()) : 1;
     const auto* delay = body.if_contains("delay_ms");

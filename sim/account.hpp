@@ -100,6 +100,7 @@ class account {
   std::size_t next_index_ = 0;
   std::string access_token_, refresh_token_;
   std::string fault_kind_;
+  std::string fault_code_, fault_message_;  ///< the envelope error of fault "code"
   int fault_count_ = 0;
   std::chrono::milliseconds fault_delay_{0};
   std::map<std::string, std::uint64_t> stats_;

@@ -38,7 +38,7 @@ TEST_CASE("20 polls with access tokens expiring every 4 polls: one login and one
   // (Requested polls are at least 1 s apart against the simulator: 20 polls take about 20 s.)
   for (int poll = 1; poll < 20; ++poll) {
     CAPTURE(poll);
-    REQUIRE_MESSAGE(watch.request_poll() == R"({"status":"ok","cameras":2})", bridge->output());
+    REQUIRE_MESSAGE(watch.request_poll() == R"({"status":"ok","data":{"cameras":2},"cameras":2})", bridge->output());
   }
   // 5 tokens of 4 calls each serve the 20 polls; each expiry costs one refused call and a refresh.
   CHECK(sim.stat("logins") == 1);
@@ -63,7 +63,7 @@ TEST_CASE("a broker client asking for a poll every 50 ms gets at most one device
   // The requests still waiting share one more poll, whose answer comes.
   REQUIRE(watch.wait_until([](const auto& last) {
     auto it = last.find("wyze/bridge/response/poll");
-    return it != last.end() && it->second.payload == R"({"status":"ok","cameras":1})";
+    return it != last.end() && it->second.payload == R"({"status":"ok","data":{"cameras":1},"cameras":1})";
   }));
   auto calls = sim.stat("device_list_calls") - before;
   CAPTURE(seconds);
@@ -96,13 +96,15 @@ TEST_CASE("one kept-alive connection serves every poll, and a connection the clo
   subscriber watch(mqtt.port(), "wyze/bridge/#");
   auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)});
   REQUIRE(watch.wait_for("wyze/bridge/state", "online"));
-  for (int i = 0; i < 4; ++i) CHECK(watch.request_poll() == R"({"status":"ok","cameras":1})");
+  for (int i = 0; i < 4; ++i) CHECK(watch.request_poll() == R"({"status":"ok","data":{"cameras":1},"cameras":1})");
   // Login and five device lists on one connection (the other one is this test's own).
   CHECK(sim.stat("connections") == 1 + 1);
 
   sim.control("POST", "/sim/fault", R"({"kind":"drop-connection","count":1})");
-  CHECK(watch.request_poll() == R"({"status":"ok","cameras":1})");  // answered, then the cloud closes
-  CHECK(watch.request_poll() == R"({"status":"ok","cameras":1})");  // a new connection, no failed poll
+  CHECK(watch.request_poll() ==
+        R"({"status":"ok","data":{"cameras":1},"cameras":1})");  // answered, then the cloud closes
+  CHECK(watch.request_poll() ==
+        R"({"status":"ok","data":{"cameras":1},"cameras":1})");  // a new connection, no failed poll
   CHECK(sim.stat("connections") == 2 + 1);
   CHECK(bridge->output().find("poll failed") == std::string::npos);
 }

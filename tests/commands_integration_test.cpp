@@ -82,7 +82,7 @@ TEST_CASE("Home Assistant switches a camera off: one cloud call, the state follo
   CHECK(sent[0].at("mac").as_string() == cam1);
 
   // The next device list reports the camera off too: nothing flips back.
-  CHECK(b.watch.request_poll() == R"({"status":"ok","cameras":3})");
+  CHECK(b.watch.request_poll() == R"({"status":"ok","data":{"cameras":3},"cameras":3})");
   CHECK(retained(b.mqtt.port(), "wyze/" + cam1 + "/power")["wyze/" + cam1 + "/power"] == "off");
   CHECK(json::parse(retained(b.mqtt.port())["wyze/" + cam1 + "/attributes"]).at("power") == "off");
   // Commands are never left retained on the broker.
@@ -173,7 +173,7 @@ TEST_CASE("a retained power/set off left on the broker does not power the camera
     REQUIRE(retained(fixture.mqtt.port(), "wyze/+/+/set").size() == 1);
   });
   CHECK(eventually([&] { return retained(b.mqtt.port(), "wyze/+/+/set").empty(); }, 10s));
-  CHECK(b.watch.request_poll() == R"({"status":"ok","cameras":3})");
+  CHECK(b.watch.request_poll() == R"({"status":"ok","data":{"cameras":3},"cameras":3})");
   CHECK(b.sim.stat("run_action_calls") == 0);
   CHECK(b.watch.last("wyze/" + cam1 + "/power")->payload == "on");
   CHECK(has_line(b.bridge->output(), "ignored the retained command \"off\" on wyze/" + cam1 + "/power/set"));
@@ -199,7 +199,7 @@ TEST_CASE("mqtt.commands: false removes the controls, also those an earlier run 
   // A command is not even looked at: no answer, no call (the poll request after it is answered first
   // and in order, so the command was received before).
   watch.publish("wyze/" + cam1 + "/power/set", "off");
-  CHECK(watch.request_poll() == R"({"status":"ok","cameras":3})");
+  CHECK(watch.request_poll() == R"({"status":"ok","data":{"cameras":3},"cameras":3})");
   CHECK_FALSE(watch.last("wyze/bridge/response/command").has_value());
   CHECK(b.sim.stat("run_action_calls") == 0);
 }

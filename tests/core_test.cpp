@@ -102,7 +102,7 @@ TEST_CASE("start subscribes to Home Assistant's birth and poll requests and poll
   bridge::core core(settings(), fixed_random());
   auto actions = core.on_start(t0);
   CHECK(all_of<bridge::act::subscribe>(actions) ==
-        std::vector<bridge::act::subscribe>{{"homeassistant/status"}, {"wyze/bridge/request/poll"}, {"wyze/+/+/set"}});
+        std::vector<bridge::act::subscribe>{{"homeassistant/status"}, {"wyze/bridge/request/+"}, {"wyze/+/+/set"}});
   CHECK(all_of<bridge::act::fetch>(actions).size() == 1);
   CHECK_FALSE(has<bridge::act::start_timer>(actions));  // no --once broker deadline
 }
@@ -233,7 +233,11 @@ TEST_CASE("Home Assistant's birth republishes everything once, after the delay, 
 
   auto republish = core.on_timer(bridge::timer::birth, t0 + 1500);
   CHECK(has<bridge::act::flush>(republish));
-  CHECK(published(republish) == std::vector<std::string>{"wyze/bridge/cloud online", published(republish).back()});
+  auto again = published(republish);
+  REQUIRE(again.size() == 3);  // cloud, info and devices
+  CHECK(again[0] == "wyze/bridge/cloud online");
+  CHECK(again[1].starts_with("wyze/bridge/info {"));
+  CHECK(again[2].starts_with("wyze/bridge/devices [{\"id\":\"AA01\""));
   CHECK(drained(core).size() == 6);  // the bridge device, AA01's config and its 4 states
 }
 
@@ -244,7 +248,8 @@ TEST_CASE("poll requests during a poll share it, and each gets an answer") {
   CHECK_FALSE(has<bridge::act::fetch>(core.on_message("wyze/bridge/request/poll", "x", t0)));
   auto done = core.on_poll_done(listing({camera("AA01"), camera("AA02")}), t0);
   CHECK(published_to(done, "wyze/bridge/response/poll") ==
-        std::vector<std::string>{R"({"status":"ok","cameras":2})", R"({"status":"ok","cameras":2})"});
+        std::vector<std::string>{R"({"status":"ok","data":{"cameras":2},"cameras":2})",
+                                 R"({"status":"ok","data":{"cameras":2},"cameras":2})"});
   for (const auto& p : all_of<bridge::act::publish>(done))
     if (p.message.topic == "wyze/bridge/response/poll") CHECK_FALSE(p.message.retain);
 
@@ -378,7 +383,7 @@ TEST_CASE("a flood of poll requests against Wyze's hosts costs one device-list c
   CHECK(bridge.fetches == 3);  // the requests after the second poll started share a third
   // Every answer says what the poll found; 100 at most per poll, the rest are said in the log.
   CHECK(bridge.answers.size() == 100 + 10);
-  for (const auto& answer : bridge.answers) CHECK(answer == R"({"status":"ok","cameras":1})");
+  for (const auto& answer : bridge.answers) CHECK(answer == R"({"status":"ok","data":{"cameras":1},"cameras":1})");
   CHECK(std::any_of(bridge.logs.begin(), bridge.logs.end(), [](const std::string& l) {
     return l.starts_with("90 more poll requests than 100 shared this poll unanswered");
   }));
@@ -651,4 +656,111 @@ TEST_CASE("a command answered after stop is dropped, and the button restarts and
   core.on_stop();
   CHECK(core.on_command_done("AA01", accepted, t0 + 200).empty());
   CHECK(core.on_command_done("NOT_IN_FLIGHT", accepted, t0 + 200).empty());
+}
+
+// ---- the bridge API (SPEC §9) ----
+
+TEST_CASE("bridge/request/options changes the log level at once, answered with the request's transaction") {
+  auto core = ready_core({controllable("AA01")});
+  auto changed = core.on_message("wyze/bridge/request/options", R"({"log_level":"debug","transaction":{"id":7}})", t0);
+  CHECK(all_of<bridge::act::set_log_level>(changed) ==
+        std::vector<bridge::act::set_log_level>{{common::logging::level::debug}});
+  CHECK(published_to(changed, "wyze/bridge/response/options") ==
+        std::vector<std::string>{R"({"status":"ok","data":{"log_level":"debug"},"transaction":{"id":7}})"});
+  auto info = json::parse(published_to(changed, "wyze/bridge/info").at(0)).as_object();
+  CHECK(info.at("log_level") == "debug");
+  // Refusals change nothing and say what to send; the transaction comes back with them too.
+  for (const auto& refusal : std::vector<std::pair<std::string, std::string>>{
+           {"debug", "the request is not a JSON object: send {\"log_level\":\"debug\"}"},
+           {R"({"log_level":"loud","transaction":"t"})", "log_level must be trace, debug, info, warn or error"},
+           {R"({"log_level":5})", "log_level must be trace, debug, info, warn or error"},
+           {R"({"log_level":"warn","colour":"red"})", "unknown option \"colour\": the options are log_level"},
+           {R"({"transaction":1})", "no option given: send {\"log_level\":\"debug\"}"},
+           {std::string(100'000, '{'), "the request is not a JSON object: send {\"log_level\":\"debug\"}"}}) {
+    // (No structured binding: clang 14 cannot capture one in CAPTURE.)
+    const std::string& payload = refusal.first;
+    const std::string& error = refusal.second;
+    CAPTURE(payload.substr(0, 40));
+    auto refused = core.on_message("wyze/bridge/request/options", payload, t0);
+    CHECK_FALSE(has<bridge::act::set_log_level>(refused));
+    auto answer = json::parse(published_to(refused, "wyze/bridge/response/options").at(0)).as_object();
+    CHECK(answer.at("status") == "error");
+    CHECK(answer.at("error").as_string() == error);
+    if (payload.find("transaction") != std::string::npos) CHECK(answer.contains("transaction"));
+  }
+  auto unknown = core.on_message("wyze/bridge/request/restart", R"({"transaction":"x"})", t0);
+  CHECK(
+      published_to(unknown, "wyze/bridge/response/restart") ==
+      std::vector<std::string>{
+          R"({"status":"error","error":"unknown request \"restart\": the requests are poll and options","transaction":"x"})"});
+}
+
+TEST_CASE("poll requests that share one poll each get their own transaction back") {
+  auto core = ready_core({controllable("AA01")});
+  core.on_message("wyze/bridge/request/poll", R"({"transaction":1})", t0 + 20'000);
+  core.on_message("wyze/bridge/request/poll", "now please", t0 + 20'001);
+  core.on_message("wyze/bridge/request/poll", R"({"transaction":"b"})", t0 + 20'002);
+  auto done = core.on_poll_done(listing({controllable("AA01")}), t0 + 21'000);
+  CHECK(published_to(done, "wyze/bridge/response/poll") ==
+        std::vector<std::string>{R"({"status":"ok","data":{"cameras":1},"cameras":1,"transaction":1})",
+                                 R"({"status":"ok","data":{"cameras":1},"cameras":1})",
+                                 R"({"status":"ok","data":{"cameras":1},"cameras":1,"transaction":"b"})"});
+  CHECK(all_of<bridge::act::status>(done).at(0).text == "1 cameras; last poll ok at 2026-11-26T10:00:21Z");
+}
+
+TEST_CASE("bridge/devices lists the published cameras and follows additions, changes and removals") {
+  bridge::core core(settings(), fixed_random());
+  core.on_start(t0);
+  core.on_broker_connected(t0);
+  core.on_message("wyze/bridge/readback", "42", t0);
+  auto first = core.on_poll_done(listing({controllable("AA01"), controllable("AA02", "GW_GC1")}), t0);
+  auto devices = json::parse(published_to(first, "wyze/bridge/devices").at(0)).as_array();
+  REQUIRE(devices.size() == 2);
+  CHECK(devices[0] == json::object{{"id", "AA01"},
+                                   {"mac", "AA01"},
+                                   {"nickname", "cam AA01"},
+                                   {"model", "WYZE_CAKP2JFUS"},
+                                   {"model_name", "Cam v3"},
+                                   {"firmware", "4.36.1"},
+                                   {"online", true},
+                                   {"entities", json::array{"conn_state", "ip", "firmware", "power", "restart",
+                                                            "notifications", "motion_detection"}}});
+  CHECK(devices[1].at("entities") == json::array{"conn_state", "ip", "firmware"});
+  CHECK(all_of<bridge::act::publish>(first).at(0).message.retain);
+  // Nothing changed: not published again.
+  CHECK(published_to(core.on_poll_done(listing({controllable("AA01"), controllable("AA02", "GW_GC1")}), t0),
+                     "wyze/bridge/devices")
+            .empty());
+  auto renamed = controllable("AA01");
+  renamed.nickname = "Porch";
+  auto change = core.on_poll_done(listing({renamed}), t0);
+  devices = json::parse(published_to(change, "wyze/bridge/devices").at(0)).as_array();
+  REQUIRE(devices.size() == 1);
+  CHECK(devices[0].at("nickname") == "Porch");
+  // Every (re)connect and Home Assistant birth publishes it again.
+  CHECK(published_to(core.on_broker_connected(t0), "wyze/bridge/devices").size() == 1);
+}
+
+TEST_CASE("the ids of the published cameras are recorded, and recorded ids that are gone are cleared at start") {
+  auto s = settings();
+  s.recorded_ids = {"AA01", "GONE", "not/ours"};
+  bridge::core core(s, fixed_random());
+  core.on_start(t0);
+  core.on_broker_connected(t0);
+  core.on_message("wyze/bridge/readback", "42", t0);  // the broker gave nothing back
+  auto polled = core.on_poll_done(listing({controllable("AA01"), controllable("AA02")}), t0);
+  CHECK(all_of<bridge::act::record>(polled) == std::vector<bridge::act::record>{{{"AA01", "AA02"}}});
+  auto cleared = published(polled);
+  for (const char* topic :
+       {"wyze/GONE/conn_state <cleared>", "wyze/GONE/attributes <cleared>",
+        "homeassistant/device/wyze_GONE/config <cleared>", "homeassistant/switch/wyze_GONE/power/config <cleared>"})
+    CHECK_MESSAGE(contains(cleared, topic), topic);
+  for (const auto& line : cleared) {
+    if (!line.ends_with("<cleared>")) continue;
+    CHECK(line.find("AA01") == std::string::npos);
+    CHECK(line.find("not/ours") == std::string::npos);
+  }
+  CHECK_FALSE(has<bridge::act::record>(core.on_poll_done(listing({controllable("AA01"), controllable("AA02")}), t0)));
+  CHECK(all_of<bridge::act::record>(core.on_poll_done(listing({controllable("AA02")}), t0)) ==
+        std::vector<bridge::act::record>{{{"AA02"}}});
 }

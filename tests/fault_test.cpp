@@ -111,13 +111,13 @@ TEST_CASE("an interim 100 Continue, a stale answer behind the real one and a 16 
 
   // 100 Continue is skipped: the real answer that follows it is the poll's.
   sim.control("POST", "/sim/fault", R"({"kind":"interim","count":1})");
-  CHECK(watch.request_poll() == R"({"status":"ok","cameras":2})");
+  CHECK(watch.request_poll() == R"({"status":"ok","data":{"cameras":2},"cameras":2})");
 
   // An empty device list sent, unasked, right behind a real answer on a kept-alive connection:
   // the next poll must not take it for its own (it would clear every camera).
   sim.control("POST", "/sim/fault", R"({"kind":"stale-follows","count":1})");
-  CHECK(watch.request_poll() == R"({"status":"ok","cameras":2})");
-  CHECK(watch.request_poll() == R"({"status":"ok","cameras":2})");
+  CHECK(watch.request_poll() == R"({"status":"ok","data":{"cameras":2},"cameras":2})");
+  CHECK(watch.request_poll() == R"({"status":"ok","data":{"cameras":2},"cameras":2})");
   CHECK(complete(mqtt.port(), 2));
 
   // A chunk-size line of 16 MiB is a failed poll with a reason, read no further than 256 KiB.
@@ -126,6 +126,6 @@ TEST_CASE("an interim 100 Continue, a stale answer behind the real one and a 16 
   CHECK(failed.at("status") == "error");
   CHECK(std::string(failed.at("error").as_string()).find("chunk framing are larger than any real answer") !=
         std::string::npos);
-  CHECK(watch.request_poll() == R"({"status":"ok","cameras":2})");
+  CHECK(watch.request_poll() == R"({"status":"ok","data":{"cameras":2},"cameras":2})");
   CHECK(complete(mqtt.port(), 2));
 }

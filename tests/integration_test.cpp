@@ -185,7 +185,7 @@ TEST_CASE("a cloud whose certificate does not name the host connected to is refu
 TEST_CASE("a running bridge publishes what changed, adds and clears cameras, and answers poll requests") {
   running_bridge b;
   REQUIRE(b.watch.wait_for("wyze/2CAA8E000001/conn_state", "online"));
-  CHECK(b.poll() == json::object{{"status", "ok"}, {"cameras", 3}});
+  CHECK(b.poll() == json::object{{"status", "ok"}, {"data", {{"cameras", 3}}}, {"cameras", 3}});
 
   b.sim.control("POST", "/sim/cameras/2CAA8E000001", R"({"conn_state":0,"ip":"192.168.7.7"})");
   CHECK(b.poll().at("status") == "ok");
@@ -194,7 +194,7 @@ TEST_CASE("a running bridge publishes what changed, adds and clears cameras, and
 
   b.sim.control("DELETE", "/sim/cameras/2CAA8E000002");
   b.sim.control("POST", "/sim/cameras", R"({"mac":"2CAA8E0000AA","nickname":"Garage"})");
-  CHECK(b.poll() == json::object{{"status", "ok"}, {"cameras", 3}});
+  CHECK(b.poll() == json::object{{"status", "ok"}, {"data", {{"cameras", 3}}}, {"cameras", 3}});
   CHECK(b.watch.wait_for("wyze/2CAA8E000002/ip", ""));
   CHECK(b.watch.wait_for("homeassistant/device/wyze_2CAA8E000002/config", ""));
   CHECK(b.watch.wait_until([](const auto& last) {

@@ -40,8 +40,18 @@ TEST_CASE("/metrics and /healthz of a running bridge tell what it does") {
        {"wyze_bridge_polls_total{result=\"ok\"} 1\n", "wyze_bridge_polls_total{result=\"error\"} 0\n",
         "wyze_bridge_cameras 3\n", "wyze_bridge_cameras_online 2\n", "wyze_bridge_mqtt_connected 1\n",
         "wyze_bridge_logins_total 1\n", "wyze_bridge_poll_duration_seconds_count 1\n",
-        "wyze_bridge_build_info{version="})
+        "wyze_bridge_build_info{version=", "wyze_bridge_last_success_timestamp_seconds 17",
+        "process_cpu_seconds_total ", "process_resident_memory_bytes ", "process_open_fds ",
+        "process_start_time_seconds 17", "wyze_bridge_cloud_requests_total{endpoint=\"get_object_list\"} 1\n"})
     CHECK_MESSAGE(metrics.body.find(line) != std::string::npos, std::string(line));
+  // The process's own numbers are real: some resident memory, a few descriptors.
+  auto value_of = [&](const std::string& name) {
+    auto at = metrics.body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(metrics.body.substr(at + name.size() + 2));
+  };
+  CHECK(value_of("process_resident_memory_bytes") > 1e6);
+  CHECK(value_of("process_open_fds") >= 3);
+  CHECK(value_of("process_open_fds") < 200);
   CHECK(metrics.body.find("wyze_bridge_messages_published_total 0\n") == std::string::npos);
   CHECK(http_get(port, "/nothing").status == 404);
 
@@ -123,8 +133,9 @@ TEST_CASE("hundreds of idle connections to the metrics port cannot take the file
     idle_connections flood(port, 300);
     CHECK(flood.fds.size() > 100);
     std::this_thread::sleep_for(500ms);
-    CHECK(open_fds(bridge->pid()) <= base + 16 + 2);                  // 16 scrapes at most; the rest closed at once
-    CHECK(watch.request_poll() == R"({"status":"ok","cameras":1})");  // the cloud and the broker still work
+    CHECK(open_fds(bridge->pid()) <= base + 16 + 2);  // 16 scrapes at most; the rest closed at once
+    CHECK(watch.request_poll() ==
+          R"({"status":"ok","data":{"cameras":1},"cameras":1})");  // the cloud and the broker still work
   }
   CHECK(eventually([&] { return http_get(port, "/healthz").status == 200; }, 10s));
 
@@ -213,6 +224,7 @@ TEST_CASE("under systemd (Type=notify) the bridge reports READY=1, and STOPPING=
   };
   auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)}, {"NOTIFY_SOCKET=" + socket_path});
   CHECK(receive() == "READY=1");
+  CHECK(receive().starts_with("STATUS=1 cameras; last poll ok at "));
   bridge->signal(SIGTERM);
   CHECK(receive() == "STOPPING=1");
   CHECK(bridge->wait_exit(10s) == 0);

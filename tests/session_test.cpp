@@ -127,8 +127,7 @@ TEST_CASE("tokens.json: a planted symlink is never written through, a FIFO or a 
   std::filesystem::remove(file.path());
   { std::ofstream(file.path()) << std::string(std::size_t{100} * 1024, ' ') << "{}"; }
   file.load(problem);
-  CHECK(problem ==
-        file.path() + " is larger than 64 KiB, too large for a session file; starting a new session (one login)");
+  CHECK(problem == file.path() + " is larger than 64 KiB, too large to be ours; starting a new session (one login)");
   std::filesystem::remove_all(dir);
 }
 

@@ -1,5 +1,7 @@
 #include "wyze/camera.hpp"
 
+#include "common/utf8.hpp"
+
 #include <boost/json.hpp>
 
 #include <cctype>
@@ -27,39 +29,10 @@ const json::value* find(const json::object* object, std::string_view key) {
   return object ? object->if_contains(key) : nullptr;
 }
 
-// `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD, so what is published
-// is valid JSON and valid UTF-8 whatever the cloud sent.
-std::string valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80           ? 1
-                         : (byte >> 5) == 0x6  ? 2
-                         : (byte >> 4) == 0xe  ? 3
-                         : (byte >> 3) == 0x1e ? 4
-                                               : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    if (valid && length > 1) {  // no overlong forms, surrogates or code points past U+10FFFF
-      std::uint32_t cp = byte & (0xff >> (length + 1));
-      for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
-      static constexpr std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-      valid = cp >= smallest[length] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
-    }
-    if (valid)
-      out.append(text.substr(i, length));
-    else
-      out.append("\xEF\xBF\xBD");
-    i += valid ? length : 1;
-  }
-  return out;
-}
-
 // A string field; numbers are accepted as text, empty strings and other types are "not reported".
 std::optional<std::string> text(const json::value* v) {
   if (!v) return std::nullopt;
-  if (const auto* s = v->if_string(); s && !s->empty()) return valid_utf8(*s);
+  if (const auto* s = v->if_string(); s && !s->empty()) return common::valid_utf8(*s);
   if (v->is_int64()) return std::to_string(v->get_int64());
   if (v->is_uint64()) return std::to_string(v->get_uint64());
   return std::nullopt;

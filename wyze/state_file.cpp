@@ -18,32 +18,6 @@ namespace {
 // tokens.json is a few hundred bytes; anything this large is not ours.
 constexpr std::size_t max_state_file = std::size_t{64} * 1024;
 
-// The whole file, or what is wrong with it: only a regular file of at most max_state_file bytes
-// is read (a FIFO would hang the start, /dev/zero would never end).
-std::string read_state(const std::string& path, std::string& problem) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer.
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) problem = "cannot read " + path + ": " + std::strerror(errno);
-    return {};
-  }
-  struct stat info {};
-  std::string text;
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
-    problem = path + " is not a regular file";
-  else if (static_cast<std::size_t>(info.st_size) > max_state_file)
-    problem = path + " is larger than 64 KiB, too large for a session file";
-  else {
-    text.resize(max_state_file + 1);
-    ssize_t got = 0, total = 0;
-    while ((got = ::read(fd, text.data() + total, text.size() - static_cast<std::size_t>(total))) > 0) total += got;
-    text.resize(static_cast<std::size_t>(total));
-    if (got < 0 || text.size() > max_state_file) problem = "cannot read " + path;
-  }
-  ::close(fd);
-  return problem.empty() ? text : std::string();
-}
-
 // Makes a rename in `directory` survive a power cut.
 void sync_directory(const std::string& directory) {
   int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -54,11 +28,58 @@ void sync_directory(const std::string& directory) {
 
 }  // namespace
 
+std::string read_small_file(const std::string& path, std::size_t limit, std::string& problem) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) problem = "cannot read " + path + ": " + std::strerror(errno);
+    return {};
+  }
+  struct stat info {};
+  std::string text;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
+    problem = path + " is not a regular file";
+  else if (static_cast<std::size_t>(info.st_size) > limit)
+    problem = path + " is larger than " + std::to_string(limit / 1024) + " KiB, too large to be ours";
+  else {
+    text.resize(limit + 1);
+    ssize_t got = 0, total = 0;
+    while ((got = ::read(fd, text.data() + total, text.size() - static_cast<std::size_t>(total))) > 0) total += got;
+    text.resize(static_cast<std::size_t>(total));
+    if (got < 0 || text.size() > limit) problem = "cannot read " + path;
+  }
+  ::close(fd);
+  return problem.empty() ? text : std::string();
+}
+
+std::string write_file_atomically(const std::string& directory, const std::string& name, const std::string& text) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return "cannot create the state directory " + directory + ": " + ec.message() + " (set wyze.state_dir)";
+  std::string path = directory + "/" + name;
+  // A new name each time, created exclusively and never through a link: a file or symlink planted
+  // under a predictable name cannot redirect the write.
+  unsigned char salt[8];
+  RAND_bytes(salt, sizeof salt);
+  std::string temp = path + ".tmp-" + common::hex(salt, sizeof salt);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot write " + temp + ": " + std::strerror(errno) + " (set wyze.state_dir)";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::string reason = std::strerror(errno);
+    std::remove(temp.c_str());
+    return "cannot write " + path + ": " + reason;
+  }
+  sync_directory(directory);
+  return {};
+}
+
 state_file::state_file(std::string directory) : directory_(std::move(directory)) {}
 
 session state_file::load(std::string& problem) const {
   problem.clear();
-  std::string text = read_state(path(), problem);
+  std::string text = read_small_file(path(), max_state_file, problem);
   if (!text.empty()) {
     if (auto s = parse_session(text)) return *s;
     problem = path() + " is not a session file";
@@ -70,26 +91,7 @@ session state_file::load(std::string& problem) const {
 }
 
 std::string state_file::save(const session& s) const {
-  std::error_code ec;
-  std::filesystem::create_directories(directory_, ec);
-  if (ec) return "cannot create the state directory " + directory_ + ": " + ec.message() + " (set wyze.state_dir)";
-  // A new name each time, created exclusively and never through a link: a file or symlink planted
-  // under a predictable name cannot redirect the write.
-  unsigned char salt[8];
-  RAND_bytes(salt, sizeof salt);
-  std::string temp = path() + ".tmp-" + common::hex(salt, sizeof salt);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return "cannot write " + temp + ": " + std::strerror(errno) + " (set wyze.state_dir)";
-  std::string text = serialize(s);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || std::rename(temp.c_str(), path().c_str()) != 0) {
-    std::string reason = std::strerror(errno);
-    std::remove(temp.c_str());
-    return "cannot write " + path() + ": " + reason;
-  }
-  sync_directory(directory_);
-  return {};
+  return write_file_atomically(directory_, "tokens.json", serialize(s));
 }
 
 }  // namespace wyze

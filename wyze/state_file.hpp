@@ -3,9 +3,19 @@
 // readable by its owner only (0600).
 #include "wyze/session.hpp"
 
+#include <cstddef>
 #include <string>
 
 namespace wyze {
+
+/// Reads `path` whole: only a regular file of at most `limit` bytes (a FIFO would hang the start,
+/// /dev/zero would never end). Empty with `problem` saying why otherwise; empty and no problem when
+/// there is no such file.
+std::string read_small_file(const std::string& path, std::size_t limit, std::string& problem);
+
+/// Writes `text` to `directory/name` so that a crash leaves the old file or the new one, never half
+/// of one (mode 0600, fsync, rename); returns what went wrong, or an empty string.
+std::string write_file_atomically(const std::string& directory, const std::string& name, const std::string& text);
 
 class state_file {
  public:
@@ -19,6 +29,7 @@ class state_file {
   std::string save(const session& s) const;
 
   std::string path() const { return directory_ + "/tokens.json"; }
+  const std::string& directory() const { return directory_; }
 
  private:
   std::string directory_;

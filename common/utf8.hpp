@@ -1,0 +1,14 @@
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace common {
+
+/// `text` with every byte that is not part of valid UTF-8 (overlong forms, surrogates and code
+/// points past U+10FFFF included) replaced by U+FFFD.
+std::string valid_utf8(std::string_view text);
+
+/// `text` as a JSON string literal, quotes included: valid JSON and valid UTF-8 whatever it holds.
+std::string json_string(std::string_view text);
+
+}  // namespace common
