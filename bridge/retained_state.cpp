@@ -133,14 +133,10 @@ std::vector<std::string> retained_state::recorded_topics(const std::string& id) 
   std::string attributes = settings_.base_topic + "/" + id + "/" + std::string(broker::attributes_key);
   if (state_owner(attributes).second == nullptr) return {};
   std::vector<std::string> topics{std::move(attributes)};
-  auto s = settings_.discovery_settings;
-  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
-    s.mode = mode;
-    for (const auto& row : camera_entities()) {
-      if (row.platform.empty()) continue;
-      topics.push_back(broker::camera_discovery_topic(s, id, row));
-      if (mode == broker::discovery_mode::device) break;
-    }
+  for (const auto& row : camera_entities()) {
+    if (row.platform.empty()) continue;
+    topics.push_back(broker::camera_discovery_topic(settings_.discovery_settings, id, row));
+    if (settings_.discovery_settings.mode == broker::discovery_mode::device) break;
   }
   return topics;
 }

@@ -62,7 +62,7 @@ class retained_state {
   const std::map<std::string, wyze::Camera>& cameras() const { return cameras_; }
 
   /// Every topic `stale` must see as read back to clear camera `id` whole (its attributes, and
-  /// its discovery configs in both modes); nothing for an id this bridge could not have made.
+  /// its discovery configs in the configured mode); nothing for an id this bridge could not have made.
   std::vector<std::string> recorded_topics(const std::string& id) const;
 
   /// The camera with topic id `id`, or nullptr.

@@ -77,6 +77,7 @@ TEST_CASE("the log level changes at runtime over MQTT, answered with the request
   subscriber watch(mqtt.port(), "wyze/bridge/#");
   auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt)});
   REQUIRE_MESSAGE(watch.wait_for("wyze/bridge/cloud", "online"), bridge->output());
+  REQUIRE(watch.wait_until([](const auto& last) { return last.count("wyze/bridge/info") > 0; }));
   CHECK(json::parse(watch.last("wyze/bridge/info")->payload).at("log_level") == "info");
   CHECK(bridge->output().find(" DEBUG ") == std::string::npos);
 

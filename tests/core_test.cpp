@@ -751,10 +751,11 @@ TEST_CASE("the ids of the published cameras are recorded, and recorded ids that 
   auto polled = core.on_poll_done(listing({controllable("AA01"), controllable("AA02")}), t0);
   CHECK(all_of<bridge::act::record>(polled) == std::vector<bridge::act::record>{{{"AA01", "AA02"}}});
   auto cleared = published(polled);
-  for (const char* topic :
-       {"wyze/GONE/conn_state <cleared>", "wyze/GONE/attributes <cleared>",
-        "homeassistant/device/wyze_GONE/config <cleared>", "homeassistant/switch/wyze_GONE/power/config <cleared>"})
+  for (const char* topic : {"wyze/GONE/conn_state <cleared>", "wyze/GONE/power <cleared>",
+                            "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"})
     CHECK_MESSAGE(contains(cleared, topic), topic);
+  CHECK(std::count_if(cleared.begin(), cleared.end(), [](const std::string& l) { return l.ends_with("<cleared>"); }) ==
+        8);  // 7 states and the device's config: nothing else
   for (const auto& line : cleared) {
     if (!line.ends_with("<cleared>")) continue;
     CHECK(line.find("AA01") == std::string::npos);
