@@ -25,12 +25,10 @@ class in_process_transport final : public wyze::http_transport {
   void send(wyze::http_request request, wyze::http_handler done) override {
     if (deferred) {
       // Answered later, by deliver(): requests can be outstanding together, as on the real loop.
-      pending.push_back([this, request = std::move(request), done = std::move(done)]() mutable {
-        answer(std::move(request), std::move(done));
-      });
+      pending.push_back([this, request = std::move(request), done = std::move(done)] { answer(request, done); });
       return;
     }
-    answer(std::move(request), std::move(done));
+    answer(request, done);
   }
 
   /// Answers outstanding requests, oldest first, until none is left.
@@ -46,7 +44,7 @@ class in_process_transport final : public wyze::http_transport {
   std::deque<std::function<void()>> pending;
 
  private:
-  void answer(wyze::http_request request, wyze::http_handler done) {
+  void answer(const wyze::http_request& request, const wyze::http_handler& done) {
     sim::request req{request.method, request.url.substr(request.url.find('/', 8)), {}, request.body};
     for (auto& [name, value] : request.headers) {
       std::string lower = name;
@@ -362,7 +360,7 @@ TEST_CASE(
   CHECK(f.poll().find("code 1011") != std::string::npos);
   CHECK(run(f, {mac, "WYZE_CAKP2JFUS", "power_off", {}}).starts_with("waiting for Wyze's rate limit until "));
   CHECK(f.stat("run_action_calls") == 0);
-  f.now += 6 * 60 * second;  // the 5-minute pause is over
+  f.now += std::int64_t{6} * 60 * second;  // the 5-minute pause is over
 
   // The token expires; a poll and a command sent together renew it once between them (were both
   // sent at once, both would refresh, and the second refresh, with a spent token, would log in).
