@@ -1,6 +1,7 @@
 #include "bridge/core.hpp"
 
 #include "bridge/log_line.hpp"
+#include "common/utf8.hpp"
 #include "mqtt/discovery.hpp"
 #include "mqtt/topics.hpp"
 #include "wyze/models.hpp"
@@ -330,7 +331,8 @@ void core::on_request(actions& out, const std::string& name, const std::string& 
     return;
   }
   if (name == "options") return set_options(out, payload, transaction);
-  std::string shown = name.size() > 64 ? name.substr(0, 64) + "..." : name;
+  // (Cut to 64 bytes, which may split a character: made valid UTF-8 again for the JSON answer.)
+  std::string shown = common::valid_utf8(name.size() > 64 ? name.substr(0, 64) + "..." : name);
   respond(out, name, error_answer("unknown request \"" + shown + "\": the requests are poll and options"), transaction);
 }
 
@@ -346,7 +348,8 @@ void core::set_options(actions& out, const std::string& payload, const std::stri
   for (const auto& [key, option] : *options) {
     if (key == "transaction") continue;
     if (key != "log_level") {
-      std::string shown = key.size() > 64 ? std::string(key.substr(0, 64)) + "..." : std::string(key);
+      std::string shown =
+          common::valid_utf8(key.size() > 64 ? std::string(key.substr(0, 64)) + "..." : std::string(key));
       return respond(out, "options", error_answer("unknown option \"" + shown + "\": the options are log_level"),
                      transaction);
     }

@@ -688,6 +688,11 @@ TEST_CASE("bridge/request/options changes the log level at once, answered with t
     CHECK(answer.at("error").as_string() == error);
     if (payload.find("transaction") != std::string::npos) CHECK(answer.contains("transaction"));
   }
+  // A name cut inside a character still answers valid UTF-8 (Boost.JSON's parser checks it).
+  auto cut = core.on_message("wyze/bridge/request/" + std::string(63, 'a') + "\xc3\xa9", "", t0);
+  json::error_code ec;
+  json::parse(all_of<bridge::act::publish>(cut).at(0).message.payload, ec);
+  CHECK_FALSE(ec);
   auto unknown = core.on_message("wyze/bridge/request/restart", R"({"transaction":"x"})", t0);
   CHECK(
       published_to(unknown, "wyze/bridge/response/restart") ==
