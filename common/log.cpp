@@ -139,15 +139,18 @@ void write(level lvl, std::string_view component, std::string_view raw_message) 
   char millis[8];
   std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(epoch_ms % 1000));
   std::string stamp = common::format_utc(epoch_ms, "%Y-%m-%dT%H:%M:%S") + millis;
+  // Appended piece by piece (GCC 12 at -O3 warns, falsely, about `"<" + std::to_string(…)`).
   std::string line;
-  if (journal_) line = "<" + std::to_string(priority_of(lvl)) + ">";
+  if (journal_) line.append("<").append(std::to_string(priority_of(lvl))).append(">");
   if (format_ == format::json) {
     // Valid JSON whatever the message holds: quotes, control characters and bad UTF-8 included.
-    line += "{\"time\":\"" + stamp + "\",\"level\":\"" + std::string(level_name(lvl)) +
-            "\",\"component\":" + json_string(component) + ",\"message\":" + json_string(raw_message) + "}";
+    line.append("{\"time\":\"").append(stamp).append("\",\"level\":\"").append(level_name(lvl));
+    line.append("\",\"component\":").append(json_string(component));
+    line.append(",\"message\":").append(json_string(raw_message)).append("}");
   } else {
     // Text from outside (nicknames, the cloud's messages) must not start a line of its own.
-    line += stamp + " " + name_of(lvl) + " " + std::string(component) + ": " + escape(raw_message);
+    line.append(stamp).append(" ").append(name_of(lvl)).append(" ").append(component).append(": ");
+    line.append(escape(raw_message));
   }
   line += '\n';
   std::lock_guard lock(write_mutex_);
