@@ -280,7 +280,9 @@ std::optional<broker::message> core::next_message() {
 
 actions core::on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms, bool retained) {
   actions out;
-  if (stopping_) return out;
+  // A topic name never holds wildcards (nor NUL): such a "topic" is nothing to answer, clear or
+  // take for ours (answering `request/p+ll` would publish to a filter; found by fuzzing).
+  if (stopping_ || topic.find_first_of(std::string_view("+#\0", 3)) != std::string::npos) return out;
   if (readback_ == readback::reading) {
     if (topic == topics_.readback && payload == readback_marker_) {
       finish_readback(out);

@@ -693,6 +693,9 @@ TEST_CASE("bridge/request/options changes the log level at once, answered with t
   json::error_code ec;
   json::parse(all_of<bridge::act::publish>(cut).at(0).message.payload, ec);
   CHECK_FALSE(ec);
+  // A "topic" with a wildcard is no topic name: nothing is answered (no publication to a filter).
+  CHECK(core.on_message("wyze/bridge/request/p+ll", "now", t0).empty());
+  CHECK(core.on_message("wyze/bridge/request/#", "now", t0).empty());
   auto unknown = core.on_message("wyze/bridge/request/restart", R"({"transaction":"x"})", t0);
   CHECK(
       published_to(unknown, "wyze/bridge/response/restart") ==
