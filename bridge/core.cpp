@@ -102,8 +102,11 @@ actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t no
     last_error_.reset();
     set_cloud_online(out, true);
     clear_stale(out);
-    publish_devices(out, false);
-    record_published(out);
+    // Every field of bridge/devices is in some camera topic: a poll that changed none changes neither.
+    if (changes > 0 || !devices_hash_) {
+      publish_devices(out, false);
+      record_published(out);
+    }
   } else {
     error = list.error().message;
     // The same failure poll after poll is said once; what changes is said again.
@@ -173,22 +176,29 @@ void core::publish_info(actions& out) {
 
 void core::publish_devices(actions& out, bool always) {
   if (!last_success_) return;  // the account's cameras are not known yet
-  json::array devices;
+  // Written as text, not built as a document: at 10,000 cameras a DOM would cost megabytes more.
+  auto text_or_null = [](const std::optional<std::string>& v) { return v ? common::json_string(*v) : "null"; };
+  std::string text = "[";
   for (const auto& [id, camera] : retained_.cameras()) {
-    json::array entities;
-    for (const auto* row : broker::discovered_rows(camera, settings_.commands)) entities.emplace_back(row->key);
-    auto optional = [](const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); };
-    devices.push_back(json::object{
-        {"id", id},
-        {"mac", camera.mac},
-        {"nickname", optional(camera.nickname)},
-        {"model", optional(camera.product_model)},
-        {"model_name", camera.product_model ? json::value(wyze::model_name(*camera.product_model)) : nullptr},
-        {"firmware", optional(camera.firmware_ver)},
-        {"online", camera.online ? json::value(*camera.online) : json::value(nullptr)},
-        {"entities", std::move(entities)}});
+    if (text.size() > 1) text += ',';
+    text.append("{\"id\":").append(common::json_string(id));
+    text.append(",\"mac\":").append(common::json_string(camera.mac));
+    text.append(",\"nickname\":").append(text_or_null(camera.nickname));
+    text.append(",\"model\":").append(text_or_null(camera.product_model));
+    text.append(",\"model_name\":")
+        .append(camera.product_model ? common::json_string(wyze::model_name(*camera.product_model)) : "null");
+    text.append(",\"firmware\":").append(text_or_null(camera.firmware_ver));
+    text.append(",\"online\":").append(camera.online ? (*camera.online ? "true" : "false") : "null");
+    text.append(",\"entities\":[");
+    bool first = true;
+    for (const auto* row : broker::discovered_rows(camera, settings_.commands)) {
+      if (!first) text += ',';
+      first = false;
+      text.append(common::json_string(row->key));
+    }
+    text.append("]}");
   }
-  std::string text = json::serialize(devices);
+  text += ']';
   // A hash, not the text: at 10,000 cameras the list is megabytes.
   auto hash = std::hash<std::string>{}(text);
   if (!always && devices_hash_ == hash) return;
