@@ -108,17 +108,8 @@ std::string escape(std::string_view text) {
     auto c = static_cast<unsigned char>(text[i]);
     auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
     auto after = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += digits[c >> 4];
-      out += digits[c & 0xf];
-    } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // C1 controls, U+0080-U+009F in UTF-8
+    if (append_escaped_control(out, c, "\\x")) continue;  // C0 and DEL
+    if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {      // C1 controls, U+0080-U+009F in UTF-8
       out += "\\u00";
       out += digits[next >> 4];
       out += digits[next & 0xf];

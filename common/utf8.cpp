@@ -31,8 +31,25 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-std::string json_string(std::string_view text) {
+bool append_escaped_control(std::string& out, unsigned char c, std::string_view hex_prefix) {
   static constexpr char digits[] = "0123456789abcdef";
+  if (c == '\n') {
+    out += "\\n";
+  } else if (c == '\r') {
+    out += "\\r";
+  } else if (c == '\t') {
+    out += "\\t";
+  } else if (c < 0x20 || c == 0x7f) {
+    out += hex_prefix;
+    out += digits[c >> 4];
+    out += digits[c & 0xf];
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string json_string(std::string_view text) {
   std::string valid = valid_utf8(text);
   std::string out;
   out.reserve(valid.size() + 2);
@@ -42,17 +59,7 @@ std::string json_string(std::string_view text) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += ch;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\u00";
-      out += digits[c >> 4];
-      out += digits[c & 0xf];
-    } else {
+    } else if (!append_escaped_control(out, c, "\\u00")) {
       out += ch;
     }
   }
