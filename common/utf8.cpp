@@ -8,6 +8,14 @@ std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
+    // A run of ASCII (most text, all of it in most device lists) is copied at once.
+    std::size_t ascii = i;
+    while (ascii < text.size() && static_cast<unsigned char>(text[ascii]) < 0x80) ++ascii;
+    if (ascii != i) {
+      out.append(text.substr(i, ascii - i));
+      i = ascii;
+      continue;
+    }
     auto byte = static_cast<unsigned char>(text[i]);
     std::size_t length = byte < 0x80           ? 1
                          : (byte >> 5) == 0x6  ? 2

@@ -17,16 +17,29 @@ const char* v2_entry = R"({
   "power_switch":1,"dtls":1,"camera_thumbnails":{"thumbnails_url":"https://signed?X-Amz-Signature=abc"}},
   "something_new":{"a":[1,2]}})";
 
-wyze::device_list parse(const std::string& entries) {
-  return wyze::parse_device_list(json::parse(R"({"device_list":[)" + entries + "]}"));
-}
-
 // The device list fed to the streamed parser in reads of `chunk` bytes.
 wyze::result<wyze::device_list> parse_in_pieces(std::string_view body, std::size_t chunk) {
   wyze::device_list_stream stream;
   for (std::size_t at = 0; at < body.size(); at += chunk) stream.write(body.substr(at, chunk));
   stream.finish();
   return stream.take(200);
+}
+
+// The entries read by both parsers: the document one (a json::object per entry) and the
+// streamed one (no document, in reads of 1 and of 4096 bytes). Both must read every field by
+// the same rules, so every test below checks the two.
+wyze::device_list parse(const std::string& entries) {
+  auto document = wyze::parse_device_list(json::parse(R"({"device_list":[)" + entries + "]}"));
+  std::string body = R"({"code":"1","data":{"device_list":[)" + entries + "]}}";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{4096}}) {
+    CAPTURE(chunk);
+    auto streamed = parse_in_pieces(body, chunk);
+    REQUIRE(streamed);
+    CHECK(streamed.value().cameras == document.cameras);
+    CHECK(streamed.value().problems == document.problems);
+    CHECK(streamed.value().devices == document.devices);
+  }
+  return document;
 }
 
 }  // namespace
@@ -188,4 +201,45 @@ TEST_CASE("a nickname that is not valid UTF-8 is repaired, and the rest of the l
       "\"nickname\":\"\xc0\xaf|\xed\xa0\x80\"}]}}");
   REQUIRE(odd);
   CHECK(odd.value().cameras[0].nickname == "\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST_CASE("only the fields the bridge reads are taken, from the entry and its device_params alone") {
+  // Keys of the same names deeper down (thumbnails, groups) are not the camera's fields.
+  auto list = parse(R"({"mac":"AA31","product_type":"Camera","extra":{"ip":"10.9.9.9","mac":"FFFF","nickname":"x"},
+      "device_params":{"camera_thumbnails":{"ip":"10.8.8.8","power_switch":0},"power_switch":1},
+      "list":[{"conn_state":1}],"conn_state":0})");
+  REQUIRE(list.cameras.size() == 1);
+  CHECK(list.cameras[0].mac == "AA31");
+  CHECK_FALSE(list.cameras[0].nickname);
+  CHECK_FALSE(list.cameras[0].ip);
+  CHECK(list.cameras[0].power == true);
+  CHECK(list.cameras[0].online == false);
+}
+
+TEST_CASE("a key given twice keeps its last value, as a JSON document does") {
+  auto list = parse(R"({"mac":"AA41","product_type":"Camera","nickname":"first","nickname":"second",
+      "conn_state":1,"conn_state":{"x":1},"firmware_ver":[1],"firmware_ver":"1.2.3",
+      "device_params":{"ip":"10.0.0.1","power_switch":1},"device_params":{"ssid":"home"}},
+      {"mac":"AA42","product_type":"Camera","device_params":{"ip":"10.0.0.2"},"device_params":"gone"})");
+  REQUIRE(list.cameras.size() == 2);
+  CHECK(list.cameras[0].nickname == "second");
+  CHECK_FALSE(list.cameras[0].online);
+  CHECK(list.cameras[0].firmware_ver == "1.2.3");
+  // The second device_params replaces the first one as a whole.
+  CHECK_FALSE(list.cameras[0].ip);
+  CHECK_FALSE(list.cameras[0].power);
+  CHECK(list.cameras[0].ssid == "home");
+  CHECK_FALSE(list.cameras[1].ip);
+}
+
+TEST_CASE("an entry's values do not leak into the next entry") {
+  auto list = parse(R"({"mac":"AA51","product_type":"Camera","nickname":"porch","ip":"10.0.0.5",
+      "device_params":{"power_switch":1}},[{"mac":"AA5X"}],{"mac":"AA52","product_type":"Camera"})");
+  REQUIRE(list.cameras.size() == 2);
+  CHECK(list.cameras[1].mac == "AA52");
+  CHECK_FALSE(list.cameras[1].nickname);
+  CHECK_FALSE(list.cameras[1].ip);
+  CHECK_FALSE(list.cameras[1].power);
+  REQUIRE(list.problems.size() == 1);
+  CHECK(list.problems[0] == "device 2 is not a JSON object; skipped");
 }

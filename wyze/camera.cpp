@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -25,38 +26,45 @@ std::string camera_id(std::string_view mac) {
 
 namespace {
 
-const json::value* find(const json::object* object, std::string_view key) {
-  return object ? object->if_contains(key) : nullptr;
-}
+using kind = raw_field::kind;
+
+// The lenient rules, the one place that says how a field the cloud sent is read.
 
 // A string field; numbers are accepted as text, empty strings and other types are "not reported".
-std::optional<std::string> text(const json::value* v) {
-  if (!v) return std::nullopt;
-  if (const auto* s = v->if_string(); s && !s->empty()) return common::valid_utf8(*s);
-  if (v->is_int64()) return std::to_string(v->get_int64());
-  if (v->is_uint64()) return std::to_string(v->get_uint64());
+std::optional<std::string> text(const raw_field& f) {
+  if (f.type == kind::string && !f.text.empty()) return common::valid_utf8(f.text);
+  if (f.type == kind::int64) return std::to_string(f.int64);
+  if (f.type == kind::uint64) return std::to_string(f.uint64);
   return std::nullopt;
 }
 
-std::optional<std::int64_t> integer(const json::value* v) {
-  if (!v) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= INT64_MAX) return static_cast<std::int64_t>(v->get_uint64());
-  // A double outside int64's range (or NaN) has no integer value: casting it would be undefined.
-  if (v->is_double() && std::isfinite(v->get_double()) && std::abs(v->get_double()) < 9.2e18)
-    return static_cast<std::int64_t>(v->get_double());
-  if (const auto* s = v->if_string()) {
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), n);
-    if (ec == std::errc{} && end == s->data() + s->size()) return n;
+std::optional<std::int64_t> integer(const raw_field& f) {
+  switch (f.type) {
+    case kind::int64:
+      return f.int64;
+    case kind::uint64:
+      if (f.uint64 <= INT64_MAX) return static_cast<std::int64_t>(f.uint64);
+      return std::nullopt;
+    case kind::real:
+      // A double outside int64's range (or NaN) has no integer value: casting it would be undefined.
+      if (std::isfinite(f.real) && std::abs(f.real) < 9.2e18) return static_cast<std::int64_t>(f.real);
+      return std::nullopt;
+    case kind::string: {
+      std::int64_t n = 0;
+      const char* end = f.text.data() + f.text.size();
+      auto [at, ec] = std::from_chars(f.text.data(), end, n);
+      if (ec == std::errc{} && at == end) return n;
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
   }
-  return std::nullopt;
 }
 
 // 1/0, true/false or "1"/"0"; anything else is "not reported".
-std::optional<bool> flag(const json::value* v) {
-  if (v && v->is_bool()) return v->get_bool();
-  auto n = integer(v);
+std::optional<bool> flag(const raw_field& f) {
+  if (f.type == kind::boolean) return f.boolean;
+  auto n = integer(f);
   if (n && (*n == 0 || *n == 1)) return *n == 1;
   return std::nullopt;
 }
@@ -66,49 +74,136 @@ std::optional<T> first_of(std::optional<T> a, std::optional<T> b) {
   return a ? a : b;
 }
 
-Camera to_camera(const json::object& entry) {
-  const json::object* params = nullptr;
-  if (const auto* p = entry.if_contains("device_params")) params = p->if_object();
+Camera to_camera(const device_entry& e) {
+  const auto& f = e.fields;
+  const auto& p = e.params;
+  using d = device_entry;
   Camera cam;
-  cam.mac = text(find(&entry, "mac")).value_or("");
-  cam.nickname = text(find(&entry, "nickname"));
-  cam.product_model = text(find(&entry, "product_model"));
-  cam.product_type = text(find(&entry, "product_type"));
-  cam.firmware_ver = text(find(&entry, "firmware_ver"));
-  cam.hardware_ver = text(find(&entry, "hardware_ver"));
-  cam.ip = first_of(text(find(params, "ip")), text(find(&entry, "ip")));
-  cam.online = flag(find(&entry, "conn_state"));
-  cam.conn_state_ts_ms = integer(find(&entry, "conn_state_ts"));
+  cam.mac = text(f[d::mac]).value_or("");
+  cam.nickname = text(f[d::nickname]);
+  cam.product_model = text(f[d::product_model]);
+  cam.product_type = text(f[d::product_type]);
+  cam.firmware_ver = text(f[d::firmware_ver]);
+  cam.hardware_ver = text(f[d::hardware_ver]);
+  cam.ip = first_of(text(p[d::param_ip]), text(f[d::ip]));
+  cam.online = flag(f[d::conn_state]);
+  cam.conn_state_ts_ms = integer(f[d::conn_state_ts]);
   // Milliseconds since 1970; anything not between then and the year 9999 is not a time.
   if (cam.conn_state_ts_ms && (*cam.conn_state_ts_ms <= 0 || *cam.conn_state_ts_ms > 253402300799999))
     cam.conn_state_ts_ms.reset();
-  cam.ssid = first_of(text(find(&entry, "ssid")), text(find(params, "ssid")));
-  cam.power = first_of(flag(find(params, "power_switch")), flag(find(&entry, "power_switch")));
-  if (auto push = integer(find(&entry, "push_switch")); push && *push >= 0 && *push <= 2)
-    cam.notifications = *push == 1;
-  cam.motion_detection = first_of(flag(find(params, "motion_alarm_switch")), flag(find(&entry, "motion_alarm_switch")));
-  cam.timezone = first_of(text(find(&entry, "timezone_name")), text(find(&entry, "device_timezone")));
+  cam.ssid = first_of(text(f[d::ssid]), text(p[d::param_ssid]));
+  cam.power = first_of(flag(p[d::param_power_switch]), flag(f[d::power_switch]));
+  if (auto push = integer(f[d::push_switch]); push && *push >= 0 && *push <= 2) cam.notifications = *push == 1;
+  cam.motion_detection = first_of(flag(p[d::param_motion_alarm_switch]), flag(f[d::motion_alarm_switch]));
+  cam.timezone = first_of(text(f[d::timezone_name]), text(f[d::device_timezone]));
   return cam;
+}
+
+// The names, in the order of device_entry's enums.
+constexpr std::array<std::string_view, device_entry::top_count> top_names{
+    "mac",          "nickname",    "product_model",       "product_type",  "firmware_ver",
+    "hardware_ver", "ip",          "conn_state",          "conn_state_ts", "ssid",
+    "power_switch", "push_switch", "motion_alarm_switch", "timezone_name", "device_timezone"};
+constexpr std::array<std::string_view, device_entry::param_count> param_names{"ip", "ssid", "power_switch",
+                                                                              "motion_alarm_switch"};
+
+// A device entry has some 80 keys, a dozen of them read: most keys are rejected by their length
+// alone, and the rest compared only with the names of that length.
+template <std::size_t N>
+raw_field* lookup(std::array<raw_field, N>& fields, const std::array<std::string_view, N>& names,
+                  std::string_view key) {
+  constexpr std::size_t longest = 32;
+  static const auto by_length = [&names] {
+    std::array<std::uint32_t, longest> masks{};  // bit i: names[i] has this length
+    for (std::size_t i = 0; i < N; ++i) masks[names[i].size()] |= std::uint32_t{1} << i;
+    return masks;
+  }();
+  if (key.size() >= longest) return nullptr;
+  for (std::uint32_t mask = by_length[key.size()]; mask != 0; mask &= mask - 1) {
+    auto i = static_cast<std::size_t>(std::countr_zero(mask));
+    if (names[i] == key) return &fields[i];
+  }
+  return nullptr;
+}
+
+void assign(raw_field& f, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      f.type = kind::string;
+      f.text.assign(v.get_string().data(), v.get_string().size());
+      break;
+    case json::kind::int64:
+      f.type = kind::int64;
+      f.int64 = v.get_int64();
+      break;
+    case json::kind::uint64:
+      f.type = kind::uint64;
+      f.uint64 = v.get_uint64();
+      break;
+    case json::kind::double_:
+      f.type = kind::real;
+      f.real = v.get_double();
+      break;
+    case json::kind::bool_:
+      f.type = kind::boolean;
+      f.boolean = v.get_bool();
+      break;
+    case json::kind::null:
+      f.type = kind::null;
+      break;
+    default:
+      f.type = kind::structured;
+  }
 }
 
 const json::array* entries_of(const json::value& data) {
   const auto* object = data.if_object();
+  if (!object) return nullptr;
   for (std::string_view key : {"device_list", "device_info_list"})
-    if (const auto* list = find(object, key); list && list->is_array()) return &list->get_array();
+    if (const auto* list = object->if_contains(key); list && list->is_array()) return &list->get_array();
   return nullptr;
 }
 
 }  // namespace
 
+raw_field* device_entry::top_field(std::string_view key) { return lookup(fields, top_names, key); }
+raw_field* device_entry::param_field(std::string_view key) { return lookup(params, param_names, key); }
+
+void device_entry::clear() {
+  for (auto& f : fields) f.type = kind::absent;
+  clear_params();
+}
+
+void device_entry::clear_params() {
+  for (auto& f : params) f.type = kind::absent;
+}
+
+device_entry device_entry::of(const json::object& entry) {
+  device_entry e;
+  for (std::size_t i = 0; i < top_count; ++i)
+    if (const auto* v = entry.if_contains(top_names[i])) assign(e.fields[i], *v);
+  if (const auto* p = entry.if_contains("device_params"); p && p->is_object())
+    for (std::size_t i = 0; i < param_count; ++i)
+      if (const auto* v = p->get_object().if_contains(param_names[i])) assign(e.params[i], *v);
+  return e;
+}
+
 void device_list_builder::add(const json::value& entry) {
+  if (const auto* object = entry.if_object())
+    add(device_entry::of(*object));
+  else
+    add_not_object();
+}
+
+void device_list_builder::add_not_object() {
   std::size_t index = ++list_.devices;
-  const auto* object = entry.if_object();
-  if (!object) {
-    list_.problems.push_back("device " + std::to_string(index) + " is not a JSON object; skipped");
-    return;
-  }
-  if (text(object->if_contains("product_type")).value_or("") != "Camera") return;
-  Camera cam = to_camera(*object);
+  list_.problems.push_back("device " + std::to_string(index) + " is not a JSON object; skipped");
+}
+
+void device_list_builder::add(const device_entry& entry) {
+  std::size_t index = ++list_.devices;
+  if (text(entry.fields[device_entry::product_type]).value_or("") != "Camera") return;
+  Camera cam = to_camera(entry);
   std::string id = cam.id();
   if (id.empty()) {
     list_.problems.push_back("camera " + std::to_string(index) + " (" + cam.nickname.value_or("no nickname") +

@@ -2,6 +2,7 @@
 // A camera as the bridge sees it, and the lenient parser that builds it from the cloud's device list.
 #include <boost/json/fwd.hpp>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -53,11 +54,65 @@ struct device_list {
   std::size_t devices = 0;  ///< every entry, cameras or not
 };
 
+/// One value of a device entry as the cloud sent it, before the lenient rules read it.
+struct raw_field {
+  enum class kind : std::uint8_t { absent, string, int64, uint64, real, boolean, null, structured };
+  kind type = kind::absent;
+  std::string text{};  ///< kind::string (not yet checked to be UTF-8)
+  std::int64_t int64 = 0;
+  std::uint64_t uint64 = 0;
+  double real = 0;
+  bool boolean = false;
+};
+
+/// The fields of one device entry that the bridge reads, by name, and nothing else: the top level
+/// and `device_params`. Both parsers fill it (the document one from a `json::object`, the streamed
+/// one from the parser's events, without building a document), and one set of lenient rules turns
+/// it into a Camera. A key given twice keeps its last value, as in a JSON document.
+struct device_entry {
+  enum top : std::uint8_t {
+    mac,
+    nickname,
+    product_model,
+    product_type,
+    firmware_ver,
+    hardware_ver,
+    ip,
+    conn_state,
+    conn_state_ts,
+    ssid,
+    power_switch,
+    push_switch,
+    motion_alarm_switch,
+    timezone_name,
+    device_timezone,
+    top_count
+  };
+  enum param : std::uint8_t { param_ip, param_ssid, param_power_switch, param_motion_alarm_switch, param_count };
+
+  std::array<raw_field, top_count> fields{};
+  std::array<raw_field, param_count> params{};  ///< all absent unless device_params is an object
+
+  /// The field a top-level key fills (nullptr: a key the bridge does not read).
+  raw_field* top_field(std::string_view key);
+  /// The field a key inside device_params fills (nullptr: not read).
+  raw_field* param_field(std::string_view key);
+  /// Forgets every value, keeping the strings' buffers for the next entry.
+  void clear();
+  void clear_params();
+
+  /// Every field the bridge reads, from an entry of a JSON document.
+  static device_entry of(const boost::json::object& entry);
+};
+
 /// Turns device entries, one at a time, into cameras: entries that are not cameras are ignored;
 /// entries without a usable MAC, or repeating one, are skipped with a problem.
 class device_list_builder {
  public:
   void add(const boost::json::value& entry);
+  void add(const device_entry& entry);
+  /// An entry of the list that is not a JSON object.
+  void add_not_object();
   device_list take() { return std::move(list_); }
 
  private:

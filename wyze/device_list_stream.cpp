@@ -3,18 +3,18 @@
 #include "wyze/protocol.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/value_stack.hpp>
 
-#include <optional>
-#include <vector>
+#include <string>
 
 namespace json = boost::json;
 
 namespace wyze {
 namespace {
 
-// SAX handler: follows the path root → data → device_list[i] and hands each entry to the
-// builder; everything else is skipped without being kept.
+// SAX handler: follows the path root → data → device_list[i] and, inside each entry, keeps only
+// the values of the keys the bridge reads (device_entry), straight from the parser's events: no
+// document is built, and nothing else is kept. An entry is handed to the builder at its closing
+// brace; the entry's buffers are reused for the next one.
 class envelope_handler {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -30,35 +30,46 @@ class envelope_handler {
   bool on_document_end(json::error_code&) { return true; }
 
   bool on_object_begin(json::error_code&) { return open(false); }
-  bool on_object_end(std::size_t n, json::error_code&) { return close(false, n); }
+  bool on_object_end(std::size_t, json::error_code&) { return close(false); }
   bool on_array_begin(json::error_code&) { return open(true); }
-  bool on_array_end(std::size_t n, json::error_code&) { return close(true, n); }
+  bool on_array_end(std::size_t, json::error_code&) { return close(true); }
 
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    if (entry_)
-      entry_->push_chars(s);
-    else if (depth_ <= 2)
-      key_.append(s.data(), s.size());
+    if (reads_keys()) key_.append(s.data(), s.size());
     return true;
   }
 
   bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    if (entry_) return entry_->push_key(s), true;
-    if (depth_ <= 2) key_.append(s.data(), s.size());
+    if (!reads_keys()) return true;
+    key_.append(s.data(), s.size());
+    if (entry_depth_ != 0) {
+      entry_key();
+      key_.clear();
+    }
     return true;
   }
 
   bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    if (entry_)
-      entry_->push_chars(s);
-    else if (depth_ == 1)
+    if (target_) {
+      if (!partial_) target_->text.clear();
+      partial_ = true;
+      target_->text.append(s.data(), s.size());
+    } else if (entry_depth_ == 0 && depth_ == 1) {
       scalar_.append(s.data(), s.size());
+    }
     return true;
   }
 
   bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    if (entry_) return entry_->push_string(s), true;
-    if (at_entry_start()) return builder.add(json::value(s)), true;
+    if (entry_depth_ != 0) {
+      if (target_) {
+        if (!partial_) target_->text.clear();
+        target_->text.append(s.data(), s.size());
+        target_->type = raw_field::kind::string;
+      }
+      return value_done();
+    }
+    if (at_entry_start()) return builder.add_not_object(), true;
     if (depth_ == 1) {
       scalar_.append(s.data(), s.size());
       top_level_scalar(scalar_);
@@ -70,26 +81,67 @@ class envelope_handler {
 
   bool on_number_part(json::string_view, json::error_code&) { return true; }
   bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
-    return scalar(json::value(i), std::to_string(i));
+    return scalar([i](raw_field& f) { f.type = raw_field::kind::int64, f.int64 = i; },
+                  [i] { return std::to_string(i); });
   }
   bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
-    return scalar(json::value(u), std::to_string(u));
+    return scalar([u](raw_field& f) { f.type = raw_field::kind::uint64, f.uint64 = u; },
+                  [u] { return std::to_string(u); });
   }
-  bool on_double(double d, json::string_view, json::error_code&) { return scalar(json::value(d), {}); }
-  bool on_bool(bool b, json::error_code&) { return scalar(json::value(b), {}); }
-  bool on_null(json::error_code&) { return scalar(json::value(nullptr), {}); }
+  bool on_double(double d, json::string_view, json::error_code&) {
+    return scalar([d](raw_field& f) { f.type = raw_field::kind::real, f.real = d; }, [] { return std::string(); });
+  }
+  bool on_bool(bool b, json::error_code&) {
+    return scalar([b](raw_field& f) { f.type = raw_field::kind::boolean, f.boolean = b; },
+                  [] { return std::string(); });
+  }
+  bool on_null(json::error_code&) {
+    return scalar([](raw_field& f) { f.type = raw_field::kind::null; }, [] { return std::string(); });
+  }
   bool on_comment_part(json::string_view, json::error_code&) { return true; }
   bool on_comment(json::string_view, json::error_code&) { return true; }
 
  private:
-  // An opening brace or bracket: a device entry starts (an entry that is not an object is kept
-  // only to be reported), or one step of the path root → data → device_list is taken.
+  // Keys are read on the envelope's first levels, an entry's top level and its device_params.
+  bool reads_keys() const {
+    if (entry_depth_ == 0) return depth_ <= 2;
+    return entry_is_object_ && (depth_ == entry_depth_ || (params_depth_ != 0 && depth_ == params_depth_));
+  }
+
+  // A key of the entry (or of its device_params) is complete: the value that follows fills
+  // its field, if the bridge reads it.
+  void entry_key() {
+    if (depth_ == entry_depth_) {
+      params_next_ = std::string_view(key_) == "device_params";  // a size compare first, not a memcmp
+      // The last device_params wins, whatever it is (as in a document): forget an earlier one.
+      if (params_next_) entry_.clear_params();
+      target_ = params_next_ ? nullptr : entry_.top_field(key_);
+    } else {
+      target_ = entry_.param_field(key_);
+    }
+  }
+
+  // A value inside an entry is complete.
+  bool value_done() {
+    target_ = nullptr;
+    partial_ = false;
+    params_next_ = false;
+    return true;
+  }
+
+  // An opening brace or bracket: a device entry starts, a value inside one is structured (an
+  // object or array where the bridge reads a scalar), or one step of the path root → data →
+  // device_list is taken.
   bool open(bool array) {
-    if (at_entry_start()) {
-      entry_.emplace();
-      entry_->reset();
+    if (entry_depth_ != 0) {
+      if (target_) target_->type = raw_field::kind::structured;
+      if (params_next_ && !array && depth_ == entry_depth_) params_depth_ = depth_ + 1;
+      value_done();
+    } else if (at_entry_start()) {
+      entry_.clear();
+      entry_is_object_ = !array;
       entry_depth_ = depth_ + 1;
-    } else if (!entry_) {
+    } else {
       if (!array && depth_ == 0) root_is_object = true;
       if (!array && depth_ == 1 && key_ == "data") has_data = in_data_ = true;
       if (array && depth_ == 2 && in_data_ && (key_ == "device_list" || key_ == "device_info_list")) {
@@ -102,14 +154,18 @@ class envelope_handler {
     return true;
   }
 
-  bool close(bool array, std::size_t n) {
+  bool close(bool array) {
     --depth_;
-    if (entry_) {
-      if (array)
-        entry_->push_array(n);
-      else
-        entry_->push_object(n);
-      if (depth_ + 1 == entry_depth_) finish_entry();
+    if (entry_depth_ != 0) {
+      if (params_depth_ != 0 && depth_ + 1 == params_depth_) params_depth_ = 0;
+      if (depth_ + 1 == entry_depth_) {
+        if (entry_is_object_)
+          builder.add(entry_);
+        else
+          builder.add_not_object();
+        entry_depth_ = 0;
+      }
+      return true;
     }
     if (!array && depth_ == 1) in_data_ = false;  // the object that closed is a member of the root
     if (array && depth_ + 1 == list_depth_) list_depth_ = 0;
@@ -117,24 +173,20 @@ class envelope_handler {
     return true;
   }
 
-  bool at_entry_start() const { return !entry_ && list_depth_ != 0 && depth_ == list_depth_; }
+  bool at_entry_start() const { return entry_depth_ == 0 && list_depth_ != 0 && depth_ == list_depth_; }
 
-  bool scalar(json::value v, const std::string& text) {
-    if (entry_) {
-      if (v.is_int64())
-        entry_->push_int64(v.get_int64());
-      else if (v.is_uint64())
-        entry_->push_uint64(v.get_uint64());
-      else if (v.is_double())
-        entry_->push_double(v.get_double());
-      else if (v.is_bool())
-        entry_->push_bool(v.get_bool());
-      else
-        entry_->push_null();
-    } else if (at_entry_start()) {
-      builder.add(v);
+  // A number, boolean or null: a field of an entry, an entry that is not an object, or a value
+  // of the envelope (`code` may be a number).
+  template <class Fill, class Text>
+  bool scalar(Fill fill, Text as_text) {
+    if (entry_depth_ != 0) {
+      if (target_) fill(*target_);
+      return value_done();
+    }
+    if (at_entry_start()) {
+      builder.add_not_object();
     } else if (depth_ == 1) {
-      top_level_scalar(text);
+      top_level_scalar(as_text());
     }
     key_.clear();
     return true;
@@ -147,24 +199,25 @@ class envelope_handler {
       msg = text;
   }
 
-  void finish_entry() {
-    builder.add(entry_->release());
-    entry_.reset();
-    entry_depth_ = 0;
-  }
-
   std::size_t depth_ = 0;
   bool in_data_ = false;
-  std::size_t list_depth_ = 0, entry_depth_ = 0;
+  std::size_t list_depth_ = 0;
   std::string key_, scalar_;
-  std::optional<json::value_stack> entry_;
+  // The entry being read: entry_depth_ is the depth inside it (0: not in an entry), params_depth_
+  // the depth inside its device_params object (0: not in it).
+  device_entry entry_;
+  std::size_t entry_depth_ = 0, params_depth_ = 0;
+  bool entry_is_object_ = false;
+  raw_field* target_ = nullptr;  ///< the field the value being read fills
+  bool partial_ = false;         ///< target_'s text holds the first parts of the string being read
+  bool params_next_ = false;     ///< the value being read is the entry's device_params
 };
 
 }  // namespace
 
 struct device_list_stream::impl {
   json::basic_parser<envelope_handler> parser{lenient()};
-  // One nickname in Latin-1 must not fail the whole list: strings are repaired in to_camera.
+  // One nickname in Latin-1 must not fail the whole list: strings are repaired by the field rules (camera.cpp).
   static json::parse_options lenient() {
     json::parse_options options;
     options.allow_invalid_utf8 = true;
