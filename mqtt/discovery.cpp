@@ -1,24 +1,28 @@
 #include "mqtt/discovery.hpp"
 
 #include "mqtt/entities.hpp"
+#include "mqtt/json_text.hpp"
 #include "wyze/models.hpp"
-
-#include <boost/json.hpp>
 
 #include <algorithm>
 #include <cctype>
 
-namespace json = boost::json;
-
 namespace broker {
 namespace {
+
+// One entity's config: its platform ("p", first in device mode, left out in components mode,
+// where the topic says it) and the members after it.
+struct component_config {
+  std::string_view platform;
+  json_members members;
+};
 
 // A device and its entities, independent of how they are laid out on the discovery topics.
 struct device_config {
   std::string object_id;  ///< wyze_<id> or wyze_mqtt_bridge_<base>
-  json::object device;
-  json::object shared;                                           ///< keys that device mode may hold at the root
-  std::vector<std::pair<std::string, json::object>> components;  ///< entity key → config with "p"
+  json_members device;
+  json_members shared;  ///< keys that device mode may hold at the root
+  std::vector<std::pair<std::string_view, component_config>> components;  ///< entity key → config
 };
 
 std::string lower(std::string text) {
@@ -26,66 +30,79 @@ std::string lower(std::string text) {
   return text;
 }
 
-json::object origin(const discovery_settings& s) {
-  return {{"name", "wyze-mqtt-bridge"}, {"sw", s.version}, {"url", s.support_url}};
+std::string origin(const discovery_settings& s) {
+  return json_members()
+      .string("name", "wyze-mqtt-bridge")
+      .string("sw", s.version)
+      .string("url", s.support_url)
+      .object();
 }
 
-json::array availability_of(std::initializer_list<std::string> topics) {
-  json::array list;
-  for (const auto& t : topics) list.push_back(json::object{{"t", t}});
-  return list;
+std::string availability_of(std::initializer_list<std::string_view> topics) {
+  std::string list = "[";
+  for (auto t : topics) {
+    if (list.size() > 1) list += ',';
+    list += json_members().string("t", t).object();
+  }
+  return list + "]";
+}
+
+std::string string_array(std::initializer_list<std::string_view> items) {
+  std::string list = "[";
+  for (auto item : items) {
+    if (list.size() > 1) list += ',';
+    append_json_string(list, item);
+  }
+  return list + "]";
 }
 
 // The component config of one row; an empty topic is left out. The keys keep the order of earlier
 // releases, so an upgrade republishes byte-identical configs (the icon follows the entity category
 // when there is one, else the state and command keys).
-json::object component(const std::string& object_id, const entity_row& row, const std::string& state_topic,
-                       const std::string& command_topic, const std::string& attributes_topic) {
+component_config component(const std::string& object_id, const entity_row& row, const std::string& state_topic,
+                           const std::string& command_topic, const std::string& attributes_topic) {
   std::string unique_id = object_id + "_" + std::string(row.key);
-  json::object c{{"p", row.platform},
-                 {"name", row.name},
-                 {"uniq_id", unique_id},
-                 {"default_entity_id", std::string(row.platform) + "." + lower(unique_id)}};
-  auto set = [&c](std::string_view key, std::string_view value) {
-    if (!value.empty()) c[key] = value;
-  };
+  component_config c{row.platform, {}};
+  c.members.string("name", row.name)
+      .string("uniq_id", unique_id)
+      .string("default_entity_id", std::string(row.platform) + "." + lower(unique_id));
   const bool icon_first = !row.entity_category.empty();
-  set("dev_cla", row.device_class);
-  set("ent_cat", row.entity_category);
-  if (icon_first) set("ic", row.icon);
-  set("stat_t", state_topic);
-  set("val_tpl", row.value_template);
-  set("cmd_t", command_topic);
-  set("pl_prs", row.payload_press);
-  if (!icon_first) set("ic", row.icon);
-  set("stat_cla", row.state_class);
-  set("pl_on", row.payload_on);
-  set("pl_off", row.payload_off);
-  set("json_attr_t", attributes_topic);
+  c.members.string_if("dev_cla", row.device_class).string_if("ent_cat", row.entity_category);
+  if (icon_first) c.members.string_if("ic", row.icon);
+  c.members.string_if("stat_t", state_topic)
+      .string_if("val_tpl", row.value_template)
+      .string_if("cmd_t", command_topic)
+      .string_if("pl_prs", row.payload_press);
+  if (!icon_first) c.members.string_if("ic", row.icon);
+  c.members.string_if("stat_cla", row.state_class)
+      .string_if("pl_on", row.payload_on)
+      .string_if("pl_off", row.payload_off)
+      .string_if("json_attr_t", attributes_topic);
   return c;
 }
 
 // Lays a device out on the topics of the configured mode.
-std::vector<message> render(const discovery_settings& s, device_config config) {
+std::vector<message> render(const discovery_settings& s, const device_config& config) {
   std::vector<message> out;
+  const std::string device = config.device.object();
+  const std::string o = origin(s);
   if (s.mode == discovery_mode::device) {
-    json::object root = std::move(config.shared);
-    root["dev"] = std::move(config.device);
-    root["o"] = origin(s);
-    json::object cmps;
-    for (auto& [key, component] : config.components) cmps[key] = std::move(component);
-    root["cmps"] = std::move(cmps);
-    out.push_back({s.prefix + "/device/" + config.object_id + "/config", json::serialize(root)});
+    json_members cmps;
+    for (const auto& [key, component] : config.components)
+      cmps.raw(key, json_members().string("p", component.platform).append(component.members).object());
+    json_members root = config.shared;
+    root.raw("dev", device).raw("o", o).raw("cmps", cmps.object());
+    out.push_back({s.prefix + "/device/" + config.object_id + "/config", root.object()});
     return out;
   }
-  for (auto& [key, component] : config.components) {
-    std::string platform(component.at("p").as_string());
-    component.erase("p");
-    for (const auto& [k, v] : config.shared) component[k] = v;
-    component["dev"] = config.device;
-    component["o"] = origin(s);
-    out.push_back(
-        {s.prefix + "/" + platform + "/" + config.object_id + "/" + key + "/config", json::serialize(component)});
+  for (const auto& [key, component] : config.components) {
+    // Without "p", its first member: the last one takes its place (as json::object::erase did).
+    json_members rest;
+    rest.append(config.shared).raw("dev", device).raw("o", o);
+    std::string topic = s.prefix;
+    topic.append("/").append(component.platform).append("/").append(config.object_id).append("/");
+    topic.append(key).append("/config");
+    out.push_back({std::move(topic), "{" + component.members.last_first() + "," + rest.text() + "}"});
   }
   return out;
 }
@@ -122,19 +139,18 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
   std::string id = camera.id();
   device_config config;
   config.object_id = "wyze_" + topic_segment(id);
-  config.device = {{"ids", json::array{config.object_id}},
-                   {"name", camera_display_name(camera)},
-                   {"mf", "Wyze"},
-                   {"via_device", bridge_device_id(s)}};
-  if (auto mac = mac_connection(camera.mac); !mac.empty()) config.device["cns"] = json::array{json::array{"mac", mac}};
-  if (camera.product_model) {
-    config.device["mdl"] = wyze::model_name(*camera.product_model);
-    config.device["mdl_id"] = *camera.product_model;
-  }
-  if (camera.firmware_ver) config.device["sw"] = *camera.firmware_ver;
-  if (camera.hardware_ver) config.device["hw"] = *camera.hardware_ver;
+  config.device.raw("ids", string_array({config.object_id}))
+      .string("name", camera_display_name(camera))
+      .string("mf", "Wyze")
+      .string("via_device", bridge_device_id(s));
+  if (auto mac = mac_connection(camera.mac); !mac.empty())
+    config.device.raw("cns", "[" + string_array({"mac", mac}) + "]");
+  if (camera.product_model)
+    config.device.string("mdl", wyze::model_name(*camera.product_model)).string("mdl_id", *camera.product_model);
+  if (camera.firmware_ver) config.device.string("sw", *camera.firmware_ver);
+  if (camera.hardware_ver) config.device.string("hw", *camera.hardware_ver);
   const bridge_topics bridge(s.base);
-  config.shared = {{"avty", availability_of({bridge.state, bridge.cloud})}, {"avty_mode", "all"}};
+  config.shared.raw("avty", availability_of({bridge.state, bridge.cloud})).string("avty_mode", "all");
   for (const auto* row : discovered_rows(camera, s.commands)) {
     std::string attributes;
     for (const auto& other : camera_entities())
@@ -143,7 +159,7 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
     std::string command = row->command.empty() ? std::string() : command_topic(s.base, id, *row);
     config.components.emplace_back(row->key, component(config.object_id, *row, state, command, attributes));
   }
-  return render(s, std::move(config));
+  return render(s, config);
 }
 
 std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera, bool commands) {
@@ -173,21 +189,21 @@ std::vector<message> bridge_discovery(const discovery_settings& s) {
   const bridge_topics bridge(s.base);
   device_config config;
   config.object_id = bridge_device_id(s);
-  config.device = {{"ids", json::array{config.object_id}},
-                   {"name", "Wyze MQTT bridge"},
-                   {"mf", "wyze-mqtt-bridge"},
-                   {"mdl", "Wyze MQTT bridge"},
-                   {"sw", s.version}};
+  config.device.raw("ids", string_array({config.object_id}))
+      .string("name", "Wyze MQTT bridge")
+      .string("mf", "wyze-mqtt-bridge")
+      .string("mdl", "Wyze MQTT bridge")
+      .string("sw", s.version);
   // Root-level availability would be copied into the bridge's own connectivity entity, which must
   // stay available to show "disconnected": each entity says its own.
   for (const auto& row : bridge_entities()) {
     std::string state = row.bridge_topic.empty() ? std::string() : bridge.topic(row.bridge_topic);
     std::string command = row.command.empty() ? std::string() : bridge.request(row.command);
     auto c = component(config.object_id, row, state, command, {});
-    if (row.available_with_bridge) c["avty"] = availability_of({bridge.state});
+    if (row.available_with_bridge) c.members.raw("avty", availability_of({bridge.state}));
     config.components.emplace_back(row.key, std::move(c));
   }
-  return render(s, std::move(config));
+  return render(s, config);
 }
 
 }  // namespace broker

@@ -1,40 +1,43 @@
 #include "mqtt/entities.hpp"
 
+#include "mqtt/json_text.hpp"
 #include "mqtt/topics.hpp"
 #include "wyze/models.hpp"
-
-#include <boost/json.hpp>
-
-namespace json = boost::json;
 
 namespace broker {
 namespace {
 
-json::value or_null(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
-
-template <class T, class F>
-json::value or_null(const std::optional<T>& v, F convert) {
-  return v ? json::value(convert(*v)) : json::value(nullptr);
-}
-
 std::string or_unknown(const std::optional<std::string>& v) { return v.value_or(std::string(unknown_value)); }
 
+// A string member, or null when the cloud did not report it.
+void string_or_null(json_members& a, std::string_view key, const std::optional<std::string>& v) {
+  if (v)
+    a.string(key, *v);
+  else
+    a.null(key);
+}
+
 std::string attributes(const wyze::Camera& cam) {
-  json::object a;
-  a["mac"] = cam.mac;
-  a["nickname"] = or_null(cam.nickname);
-  a["product_model"] = or_null(cam.product_model);
-  a["model_name"] = or_null(cam.product_model, [](const std::string& m) { return wyze::model_name(m); });
-  a["product_type"] = or_null(cam.product_type);
-  a["firmware_ver"] = or_null(cam.firmware_ver);
-  a["hardware_ver"] = or_null(cam.hardware_ver);
-  a["ip"] = or_null(cam.ip);
-  a["conn_state"] = or_null(cam.online, [](bool b) { return b; });
-  a["conn_state_ts"] = or_null(cam.conn_state_ts_ms, [](std::int64_t ms) { return iso8601_utc(ms); });
-  a["ssid"] = or_null(cam.ssid);
-  a["power"] = or_null(cam.power, [](bool on) { return on ? "on" : "off"; });
-  a["timezone"] = or_null(cam.timezone);
-  return json::serialize(a);
+  json_members a;
+  a.string("mac", cam.mac);
+  string_or_null(a, "nickname", cam.nickname);
+  string_or_null(a, "product_model", cam.product_model);
+  string_or_null(a, "model_name",
+                 cam.product_model ? std::optional<std::string>(wyze::model_name(*cam.product_model)) : std::nullopt);
+  string_or_null(a, "product_type", cam.product_type);
+  string_or_null(a, "firmware_ver", cam.firmware_ver);
+  string_or_null(a, "hardware_ver", cam.hardware_ver);
+  string_or_null(a, "ip", cam.ip);
+  if (cam.online)
+    a.boolean("conn_state", *cam.online);
+  else
+    a.null("conn_state");
+  string_or_null(a, "conn_state_ts",
+                 cam.conn_state_ts_ms ? std::optional<std::string>(iso8601_utc(*cam.conn_state_ts_ms)) : std::nullopt);
+  string_or_null(a, "ssid", cam.ssid);
+  string_or_null(a, "power", cam.power ? std::optional<std::string>(*cam.power ? "on" : "off") : std::nullopt);
+  string_or_null(a, "timezone", cam.timezone);
+  return a.object();
 }
 
 std::string on_off(const std::optional<bool>& value) { return *value ? "on" : "off"; }

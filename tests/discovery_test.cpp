@@ -1,4 +1,5 @@
 #include "mqtt/discovery.hpp"
+#include "mqtt/json_text.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -274,4 +275,101 @@ TEST_CASE("the discovery topics of a camera are known from its id alone, in both
       CHECK(broker::camera_discovery_topics(settings(mode), cam.id()) == published);
     }
   }
+}
+
+TEST_CASE("JSON strings are escaped byte for byte as Boost.JSON serializes them") {
+  for (int c = 0; c < 256; ++c) {
+    CAPTURE(c);
+    std::string text = "a" + std::string(1, static_cast<char>(c)) + "b";
+    std::string ours;
+    broker::append_json_string(ours, text);
+    CHECK(ours == json::serialize(json::string(text)));
+  }
+}
+
+TEST_CASE("discovery configs and attributes are written exactly as Boost.JSON writes the same object") {
+  // Written as text, not built as json::object and serialized: the bytes must not change on
+  // upgrade (Home Assistant would see every config as new), so every payload must be what
+  // Boost.JSON makes of it: parsed and serialized again, the same bytes.
+  std::string odd_name = "Porch \"front\" \\ back\x01\x1f\x7f\t\n Caf\xc3\xa9 \xf0\x9f\x93\xb7";
+  std::vector<wyze::Camera> cameras{porch(), wyze::Camera{.mac = "GW_ODD_ID"}};
+  cameras[0].nickname = odd_name;
+  cameras[1].product_model = "HL_WCO2";
+  cameras[1].online = false;
+  cameras[1].power = true;
+  cameras[1].conn_state_ts_ms = 1764150000000;
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    std::vector<broker::message> all = broker::bridge_discovery(settings(mode));
+    for (const auto& cam : cameras) {
+      auto more = broker::camera_discovery(settings(mode), cam);
+      all.insert(all.end(), more.begin(), more.end());
+    }
+    for (const auto& m : all) {
+      CAPTURE(m.topic);
+      CHECK(json::serialize(json::parse(m.payload)) == m.payload);
+    }
+  }
+  auto dev = json::parse(broker::camera_discovery(settings(), cameras[0])[0].payload).at("dev");
+  CHECK(std::string(dev.at("name").as_string()) == odd_name);
+  for (const auto& row : broker::camera_entities()) {
+    if (row.key != broker::attributes_key) continue;
+    for (const auto& cam : cameras) {
+      auto payload = row.state(cam);
+      CHECK(json::serialize(json::parse(payload)) == payload);
+    }
+    auto attributes = json::parse(row.state(cameras[1])).as_object();
+    CHECK(attributes.at("nickname").is_null());
+    CHECK(attributes.at("conn_state") == false);
+    CHECK(attributes.at("power") == "on");
+    CHECK(attributes.at("model_name") == "Cam Outdoor v2");
+    CHECK(attributes.at("conn_state_ts") == "2025-11-26T09:40:00Z");
+  }
+}
+
+TEST_CASE("the configs keep the bytes of earlier releases, so an upgrade republishes nothing new") {
+  // The bytes the json::object builder of 0.1.0 published (checked end to end against its
+  // binary, 60 simulated cameras in both modes). In components mode "p" was erased from the front,
+  // and json::object::erase moved the last member into its place: the order is kept as it was.
+  const std::string device =
+      R"({"avty":[{"t":"wyze/bridge/state"},{"t":"wyze/bridge/cloud"}],"avty_mode":"all","dev":{"ids":["wyze_)"
+      R"(2CAA8E123456"],"name":"Porch","mf":"Wyze","via_device":"wyze_mqtt_bridge_wyze","cns":[["mac","2c:aa:)"
+      R"(8e:12:34:56"]],"mdl":"Cam v3","mdl_id":"WYZE_CAKP2JFUS","sw":"4.36.11.7071","hw":"0.0.0.0"},"o":{"na)"
+      R"(me":"wyze-mqtt-bridge","sw":"1.2.3","url":"https://example.com/support"},"cmps":{"conn_state":{"p":")"
+      R"(binary_sensor","name":"Connection","uniq_id":"wyze_2CAA8E123456_conn_state","default_entity_id":"bin)"
+      R"(ary_sensor.wyze_2caa8e123456_conn_state","dev_cla":"connectivity","stat_t":"wyze/2CAA8E123456/conn_s)"
+      R"(tate","pl_on":"online","pl_off":"offline"},"ip":{"p":"sensor","name":"IP address","uniq_id":"wyze_2C)"
+      R"(AA8E123456_ip","default_entity_id":"sensor.wyze_2caa8e123456_ip","ent_cat":"diagnostic","ic":"mdi:ip)"
+      R"(-network","stat_t":"wyze/2CAA8E123456/ip"},"firmware":{"p":"sensor","name":"Firmware","uniq_id":"wyz)"
+      R"(e_2CAA8E123456_firmware","default_entity_id":"sensor.wyze_2caa8e123456_firmware","ent_cat":"diagnost)"
+      R"(ic","ic":"mdi:chip","stat_t":"wyze/2CAA8E123456/firmware","json_attr_t":"wyze/2CAA8E123456/attribute)"
+      R"(s"},"power":{"p":"switch","name":"Power","uniq_id":"wyze_2CAA8E123456_power","default_entity_id":"sw)"
+      R"(itch.wyze_2caa8e123456_power","stat_t":"wyze/2CAA8E123456/power","cmd_t":"wyze/2CAA8E123456/power/se)"
+      R"(t","ic":"mdi:power","pl_on":"on","pl_off":"off"},"restart":{"p":"button","name":"Restart","uniq_id":)"
+      R"("wyze_2CAA8E123456_restart","default_entity_id":"button.wyze_2caa8e123456_restart","dev_cla":"restar)"
+      R"(t","ent_cat":"config","cmd_t":"wyze/2CAA8E123456/restart/set","pl_prs":"PRESS"},"notifications":{"p")"
+      R"(:"switch","name":"Notifications","uniq_id":"wyze_2CAA8E123456_notifications","default_entity_id":"sw)"
+      R"(itch.wyze_2caa8e123456_notifications","ent_cat":"config","ic":"mdi:bell","stat_t":"wyze/2CAA8E123456)"
+      R"(/notifications","cmd_t":"wyze/2CAA8E123456/notifications/set","pl_on":"on","pl_off":"off"},"motion_d)"
+      R"(etection":{"p":"switch","name":"Motion detection","uniq_id":"wyze_2CAA8E123456_motion_detection","de)"
+      R"(fault_entity_id":"switch.wyze_2caa8e123456_motion_detection","ent_cat":"config","ic":"mdi:motion-sen)"
+      R"(sor","stat_t":"wyze/2CAA8E123456/motion_detection","cmd_t":"wyze/2CAA8E123456/motion_detection/set",)"
+      R"("pl_on":"on","pl_off":"off"}}})";
+  const std::string components_conn_state =
+      R"({"pl_off":"offline","name":"Connection","uniq_id":"wyze_2CAA8E123456_conn_state","default_entity_id")"
+      R"(:"binary_sensor.wyze_2caa8e123456_conn_state","dev_cla":"connectivity","stat_t":"wyze/2CAA8E123456/c)"
+      R"(onn_state","pl_on":"online","avty":[{"t":"wyze/bridge/state"},{"t":"wyze/bridge/cloud"}],"avty_mode")"
+      R"(:"all","dev":{"ids":["wyze_2CAA8E123456"],"name":"Porch","mf":"Wyze","via_device":"wyze_mqtt_bridge_)"
+      R"(wyze","cns":[["mac","2c:aa:8e:12:34:56"]],"mdl":"Cam v3","mdl_id":"WYZE_CAKP2JFUS","sw":"4.36.11.707)"
+      R"(1","hw":"0.0.0.0"},"o":{"name":"wyze-mqtt-bridge","sw":"1.2.3","url":"https://example.com/support"}})";
+  const std::string components_power =
+      R"({"pl_off":"off","name":"Power","uniq_id":"wyze_2CAA8E123456_power","default_entity_id":"switch.wyze_)"
+      R"(2caa8e123456_power","stat_t":"wyze/2CAA8E123456/power","cmd_t":"wyze/2CAA8E123456/power/set","ic":"m)"
+      R"(di:power","pl_on":"on","avty":[{"t":"wyze/bridge/state"},{"t":"wyze/bridge/cloud"}],"avty_mode":"all)"
+      R"(","dev":{"ids":["wyze_2CAA8E123456"],"name":"Porch","mf":"Wyze","via_device":"wyze_mqtt_bridge_wyze")"
+      R"(,"cns":[["mac","2c:aa:8e:12:34:56"]],"mdl":"Cam v3","mdl_id":"WYZE_CAKP2JFUS","sw":"4.36.11.7071","h)"
+      R"(w":"0.0.0.0"},"o":{"name":"wyze-mqtt-bridge","sw":"1.2.3","url":"https://example.com/support"}})";
+  CHECK(broker::camera_discovery(settings(), porch())[0].payload == device);
+  auto components = broker::camera_discovery(settings(broker::discovery_mode::components), porch());
+  CHECK(components[0].payload == components_conn_state);
+  CHECK(components[3].payload == components_power);
 }
