@@ -102,7 +102,10 @@ std::vector<message> render(const discovery_settings& s, const device_config& co
     std::string topic = s.prefix;
     topic.append("/").append(component.platform).append("/").append(config.object_id).append("/");
     topic.append(key).append("/config");
-    out.push_back({std::move(topic), "{" + component.members.last_first() + "," + rest.text() + "}"});
+    // (appended, not "{" + std::string&&: GCC 12 at -O3 warns -Wrestrict on that, falsely)
+    std::string payload = "{";
+    payload.append(component.members.last_first()).append(",").append(rest.text()).append("}");
+    out.push_back({std::move(topic), std::move(payload)});
   }
   return out;
 }
@@ -144,7 +147,7 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
       .string("mf", "Wyze")
       .string("via_device", bridge_device_id(s));
   if (auto mac = mac_connection(camera.mac); !mac.empty())
-    config.device.raw("cns", "[" + string_array({"mac", mac}) + "]");
+    config.device.raw("cns", std::string("[").append(string_array({"mac", mac})).append("]"));
   if (camera.product_model)
     config.device.string("mdl", wyze::model_name(*camera.product_model)).string("mdl_id", *camera.product_model);
   if (camera.firmware_ver) config.device.string("sw", *camera.firmware_ver);

@@ -109,11 +109,10 @@ constexpr std::array<std::string_view, device_entry::param_count> param_names{"i
 
 // A device entry has some 80 keys, a dozen of them read: most keys are rejected by their length
 // alone, and the rest compared only with the names of that length.
-template <std::size_t N>
-raw_field* lookup(std::array<raw_field, N>& fields, const std::array<std::string_view, N>& names,
-                  std::string_view key) {
+template <std::size_t N, const std::array<std::string_view, N>& names>
+raw_field* lookup(std::array<raw_field, N>& fields, std::string_view key) {
   constexpr std::size_t longest = 32;
-  static const auto by_length = [&names] {
+  static constexpr auto by_length = [] {
     std::array<std::uint32_t, longest> masks{};  // bit i: names[i] has this length
     for (std::size_t i = 0; i < N; ++i) masks[names[i].size()] |= std::uint32_t{1} << i;
     return masks;
@@ -166,8 +165,8 @@ const json::array* entries_of(const json::value& data) {
 
 }  // namespace
 
-raw_field* device_entry::top_field(std::string_view key) { return lookup(fields, top_names, key); }
-raw_field* device_entry::param_field(std::string_view key) { return lookup(params, param_names, key); }
+raw_field* device_entry::top_field(std::string_view key) { return lookup<top_count, top_names>(fields, key); }
+raw_field* device_entry::param_field(std::string_view key) { return lookup<param_count, param_names>(params, key); }
 
 void device_entry::clear() {
   for (auto& f : fields) f.type = kind::absent;
