@@ -276,40 +276,56 @@ void pipelined_publish(std::uint16_t port, const std::vector<recorded_message>& 
   while (got < sizeof connack) got += read_some(fd, connack + got, sizeof connack - got);
   if (connack[0] != 0x20 || connack[3] != 0) throw std::runtime_error("floor: the broker refused the connection");
 
-  std::atomic<std::size_t> acknowledged{0};
+  // The reader's failure (the broker closed, a packet that is not a PUBACK) is rethrown here.
+  std::exception_ptr reader_failure;
   std::thread reader([&] {
-    std::vector<char> buffer(1 << 16);
-    std::size_t pending = 0;  // bytes of an incomplete PUBACK carried to the next read
-    while (acknowledged < messages.size()) {
-      std::size_t n = read_some(fd, buffer.data() + pending, buffer.size() - pending) + pending;
-      std::size_t at = 0;
-      for (; at + 4 <= n; at += 4) {
-        if (buffer[at] != 0x40) throw std::runtime_error("floor: expected a PUBACK");
-        ++acknowledged;
+    try {
+      std::vector<char> buffer(1 << 16);
+      std::size_t pending = 0, acknowledged = 0;  // pending: bytes of a PUBACK cut by the read
+      while (acknowledged < messages.size()) {
+        std::size_t n = read_some(fd, buffer.data() + pending, buffer.size() - pending) + pending;
+        std::size_t at = 0;
+        for (; at + 4 <= n; at += 4) {
+          if (buffer[at] != 0x40) throw std::runtime_error("floor: expected a PUBACK");
+          ++acknowledged;
+        }
+        pending = n - at;
+        std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(at), buffer.begin() + static_cast<std::ptrdiff_t>(n),
+                  buffer.begin());
       }
-      pending = n - at;
-      std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(at), buffer.begin() + static_cast<std::ptrdiff_t>(n),
-                buffer.begin());
+    } catch (...) {
+      reader_failure = std::current_exception();
     }
   });
-  std::string out, body;
-  out.reserve(std::size_t{1} << 18);
-  std::size_t packet_id = 0;
-  for (const auto& m : messages) {
-    body.clear();
-    put_u16(body, m.topic.size());
-    body += m.topic;
-    packet_id = packet_id % 65535 + 1;
-    put_u16(body, packet_id);
-    body += m.payload;
-    put_packet(out, static_cast<unsigned char>(0x32 | (m.retained ? 1 : 0)), body);  // QoS 1
-    if (out.size() >= (std::size_t{1} << 18)) {
-      write_all(fd, out);
-      out.clear();
+  try {
+    std::string out, body;
+    out.reserve(std::size_t{1} << 18);
+    std::size_t packet_id = 0;
+    for (const auto& m : messages) {
+      body.clear();
+      put_u16(body, m.topic.size());
+      body += m.topic;
+      packet_id = packet_id % 65535 + 1;
+      put_u16(body, packet_id);
+      body += m.payload;
+      put_packet(out, static_cast<unsigned char>(0x32 | (m.retained ? 1 : 0)), body);  // QoS 1
+      if (out.size() >= (std::size_t{1} << 18)) {
+        write_all(fd, out);
+        out.clear();
+      }
     }
+    write_all(fd, out);
+  } catch (...) {
+    ::shutdown(fd, SHUT_RDWR);  // ends the reader's recv
+    reader.join();
+    ::close(fd);
+    throw;
   }
-  write_all(fd, out);
   reader.join();
+  if (reader_failure) {
+    ::close(fd);
+    std::rethrow_exception(reader_failure);
+  }
   std::string disconnect;
   put_packet(disconnect, 0xe0, "");
   write_all(fd, disconnect);
