@@ -3,6 +3,7 @@
 #include "bridge/log_line.hpp"
 #include "common/utf8.hpp"
 #include "mqtt/discovery.hpp"
+#include "mqtt/json_text.hpp"
 #include "mqtt/topics.hpp"
 #include "wyze/models.hpp"
 
@@ -177,26 +178,22 @@ void core::publish_info(actions& out) {
 void core::publish_devices(actions& out, bool always) {
   if (!last_success_) return;  // the account's cameras are not known yet
   // Written as text, not built as a document: at 10,000 cameras a DOM would cost megabytes more.
-  auto text_or_null = [](const std::optional<std::string>& v) { return v ? common::json_string(*v) : "null"; };
   std::string text = "[";
   for (const auto& [id, camera] : retained_.cameras()) {
     if (text.size() > 1) text += ',';
-    text.append("{\"id\":").append(common::json_string(id));
-    text.append(",\"mac\":").append(common::json_string(camera.mac));
-    text.append(",\"nickname\":").append(text_or_null(camera.nickname));
-    text.append(",\"model\":").append(text_or_null(camera.product_model));
-    text.append(",\"model_name\":")
-        .append(camera.product_model ? common::json_string(wyze::model_name(*camera.product_model)) : "null");
-    text.append(",\"firmware\":").append(text_or_null(camera.firmware_ver));
-    text.append(",\"online\":").append(camera.online ? (*camera.online ? "true" : "false") : "null");
-    text.append(",\"entities\":[");
-    bool first = true;
-    for (const auto* row : broker::discovered_rows(camera, settings_.commands)) {
-      if (!first) text += ',';
-      first = false;
-      text.append(common::json_string(row->key));
-    }
-    text.append("]}");
+    std::vector<std::string_view> entities;
+    for (const auto* row : broker::discovered_rows(camera, settings_.commands)) entities.push_back(row->key);
+    auto model_name = camera.product_model ? std::optional(wyze::model_name(*camera.product_model)) : std::nullopt;
+    text += broker::json_members()
+                .string("id", id)
+                .string("mac", camera.mac)
+                .string_or_null("nickname", camera.nickname)
+                .string_or_null("model", camera.product_model)
+                .string_or_null("model_name", model_name)
+                .string_or_null("firmware", camera.firmware_ver)
+                .boolean_or_null("online", camera.online)
+                .raw("entities", broker::json_string_array(entities))
+                .object();
   }
   text += ']';
   // A hash, not the text: at 10,000 cameras the list is megabytes.

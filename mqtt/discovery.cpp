@@ -47,15 +47,6 @@ std::string availability_of(std::initializer_list<std::string_view> topics) {
   return list + "]";
 }
 
-std::string string_array(std::initializer_list<std::string_view> items) {
-  std::string list = "[";
-  for (auto item : items) {
-    if (list.size() > 1) list += ',';
-    append_json_string(list, item);
-  }
-  return list + "]";
-}
-
 // The component config of one row; an empty topic is left out. The keys keep the order of earlier
 // releases, so an upgrade republishes byte-identical configs (the icon follows the entity category
 // when there is one, else the state and command keys).
@@ -142,12 +133,12 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
   std::string id = camera.id();
   device_config config;
   config.object_id = "wyze_" + topic_segment(id);
-  config.device.raw("ids", string_array({config.object_id}))
+  config.device.raw("ids", json_string_array({config.object_id}))
       .string("name", camera_display_name(camera))
       .string("mf", "Wyze")
       .string("via_device", bridge_device_id(s));
   if (auto mac = mac_connection(camera.mac); !mac.empty())
-    config.device.raw("cns", std::string("[").append(string_array({"mac", mac})).append("]"));
+    config.device.raw("cns", std::string("[").append(json_string_array({"mac", mac})).append("]"));
   if (camera.product_model)
     config.device.string("mdl", wyze::model_name(*camera.product_model)).string("mdl_id", *camera.product_model);
   if (camera.firmware_ver) config.device.string("sw", *camera.firmware_ver);
@@ -192,7 +183,7 @@ std::vector<message> bridge_discovery(const discovery_settings& s) {
   const bridge_topics bridge(s.base);
   device_config config;
   config.object_id = bridge_device_id(s);
-  config.device.raw("ids", string_array({config.object_id}))
+  config.device.raw("ids", json_string_array({config.object_id}))
       .string("name", "Wyze MQTT bridge")
       .string("mf", "wyze-mqtt-bridge")
       .string("mdl", "Wyze MQTT bridge")

@@ -9,35 +9,25 @@ namespace {
 
 std::string or_unknown(const std::optional<std::string>& v) { return v.value_or(std::string(unknown_value)); }
 
-// A string member, or null when the cloud did not report it.
-void string_or_null(json_members& a, std::string_view key, const std::optional<std::string>& v) {
-  if (v)
-    a.string(key, *v);
-  else
-    a.null(key);
-}
-
 std::string attributes(const wyze::Camera& cam) {
-  json_members a;
-  a.string("mac", cam.mac);
-  string_or_null(a, "nickname", cam.nickname);
-  string_or_null(a, "product_model", cam.product_model);
-  string_or_null(a, "model_name",
-                 cam.product_model ? std::optional<std::string>(wyze::model_name(*cam.product_model)) : std::nullopt);
-  string_or_null(a, "product_type", cam.product_type);
-  string_or_null(a, "firmware_ver", cam.firmware_ver);
-  string_or_null(a, "hardware_ver", cam.hardware_ver);
-  string_or_null(a, "ip", cam.ip);
-  if (cam.online)
-    a.boolean("conn_state", *cam.online);
-  else
-    a.null("conn_state");
-  string_or_null(a, "conn_state_ts",
-                 cam.conn_state_ts_ms ? std::optional<std::string>(iso8601_utc(*cam.conn_state_ts_ms)) : std::nullopt);
-  string_or_null(a, "ssid", cam.ssid);
-  string_or_null(a, "power", cam.power ? std::optional<std::string>(*cam.power ? "on" : "off") : std::nullopt);
-  string_or_null(a, "timezone", cam.timezone);
-  return a.object();
+  auto model_name = cam.product_model ? std::optional(wyze::model_name(*cam.product_model)) : std::nullopt;
+  auto since = cam.conn_state_ts_ms ? std::optional(iso8601_utc(*cam.conn_state_ts_ms)) : std::nullopt;
+  auto power = cam.power ? std::optional<std::string>(*cam.power ? "on" : "off") : std::nullopt;
+  return json_members()
+      .string("mac", cam.mac)
+      .string_or_null("nickname", cam.nickname)
+      .string_or_null("product_model", cam.product_model)
+      .string_or_null("model_name", model_name)
+      .string_or_null("product_type", cam.product_type)
+      .string_or_null("firmware_ver", cam.firmware_ver)
+      .string_or_null("hardware_ver", cam.hardware_ver)
+      .string_or_null("ip", cam.ip)
+      .boolean_or_null("conn_state", cam.online)
+      .string_or_null("conn_state_ts", since)
+      .string_or_null("ssid", cam.ssid)
+      .string_or_null("power", power)
+      .string_or_null("timezone", cam.timezone)
+      .object();
 }
 
 std::string on_off(const std::optional<bool>& value) { return *value ? "on" : "off"; }

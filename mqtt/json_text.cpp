@@ -64,6 +64,31 @@ json_members& json_members::string_if(std::string_view key, std::string_view val
   return value.empty() ? *this : string(key, value);
 }
 
+namespace {
+
+template <class Range>
+std::string string_array(const Range& items) {
+  std::string list = "[";
+  for (std::string_view item : items) {
+    if (list.size() > 1) list += ',';
+    append_json_string(list, item);
+  }
+  return list + "]";
+}
+
+}  // namespace
+
+std::string json_string_array(std::initializer_list<std::string_view> items) { return string_array(items); }
+std::string json_string_array(const std::vector<std::string_view>& items) { return string_array(items); }
+
+json_members& json_members::string_or_null(std::string_view key, const std::optional<std::string>& value) {
+  return value ? string(key, *value) : null(key);
+}
+
+json_members& json_members::boolean_or_null(std::string_view key, std::optional<bool> value) {
+  return value ? boolean(key, *value) : null(key);
+}
+
 json_members& json_members::boolean(std::string_view key, bool value) {
   this->key(key);
   text_ += value ? "true" : "false";
