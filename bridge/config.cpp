@@ -448,6 +448,14 @@ static void read_sections(reader& r, const YAML::Node& root, config& cfg) {
              {"discovery_mode", r.choice(h.discovery_mode, {{"device", broker::discovery_mode::device},
                                                             {"components", broker::discovery_mode::components}})},
              {"status_topic", r.topic(h.status_topic)}});
+  auto& e = cfg.events;
+  r.section(root, "events",
+            {{"enabled", r.boolean(e.enabled)},
+             {"interval", r.duration(e.interval, seconds(1), hours(1))},
+             {"api_url", r.text(e.api_url)},
+             {"motion_off_after", r.duration(e.motion_off_after, seconds(5), hours(1))},
+             {"pictures", r.boolean(e.pictures)},
+             {"max_picture", r.size(e.max_picture, std::size_t{16} << 20)}});
   r.section(root, "log",
             {{"level", r.choice(cfg.log.level, {{"trace", common::logging::level::trace},
                                                 {"debug", common::logging::level::debug},
@@ -478,10 +486,10 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   }
   config cfg;
   if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
-    r.problem(root.Mark(), "expected a mapping with the sections wyze, mqtt, homeassistant, log, metrics");
+    r.problem(root.Mark(), "expected a mapping with the sections wyze, mqtt, homeassistant, events, log, metrics");
     throw config_error(r.problems());
   }
-  const std::vector<std::string> sections{"wyze", "mqtt", "homeassistant", "log", "metrics"};
+  const std::vector<std::string> sections{"wyze", "mqtt", "homeassistant", "events", "log", "metrics"};
   std::map<std::string, YAML::Mark> given;
   if (root.IsMap()) {
     for (const auto& entry : root) {
@@ -542,9 +550,14 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   check_url(r, "wyze.auth_url", w.auth_url, {"https"});
   check_url(r, "wyze.api_url", w.api_url, {"https"});
   check_url(r, "mqtt.url", m.url, {"mqtt", "mqtts"});
+  check_url(r, "events.api_url", cfg.events.api_url, {"https"});
   if ((is_wyze_host(w.api_url) || is_wyze_host(w.auth_url)) && w.poll_interval < seconds(10))
     r.problem(r.mark_of("wyze.poll_interval"),
               "wyze.poll_interval: at least 10s against Wyze's own hosts, so the account is not rate-limited");
+  if (cfg.events.enabled && is_wyze_host(cfg.events.api_url) && cfg.events.interval < seconds(5))
+    r.problem(r.mark_of("events.interval"),
+              "events.interval: at least 5s against Wyze's own hosts (every interval is one call of the event "
+              "list; Wyze answers 1011 to accounts that call it too often)");
   if (m.client_id.size() > 23)
     r.problem(r.mark_of("mqtt.client_id"), "mqtt.client_id: \"" + m.client_id +
                                                "\" is longer than 23 characters, which MQTT 3.1.1 brokers may refuse");
@@ -628,6 +641,15 @@ std::string render_config(const config& cfg) {
   out << YAML::Key << "discovery_mode" << YAML::Value
       << (h.discovery_mode == broker::discovery_mode::device ? "device" : "components");
   out << YAML::Key << "status_topic" << YAML::Value << h.status_topic;
+  out << YAML::EndMap;
+  const auto& e = cfg.events;
+  out << YAML::Key << "events" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << e.enabled;
+  out << YAML::Key << "interval" << YAML::Value << seconds(e.interval);
+  out << YAML::Key << "api_url" << YAML::Value << e.api_url;
+  out << YAML::Key << "motion_off_after" << YAML::Value << seconds(e.motion_off_after);
+  out << YAML::Key << "pictures" << YAML::Value << e.pictures;
+  out << YAML::Key << "max_picture" << YAML::Value << std::to_string(e.max_picture);
   out << YAML::EndMap;
   static constexpr const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   out << YAML::Key << "log" << YAML::Value << YAML::BeginMap;

@@ -45,6 +45,14 @@ struct config {
     broker::discovery_mode discovery_mode = broker::discovery_mode::device;
     std::string status_topic = "homeassistant/status";
   } homeassistant;
+  struct events_section {
+    bool enabled = false;  ///< poll the account's camera events (SPEC §8)
+    milliseconds interval{15'000};
+    std::string api_url = "https://app-core.cloud.wyze.com";
+    milliseconds motion_off_after{60'000};
+    bool pictures = true;
+    std::size_t max_picture = 1u << 20;
+  } events;
   struct log_section {
     common::logging::level level = common::logging::level::info;
     common::logging::format format = common::logging::format::text;

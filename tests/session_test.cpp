@@ -62,6 +62,8 @@ TEST_CASE("the session survives a round trip through tokens.json") {
   state.credentials_fingerprint = "abc";
   state.paused_until_ms = 1764150000999;
   state.pause_reason = "Wyze's rate limit was hit";
+  state.events_paused_until_ms = 1764150001999;
+  state.events_pause_reason = "the event list's rate limit was hit";
   auto back = wyze::parse_session(wyze::serialize(state));
   REQUIRE(back);
   CHECK(back->phone_id == state.phone_id);
@@ -75,6 +77,13 @@ TEST_CASE("the session survives a round trip through tokens.json") {
   CHECK(back->credentials_fingerprint == "abc");
   CHECK(back->paused_until_ms == state.paused_until_ms);
   CHECK(back->pause_reason == state.pause_reason);
+  CHECK(back->events_paused_until_ms == state.events_paused_until_ms);
+  CHECK(back->events_pause_reason == state.events_pause_reason);
+  // A saved event pause beyond 24 h cannot be right (a clock that was ahead): dropped at start.
+  auto ahead = *back;
+  CHECK(wyze::correct_saved_times(ahead, 1764150000000 - 2 * wyze::max_pause_ms).find("event-list pause") !=
+        std::string::npos);
+  CHECK(ahead.events_paused_until_ms == 0);
   CHECK_FALSE(wyze::parse_session("not json"));
   CHECK_FALSE(wyze::parse_session("{}"));
 }

@@ -35,6 +35,7 @@ cloud_client::cloud_client(http_transport& transport, account_settings settings,
     LOG_AT(warn, "wyze", corrected, " (was the clock ahead when it was saved?)");
   while (!settings_.auth_url.empty() && settings_.auth_url.back() == '/') settings_.auth_url.pop_back();
   while (!settings_.api_url.empty() && settings_.api_url.back() == '/') settings_.api_url.pop_back();
+  while (!settings_.events_url.empty() && settings_.events_url.back() == '/') settings_.events_url.pop_back();
 }
 
 app_context cloud_client::context() const {
@@ -345,6 +346,132 @@ void cloud_client::request_list(bool may_renew_token, list_done finished) {
         });
       },
       stream);
+}
+
+std::string_view image_type(std::string_view bytes) {
+  if (bytes.starts_with("\xFF\xD8\xFF")) return "image/jpeg";
+  if (bytes.starts_with("\x89PNG\r\n\x1A\n")) return "image/png";
+  return {};
+}
+
+error cloud_client::events_paused_error() const {
+  return error{failure::rate_limited, "waiting for the event list's rate limit until " +
+                                          clock_time(session_.events_paused_until_ms) + " (" +
+                                          session_.events_pause_reason + ")"};
+}
+
+void cloud_client::pause_events(std::int64_t until_ms, std::string reason) {
+  if (std::int64_t longest = now_ms_() + max_pause_ms; until_ms > longest) {
+    until_ms = longest;
+    reason += " (Wyze asked for longer; 24 h at most)";
+  }
+  if (until_ms <= session_.events_paused_until_ms) return;
+  session_.events_paused_until_ms = until_ms;
+  session_.events_pause_reason = std::move(reason);
+  LOG_AT(warn, "wyze", session_.events_pause_reason, "; no event-list calls before ", clock_time(until_ms),
+         " (the device list is polled as usual)");
+  save();
+}
+
+void cloud_client::fetch_events(event_query query, std::function<void(result<event_list>)> done) {
+  std::int64_t now = now_ms_();
+  if (now < session_.events_paused_until_ms) return done(events_paused_error());
+  // With a usable token the call goes out at once, beside a device-list fetch that may be running.
+  if (session_.current && now - session_.tokens_issued_ms <= refresh_after_ms)
+    return request_events(std::move(query), true, std::move(done));
+  serialized([this, query = std::move(query), done = std::move(done)](std::function<void()> finished) mutable {
+    auto finish = [done = std::move(done), finished = std::move(finished)](result<event_list> list) {
+      done(std::move(list));
+      finished();
+    };
+    with_session([this, query, finish](const result<wyze::done>& ready, bool may_renew) {
+      if (!ready) return finish(ready.error());
+      request_events(query, may_renew, finish);
+    });
+  });
+}
+
+void cloud_client::request_events(event_query query, bool may_renew_token,
+                                  std::function<void(result<event_list>)> done) {
+  const std::string token = session_.current ? session_.current->access_token : std::string();
+  query.nonce = now_ms_();
+  std::string body = event_list_body(query);
+  std::vector<std::pair<std::string, std::string>> headers{{"access_token", token},
+                                                           {"appid", std::string(event_app_id)},
+                                                           {"appinfo", std::string(event_app_info)},
+                                                           {"appversion", std::string(event_app_version)},
+                                                           {"phoneid", session_.phone_id},
+                                                           {"env", "prod"},
+                                                           {"signature2", event_signature(token, body)}};
+  auto path = paths::event_list_v4;
+  // The event list's rate-limit headers concern its own host: they pause the event poll only.
+  http_request request;
+  request.url = settings_.events_url + std::string(path);
+  request.body = std::move(body);
+  request.headers = std::move(headers);
+  LOG_AT(debug, "wyze", "POST ", path);
+  ++requests_[endpoint_name(path)];
+  transport_.send(std::move(request), [this, path, token, query, may_renew_token,
+                                       done = std::move(done)](result<http_response> answer) mutable {
+    if (!answer) return done(error{answer.error().kind, endpoint_name(path) + ": " + answer.error().message});
+    const auto& a = answer.value();
+    long remaining = 0;
+    auto [end, ec] = std::from_chars(a.rate_limit_remaining.data(),
+                                     a.rate_limit_remaining.data() + a.rate_limit_remaining.size(), remaining);
+    if (!a.rate_limit_remaining.empty() && ec == std::errc{} && remaining <= pause_at_remaining)
+      pause_events(parse_reset_by(a.rate_limit_reset_by).value_or(now_ms_() + rate_limit_backoff_ms),
+                   "the event list's rate limit is almost used up (" + std::to_string(remaining) + " calls left)");
+    auto list = parse_event_list(a.status, a.body);
+    if (list) return done(std::move(list));
+    auto failed = list.error();
+    if (failed.kind == failure::rate_limited)
+      pause_events(parse_reset_by(a.rate_limit_reset_by).value_or(now_ms_() + rate_limit_backoff_ms),
+                   "Wyze's rate limit was hit on the event list");
+    if (!renewable(failed.kind) || !may_renew_token)
+      return done(error{failed.kind, endpoint_name(path) + ": " + failed.message});
+    // Another operation may have renewed the token since this call left: retry with the new one.
+    if (session_.current && session_.current->access_token != token)
+      return request_events(std::move(query), false, std::move(done));
+    LOG_AT(info, "wyze", failed.message, "; renewing the token");
+    serialized([this, kind = failed.kind, token, query = std::move(query),
+                done = std::move(done)](std::function<void()> finished) mutable {
+      auto finish = [done = std::move(done), finished = std::move(finished)](result<event_list> list) {
+        done(std::move(list));
+        finished();
+      };
+      if (session_.current && session_.current->access_token != token)
+        return request_events(std::move(query), false, finish);
+      renew_after(kind, [this, query, finish](const result<wyze::done>& renewed) {
+        if (!renewed) return finish(renewed.error());
+        request_events(query, false, finish);
+      });
+    });
+  });
+}
+
+void cloud_client::download_picture(std::string url, std::size_t max_bytes,
+                                    std::function<void(result<picture>)> done) {
+  http_request request;
+  request.method = "GET";
+  request.url = std::move(url);
+  request.max_body = max_bytes;
+  request.headers = {{"Accept", "image/jpeg, image/png"}};
+  LOG_AT(debug, "wyze", "GET a picture (signed URL not shown)");
+  transport_.send(std::move(request), [done = std::move(done)](result<http_response> answer) {
+    if (!answer) return done(answer.error());
+    auto& a = answer.value();
+    if (a.status / 100 == 3)
+      return done(error{failure::http_status, "the picture server answered HTTP " + std::to_string(a.status) +
+                                                  " (a redirect); redirects are not followed"});
+    if (a.status != 200)
+      return done(error{failure::http_status, "the picture server answered HTTP " + std::to_string(a.status) +
+                                                  " (signed picture URLs expire after about 20 minutes)"});
+    auto type = image_type(a.body);
+    if (type.empty())
+      return done(error{failure::bad_response, "the picture is neither a JPEG nor a PNG (by its first bytes, " +
+                                                   std::to_string(a.body.size()) + " bytes)"});
+    done(picture{std::move(a.body), std::string(type)});
+  });
 }
 
 }  // namespace wyze

@@ -3,6 +3,7 @@
 // the device list, refresh tokens before they expire or when the cloud says so, and honour
 // Wyze's rate limits. All on the caller's event loop, through an http_transport.
 #include "wyze/capabilities.hpp"
+#include "wyze/events.hpp"
 #include "wyze/http.hpp"
 #include "wyze/protocol.hpp"
 #include "wyze/session.hpp"
@@ -24,7 +25,17 @@ struct account_settings {
   std::string totp_key;  ///< base32, for accounts that get an MFA challenge
   std::string auth_url = "https://auth-prod.api.wyze.com";
   std::string api_url = "https://api.wyzecam.com";
+  std::string events_url = "https://app-core.cloud.wyze.com";  ///< host of the v4 event list
 };
+
+/// A downloaded picture: its bytes and what its first bytes say it is.
+struct picture {
+  std::string bytes;
+  std::string content_type;  ///< image/jpeg or image/png
+};
+
+/// The content type of an image by its first bytes (JPEG or PNG), or empty.
+std::string_view image_type(std::string_view bytes);
 
 class cloud_client {
  public:
@@ -42,6 +53,16 @@ class cloud_client {
   /// fetch_cameras it logs in or renews the token when needed (2001 → refresh → retry once); while
   /// the account waits for Wyze's rate limit it fails at once, without a call.
   void run_command(camera_command command, std::function<void(result<done>)> done);
+
+  /// One call of the signed v4 event list. Its answers have their own rate-limit pause
+  /// (session::events_paused_until_ms): a 1011 there stops only the event poll, and a pause of the
+  /// device list does not stop it. It does not wait behind a device-list fetch either, unless the
+  /// token must be renewed first (renewals are never concurrent).
+  void fetch_events(event_query query, std::function<void(result<event_list>)> done);
+
+  /// Downloads a picture from a signed URL (GET over the same verified HTTPS, no redirects): at
+  /// most `max_bytes`, a JPEG or a PNG by its first bytes. The URL is never logged.
+  void download_picture(std::string url, std::size_t max_bytes, std::function<void(result<picture>)> done);
 
   /// Requests sent to the cloud since start, by endpoint (the last part of its path).
   const std::map<std::string, std::uint64_t, std::less<>>& requests() const { return requests_; }
@@ -64,6 +85,10 @@ class cloud_client {
   void renew_token(step_done next);
   void renew_after(failure kind, step_done retry);
   error paused_error() const;
+  error events_paused_error() const;
+  void request_events(event_query query, bool may_renew_token, std::function<void(result<event_list>)> done);
+  /// Pauses the event poll only (a rate-limit answer of the event list).
+  void pause_events(std::int64_t until_ms, std::string reason);
   using operation = std::function<void(std::function<void()> finished)>;
   /// Runs `op` once every operation queued before it has finished: one cloud operation at a time,
   /// so two of them never renew the token at once (the second refresh would use a spent token).

@@ -4,6 +4,7 @@
 #include "wyze/protocol.hpp"
 
 #include "common/hex.hpp"
+#include "common/utf8.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -109,10 +110,13 @@ result<event_list> parse_event_list(unsigned status, std::string_view body) {
     event.mac = text_of(e->if_contains("device_id"));
     if (event.mac.empty()) event.mac = text_of(e->if_contains("device_mac"));  // the v2 name
     auto time = integer_of(e->if_contains("event_ts"));
-    if (event.id.empty() || event.mac.empty() || !time || *time <= 0) {
+    // Ids and MACs are short; anything else is not an event the bridge can name on MQTT.
+    if (event.id.empty() || event.mac.empty() || !time || *time <= 0 || event.id.size() > max_event_id_length ||
+        event.mac.size() > max_mac_length) {
       ++out.skipped;
       continue;
     }
+    event.id = common::valid_utf8(event.id);
     event.time_ms = *time;
     event.value = static_cast<int>(integer_of(e->if_contains("event_value")).value_or(0));
     if (const auto* tags = e->if_contains("tag_list"); tags && tags->is_array())

@@ -1,6 +1,7 @@
 #pragma once
 // Camera events of the signed v4 event list (SPEC section 8): the request, its signature, the
 // answer, and what an event is called. Values only: no I/O, no clock.
+#include "wyze/camera.hpp"
 #include "wyze/result.hpp"
 
 #include <cstdint>
@@ -32,8 +33,13 @@ std::string event_list_body(const event_query& query);
 /// string md5(access_token + app secret).
 std::string event_signature(std::string_view access_token, std::string_view body);
 
-/// The app id sent in the `appid` header of v4 calls.
+/// The app id sent in the `appid` header of v4 calls, and the app the other headers name.
 inline constexpr std::string_view event_app_id = "9319141212m2ik";
+inline constexpr std::string_view event_app_version = "2.50.6.9";
+inline constexpr std::string_view event_app_info = "wyze_ios_2.50.6.9";
+
+/// The longest event id accepted (real ones are about 30 characters).
+inline constexpr std::size_t max_event_id_length = 128;
 
 /// One event of the list, as far as the bridge uses it. The picture URL is signed: never logged.
 struct camera_event {

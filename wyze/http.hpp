@@ -26,6 +26,8 @@ struct http_request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::shared_ptr<body_sink> sink{};  ///< when set, the answer's body goes there
+  /// The largest body accepted (0: https_settings::max_response); a larger one fails as too_large.
+  std::size_t max_body = 0;
 };
 
 struct http_response {

@@ -33,7 +33,9 @@ struct target {
 result<target> split_url(const std::string& url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || parsed->scheme() != "https" || parsed->host().empty())
-    return error{failure::transport, "not an https:// URL: " + url};
+    // (Not the URL itself: a signed picture URL is a secret.)
+    return error{failure::transport, "not an https:// URL (" + std::string(parsed ? parsed->scheme() : "unparsable") +
+                                         "); only verified HTTPS is used"};
   target t{std::string(parsed->encoded_host_address()), parsed->has_port() ? std::string(parsed->port()) : "443",
            std::string(parsed->encoded_path())};
   if (!parsed->encoded_query().empty()) t.path += "?" + std::string(parsed->encoded_query());
@@ -149,6 +151,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
  private:
   std::string key() const { return target_.host + ":" + target_.port; }
+  std::size_t limit() const { return request_.max_body ? request_.max_body : settings_.max_response; }
 
   void open_connection() {
     reused_ = false;
@@ -242,7 +245,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void read_answer() {
     parser_.reset();
     head_.emplace();
-    head_->body_limit(settings_.max_response);  // checked against Content-Length with the header
+    head_->body_limit(limit());  // checked against Content-Length with the header
     beast::get_lowest_layer(conn_->stream).expires_after(settings_.timeout);
     http::async_read_header(conn_->stream, conn_->buffer, *head_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
@@ -256,7 +259,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
     }
     parser_.emplace(std::move(*head_));
     head_.reset();
-    parser_->body_limit(settings_.max_response);
+    parser_->body_limit(limit());
     parser_->get().body() = sink_;
     http::async_read(conn_->stream, conn_->buffer, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -305,6 +308,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
   }
 
   void read_failed(const beast::error_code& ec) {
+    if (ec == http::error::body_limit && request_.max_body)
+      return finish(error{failure::too_large, "the answer is larger than " + std::to_string(request_.max_body) +
+                                                  " bytes, the most this request accepts"});
     if (!retry_on_fresh_connection(ec)) fail("reading the answer failed: " + describe(ec));
   }
 

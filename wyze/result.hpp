@@ -17,6 +17,7 @@ enum class failure {
   credentials,      ///< the login was refused for its credentials: retry at most hourly
   rate_limited,     ///< code 1011, HTTP 429 or a rate-limit pause: Wyze asks to slow down
   login_postponed,  ///< our own throttle: no login yet, to protect the account
+  too_large,        ///< the answer is larger than the request's own limit (http_request::max_body)
 };
 
 /// What failed, where, and what to do — one sentence a user can act on.

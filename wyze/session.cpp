@@ -32,6 +32,11 @@ std::string correct_saved_times(session& s, std::int64_t now_ms) {
     s.paused_until_ms = 0;
     s.pause_reason.clear();
   }
+  if (s.events_paused_until_ms > now_ms + max_pause_ms) {
+    corrected += std::string(corrected.empty() ? "" : "; ") + "a saved event-list pause more than 24 h ahead was dropped";
+    s.events_paused_until_ms = 0;
+    s.events_pause_reason.clear();
+  }
   if (s.last_login_ms > now_ms) {
     corrected += std::string(corrected.empty() ? "" : "; ") + "a saved login time in the future was taken as now";
     s.last_login_ms = now_ms;
@@ -68,7 +73,9 @@ std::string serialize(const session& s) {
                  {"credentials_refused", s.credentials_refused},
                  {"credentials_fingerprint", s.credentials_fingerprint},
                  {"paused_until_ms", s.paused_until_ms},
-                 {"pause_reason", s.pause_reason}};
+                 {"pause_reason", s.pause_reason},
+                 {"events_paused_until_ms", s.events_paused_until_ms},
+                 {"events_pause_reason", s.events_pause_reason}};
   if (s.current) {
     o["access_token"] = s.current->access_token;
     o["refresh_token"] = s.current->refresh_token;
@@ -107,6 +114,8 @@ std::optional<session> parse_session(std::string_view text) {
   s.credentials_fingerprint = text_of(o, "credentials_fingerprint");
   s.paused_until_ms = number_of(o, "paused_until_ms");
   s.pause_reason = text_of(o, "pause_reason");
+  s.events_paused_until_ms = number_of(o, "events_paused_until_ms");
+  s.events_pause_reason = text_of(o, "events_pause_reason");
   return s;
 }
 

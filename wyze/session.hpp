@@ -23,6 +23,9 @@ struct session {
 
   std::int64_t paused_until_ms = 0;  ///< no call before this: Wyze's rate limit
   std::string pause_reason;
+  /// The event list's own pause (its host answers 1011 on its own): it stops only the event poll.
+  std::int64_t events_paused_until_ms = 0;
+  std::string events_pause_reason;
 };
 
 /// No rate-limit pause lasts longer than this, whatever the cloud's header says.
