@@ -1,6 +1,7 @@
 #include "sim/account.hpp"
 
 #include "common/utc_time.hpp"
+#include "wyze/events.hpp"
 #include "wyze/password.hpp"
 #include "wyze/totp.hpp"
 
@@ -104,9 +105,12 @@ json::object account::camera_entry(std::size_t index) {
       {"electricity", index % 3 == 0 ? json::value(100) : json::value(nullptr)},
       {"battery_charging_status", nullptr},
       {"power_source", nullptr},
-      {"camera_thumbnails", json::object{{"thumbnails_url", "https://wyze-thumbnails.s3.amazonaws.com/" + mac +
-                                                                ".jpg?X-Amz-Signature=" + random_hex(64)},
-                                         {"thumbnails_ts", ts}}},
+      // A pre-signed S3 URL; the simulator serves it, on the host the client used (sign_thumbnails).
+      {"camera_thumbnails",
+       json::object{{"thumbnails_url", "/sim-s3/thumbnail/" + mac +
+                                           ".jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=1200&X-Amz-Signature=" +
+                                           random_hex(64)},
+                    {"thumbnails_ts", ts}}},
       {"dtls", 1},
       {"main_device_dtls", 1},
       {"dongle_switch", 0},
@@ -186,9 +190,21 @@ response account::handle(const request& req) {
   std::lock_guard lock(mutex_);
   ++stats_["requests"];
   if (req.target.starts_with("/sim/")) return control(req);
+  if (auto host = req.headers.find("host"); host != req.headers.end()) host_ = host->second;
   if (auto agent = req.headers.find("user-agent"); agent != req.headers.end()) user_agent_ = agent->second;
+  // A fault meant for one endpoint waits for it; the picture host (S3 in the real world) gets only
+  // the faults meant for it.
+  bool s3 = req.target.starts_with("/sim-s3/");
+  bool fault_applies = fault_endpoint_.empty() ? !s3 : req.target.starts_with(fault_endpoint_);
   response faulted;
-  if (pending_fault(faulted)) return faulted;
+  if (fault_applies && pending_fault(faulted)) return faulted;
+  if (s3) {
+    response answer = picture(req);
+    answer.delay = faulted.delay;
+    answer.close_after = faulted.close_after;
+    answer.how = faulted.how;
+    return answer;
+  }
   response answer;
   json::object body = parse_object(req.body);
   if (req.method != "POST")
@@ -209,6 +225,10 @@ response account::handle(const request& req) {
     answer = set_property(body);
   else if (req.target == "/app/v2/device/get_property_list")
     answer = property_list(body);
+  else if (req.target == wyze::paths::event_list_v4)
+    answer = event_list_v4(req);
+  else if (req.target == "/app/v2/device/get_event_list")
+    answer = event_list_v2(body);
   else
     answer = {404, "{\"description\":\"no such endpoint\"}"};
   answer.delay = faulted.delay;
@@ -310,6 +330,7 @@ response account::device_list(const json::object& body, bool legacy) {
   for (const auto& device : devices_) {
     if (!legacy) {
       list.push_back(device);
+      sign_thumbnails(list.back().as_object(), host_);
       continue;
     }
     // The 2018 list is flat: ip, power_switch and p2p_id at the top level.
@@ -482,6 +503,13 @@ response account::control(const request& req) {
     return json_answer(200, stats);
   }
   if (req.target == "/sim/commands") return json_answer(200, commands_);
+  if (req.target == "/sim/events" && req.method == "POST") return create_events(body);
+  if (req.target.starts_with("/sim/pictures/") && req.method == "GET") {
+    // The bytes of a picture as the picture host serves them (tests compare what reached the broker).
+    auto stored = pictures_.find(req.target.substr(14));
+    if (stored == pictures_.end()) return json_answer(404, json::object{{"error", "no such picture"}});
+    return {200, stored->second.bytes, "image/jpeg"};
+  }
   if (req.target == "/sim/secrets") {
     json::array all;
     for (const auto& secret : secrets_) all.push_back(json::string(secret));
@@ -525,13 +553,16 @@ response account::control(const request& req) {
                                             "kind must be http500, garbage, slow, ratelimit, http429, "
                                             "drop-connection, truncated, reset, slowloris, interim, stale-follows, "
                                             "huge-chunk-line or code (with code and msg: an envelope error)"}});
+    // "endpoint": only requests for this path (e.g. /app/v4/device/get_event_list, /sim-s3/) get it.
+    fault_endpoint_ = field(body, "endpoint");
     fault_code_ = field(body, "code").empty() ? "9999" : field(body, "code");
     fault_message_ = field(body, "msg");
     const auto* count = body.if_contains("count");
     fault_count_ = count && count->is_int64() ? static_cast<int>(count->get_int64()) : 1;
     const auto* delay = body.if_contains("delay_ms");
     fault_delay_ = std::chrono::milliseconds(delay && delay->is_int64() ? delay->get_int64() : 0);
-    return json_answer(200, json::object{{"kind", fault_kind_}, {"count", fault_count_}});
+    return json_answer(200,
+                       json::object{{"kind", fault_kind_}, {"count", fault_count_}, {"endpoint", fault_endpoint_}});
   }
   return json_answer(404, json::object{{"error", "unknown control call " + req.method + " " + req.target}});
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The simulated Wyze account: its devices, tokens and faults, and the answers of every endpoint
 // the bridge calls plus the control API tests use. Pure request → response; thread-safe.
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -86,6 +87,17 @@ class account {
   /// The camera a control call names, or the refusal to answer with.
   boost::json::object* control_target(const boost::json::object& body, std::string_view mac_key, response& refusal);
   void record_command(std::string endpoint, const std::string& mac, std::string what, std::string value);
+  // Events and pictures (sim/account_events.cpp).
+  response event_list_v4(const request& req);
+  response event_list_v2(const boost::json::object& body);
+  /// The events of `macs` from `begin` to `end` (ms), oldest first (`newest_first`: the other way),
+  /// at most `count`, with their picture URLs signed for `host`.
+  boost::json::array events_between(const std::vector<std::string>& macs, std::int64_t begin, std::int64_t end,
+                                    std::size_t count, bool newest_first, const std::string& host);
+  response create_events(const boost::json::object& body);
+  response picture(const request& req);
+  /// The account's thumbnail URLs (device_params.camera_thumbnails) as https://`host`/… URLs.
+  void sign_thumbnails(boost::json::object& device, const std::string& host);
   response add_camera(const boost::json::object& fields);
   response change_camera(const std::string& mac, const boost::json::object& fields);
   response issue_tokens(bool envelope);
@@ -112,6 +124,20 @@ class account {
   std::string user_agent_;       ///< of the last request to a Wyze endpoint
   boost::json::array commands_;  ///< the last control calls, oldest first (GET /sim/commands)
   std::map<std::string, std::map<std::string, std::string>> properties_;  ///< other pids set, by MAC
+  std::string host_;            ///< the Host header of the request being answered (for URLs)
+  std::string fault_endpoint_;  ///< when set, the fault applies only to requests for this path
+  struct stored_picture {
+    std::string bytes;
+    std::string signature;      ///< X-Amz-Signature of its URL
+    std::int64_t expires_ms{};  ///< the URL is refused after this
+  };
+  std::vector<boost::json::object> events_;          ///< every event, oldest first
+  std::map<std::string, stored_picture> pictures_;  ///< by object key (event id, or thumbnail/<MAC>)
+  std::uint64_t next_event_ = 0;
 };
+
+/// A valid baseline JPEG (a gray 64×64 picture) whose comment segment holds `comment`, padded with
+/// more comment segments to at least `at_least` bytes.
+std::string make_jpeg(std::string_view comment, std::size_t at_least = 0);
 
 }  // namespace sim

@@ -74,7 +74,7 @@ std::optional<T> first_of(std::optional<T> a, std::optional<T> b) {
   return a ? a : b;
 }
 
-Camera to_camera(const device_entry& e) {
+Camera to_camera(const device_entry& e, bool thumbnail_urls) {
   const auto& f = e.fields;
   const auto& p = e.params;
   using d = device_entry;
@@ -96,6 +96,12 @@ Camera to_camera(const device_entry& e) {
   if (auto push = integer(f[d::push_switch]); push && *push >= 0 && *push <= 2) cam.notifications = *push == 1;
   cam.motion_detection = first_of(flag(p[d::param_motion_alarm_switch]), flag(f[d::motion_alarm_switch]));
   cam.timezone = first_of(text(f[d::timezone_name]), text(f[d::device_timezone]));
+  if (auto ts = integer(e.thumbs[d::thumbnails_ts]); ts && *ts > 0) {
+    cam.thumbnail = camera_thumbnail{*ts};
+    // Only an https URL is kept: a picture is never fetched over anything else.
+    if (auto url = text(e.thumbs[d::thumbnails_url]); thumbnail_urls && url && url->starts_with("https://"))
+      cam.thumbnail->url = std::move(*url);
+  }
   return cam;
 }
 
@@ -106,6 +112,7 @@ constexpr std::array<std::string_view, device_entry::top_count> top_names{
     "power_switch", "push_switch", "motion_alarm_switch", "timezone_name", "device_timezone"};
 constexpr std::array<std::string_view, device_entry::param_count> param_names{"ip", "ssid", "power_switch",
                                                                               "motion_alarm_switch"};
+constexpr std::array<std::string_view, device_entry::thumb_count> thumb_names{"thumbnails_url", "thumbnails_ts"};
 
 // A device entry has some 80 keys, a dozen of them read: most keys are rejected by their length
 // alone, and the rest compared only with the names of that length.
@@ -167,6 +174,7 @@ const json::array* entries_of(const json::value& data) {
 
 raw_field* device_entry::top_field(std::string_view key) { return lookup<top_count, top_names>(fields, key); }
 raw_field* device_entry::param_field(std::string_view key) { return lookup<param_count, param_names>(params, key); }
+raw_field* device_entry::thumb_field(std::string_view key) { return lookup<thumb_count, thumb_names>(thumbs, key); }
 
 void device_entry::clear() {
   for (auto& f : fields) f.type = kind::absent;
@@ -175,15 +183,24 @@ void device_entry::clear() {
 
 void device_entry::clear_params() {
   for (auto& f : params) f.type = kind::absent;
+  clear_thumbs();
+}
+
+void device_entry::clear_thumbs() {
+  for (auto& f : thumbs) f.type = kind::absent;
 }
 
 device_entry device_entry::of(const json::object& entry) {
   device_entry e;
   for (std::size_t i = 0; i < top_count; ++i)
     if (const auto* v = entry.if_contains(top_names[i])) assign(e.fields[i], *v);
-  if (const auto* p = entry.if_contains("device_params"); p && p->is_object())
+  if (const auto* p = entry.if_contains("device_params"); p && p->is_object()) {
     for (std::size_t i = 0; i < param_count; ++i)
       if (const auto* v = p->get_object().if_contains(param_names[i])) assign(e.params[i], *v);
+    if (const auto* t = p->get_object().if_contains("camera_thumbnails"); t && t->is_object())
+      for (std::size_t i = 0; i < thumb_count; ++i)
+        if (const auto* v = t->get_object().if_contains(thumb_names[i])) assign(e.thumbs[i], *v);
+  }
   return e;
 }
 
@@ -202,7 +219,7 @@ void device_list_builder::add_not_object() {
 void device_list_builder::add(const device_entry& entry) {
   std::size_t index = ++list_.devices;
   if (text(entry.fields[device_entry::product_type]).value_or("") != "Camera") return;
-  Camera cam = to_camera(entry);
+  Camera cam = to_camera(entry, thumbnail_urls_);
   std::string id = cam.id();
   if (id.empty()) {
     list_.problems.push_back("camera " + std::to_string(index) + " (" + cam.nickname.value_or("no nickname") +
@@ -222,10 +239,10 @@ void device_list_builder::add(const device_entry& entry) {
   list_.cameras.push_back(std::move(cam));
 }
 
-device_list parse_device_list(const json::value& data) {
+device_list parse_device_list(const json::value& data, bool thumbnail_urls) {
   const json::array* entries = entries_of(data);
   if (!entries) return {{}, {"the response has no device_list array"}, 0};
-  device_list_builder builder;
+  device_list_builder builder(thumbnail_urls);
   for (const auto& entry : *entries) builder.add(entry);
   return builder.take();
 }

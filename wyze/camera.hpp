@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,8 +14,29 @@
 
 namespace wyze {
 
+/// What the bridge adds to a camera from its events and pictures (SPEC §8); the device list never
+/// fills it, and it carries over from one device list to the next.
+struct camera_events {
+  bool enabled = false;   ///< events.enabled: the camera has motion, event and last_event
+  bool pictures = false;  ///< the camera has the picture entity
+  bool motion = false;
+  std::optional<std::int64_t> last_event_ms{};
+  std::shared_ptr<const std::string> picture{};  ///< the newest picture's bytes
+  std::string picture_type = "image/jpeg";       ///< image/jpeg or image/png
+  bool operator==(const camera_events&) const = default;
+};
+
+/// device_params.camera_thumbnails: when the camera's newest thumbnail was taken, and its signed URL
+/// (kept only to download it, when the device list is the pictures' source: never published or
+/// logged, and not compared, since the cloud signs it anew in every list).
+struct camera_thumbnail {
+  std::int64_t ts = 0;
+  std::string url{};
+  bool operator==(const camera_thumbnail& other) const { return ts == other.ts; }
+};
+
 /// One camera of the account. Every field the cloud may leave out is optional.
-/// Stream keys (enr, p2p_id, dtls) and signed thumbnail URLs are never read into it.
+/// Stream keys (enr, p2p_id, dtls) are never read into it.
 struct Camera {
   std::string mac;  ///< as the cloud reports it
   std::optional<std::string> nickname{};
@@ -30,6 +52,8 @@ struct Camera {
   std::optional<bool> notifications{};     ///< push_switch 1 on; 0 (or 2, as the app shows it) off
   std::optional<bool> motion_detection{};  ///< device_params.motion_alarm_switch 1 / 0
   std::optional<std::string> timezone{};
+  std::optional<camera_thumbnail> thumbnail{};
+  camera_events events{};
 
   /// The id used in topics: the MAC upper-cased, every character outside [A-Za-z0-9_-] dropped.
   std::string id() const;
@@ -89,17 +113,22 @@ struct device_entry {
     top_count
   };
   enum param : std::uint8_t { param_ip, param_ssid, param_power_switch, param_motion_alarm_switch, param_count };
+  enum thumb : std::uint8_t { thumbnails_url, thumbnails_ts, thumb_count };
 
   std::array<raw_field, top_count> fields{};
   std::array<raw_field, param_count> params{};  ///< all absent unless device_params is an object
+  std::array<raw_field, thumb_count> thumbs{};  ///< device_params.camera_thumbnails, when an object
 
   /// The field a top-level key fills (nullptr: a key the bridge does not read).
   raw_field* top_field(std::string_view key);
   /// The field a key inside device_params fills (nullptr: not read).
   raw_field* param_field(std::string_view key);
+  /// The field a key inside device_params.camera_thumbnails fills (nullptr: not read).
+  raw_field* thumb_field(std::string_view key);
   /// Forgets every value, keeping the strings' buffers for the next entry.
   void clear();
   void clear_params();
+  void clear_thumbs();
 
   /// Every field the bridge reads, from an entry of a JSON document.
   static device_entry of(const boost::json::object& entry);
@@ -109,6 +138,8 @@ struct device_entry {
 /// entries without a usable MAC, or repeating one, are skipped with a problem.
 class device_list_builder {
  public:
+  /// `thumbnail_urls`: keep the signed thumbnail URLs (only when pictures come from the device list).
+  explicit device_list_builder(bool thumbnail_urls = false) : thumbnail_urls_(thumbnail_urls) {}
   void add(const boost::json::value& entry);
   void add(const device_entry& entry);
   /// An entry of the list that is not a JSON object.
@@ -118,12 +149,13 @@ class device_list_builder {
  private:
   device_list list_;
   std::unordered_set<std::string> seen_;
+  bool thumbnail_urls_ = false;
 };
 
 /// Builds cameras from the `data` object of get_object_list (`device_list`) or of the legacy
 /// get_device_list (`device_info_list`). Entries that are not cameras are ignored; entries without
 /// a usable MAC, or repeating one, are skipped with a problem. Fields of an unexpected type are
 /// treated as not reported.
-device_list parse_device_list(const boost::json::value& data);
+device_list parse_device_list(const boost::json::value& data, bool thumbnail_urls = false);
 
 }  // namespace wyze

@@ -22,6 +22,8 @@ class envelope_handler {
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
 
+  explicit envelope_handler(bool thumbnail_urls) : builder(thumbnail_urls) {}
+
   std::string code, msg;
   bool root_is_object = false, has_data = false, has_list = false;
   device_list_builder builder;
@@ -105,7 +107,8 @@ class envelope_handler {
   // Keys are read on the envelope's first levels, an entry's top level and its device_params.
   bool reads_keys() const {
     if (entry_depth_ == 0) return depth_ <= 2;
-    return entry_is_object_ && (depth_ == entry_depth_ || (params_depth_ != 0 && depth_ == params_depth_));
+    return entry_is_object_ && (depth_ == entry_depth_ || (params_depth_ != 0 && depth_ == params_depth_) ||
+                                (thumbs_depth_ != 0 && depth_ == thumbs_depth_));
   }
 
   // A key of the entry (or of its device_params) is complete: the value that follows fills
@@ -116,8 +119,12 @@ class envelope_handler {
       // The last device_params wins, whatever it is (as in a document): forget an earlier one.
       if (params_next_) entry_.clear_params();
       target_ = params_next_ ? nullptr : entry_.top_field(key_);
+    } else if (depth_ == params_depth_) {
+      thumbs_next_ = std::string_view(key_) == "camera_thumbnails";
+      if (thumbs_next_) entry_.clear_thumbs();  // the last one wins, whatever it is
+      target_ = thumbs_next_ ? nullptr : entry_.param_field(key_);
     } else {
-      target_ = entry_.param_field(key_);
+      target_ = entry_.thumb_field(key_);
     }
   }
 
@@ -126,6 +133,7 @@ class envelope_handler {
     target_ = nullptr;
     partial_ = false;
     params_next_ = false;
+    thumbs_next_ = false;
     return true;
   }
 
@@ -136,6 +144,7 @@ class envelope_handler {
     if (entry_depth_ != 0) {
       if (target_) target_->type = raw_field::kind::structured;
       if (params_next_ && !array && depth_ == entry_depth_) params_depth_ = depth_ + 1;
+      if (thumbs_next_ && !array && params_depth_ != 0 && depth_ == params_depth_) thumbs_depth_ = depth_ + 1;
       value_done();
     } else if (at_entry_start()) {
       entry_.clear();
@@ -157,6 +166,7 @@ class envelope_handler {
   bool close(bool array) {
     --depth_;
     if (entry_depth_ != 0) {
+      if (thumbs_depth_ != 0 && depth_ + 1 == thumbs_depth_) thumbs_depth_ = 0;
       if (params_depth_ != 0 && depth_ + 1 == params_depth_) params_depth_ = 0;
       if (depth_ + 1 == entry_depth_) {
         if (entry_is_object_)
@@ -204,19 +214,22 @@ class envelope_handler {
   std::size_t list_depth_ = 0;
   std::string key_, scalar_;
   // The entry being read: entry_depth_ is the depth inside it (0: not in an entry), params_depth_
-  // the depth inside its device_params object (0: not in it).
+  // the depth inside its device_params object (0: not in it), thumbs_depth_ inside its
+  // device_params.camera_thumbnails.
   device_entry entry_;
-  std::size_t entry_depth_ = 0, params_depth_ = 0;
+  std::size_t entry_depth_ = 0, params_depth_ = 0, thumbs_depth_ = 0;
   bool entry_is_object_ = false;
   raw_field* target_ = nullptr;  ///< the field the value being read fills
   bool partial_ = false;         ///< target_'s text holds the first parts of the string being read
   bool params_next_ = false;     ///< the value being read is the entry's device_params
+  bool thumbs_next_ = false;     ///< the value being read is device_params.camera_thumbnails
 };
 
 }  // namespace
 
 struct device_list_stream::impl {
-  json::basic_parser<envelope_handler> parser{lenient()};
+  explicit impl(bool thumbnail_urls) : parser(lenient(), thumbnail_urls) {}
+  json::basic_parser<envelope_handler> parser;
   // One nickname in Latin-1 must not fail the whole list: strings are repaired by the field rules (camera.cpp).
   static json::parse_options lenient() {
     json::parse_options options;
@@ -227,7 +240,7 @@ struct device_list_stream::impl {
   bool finished = false;
 };
 
-device_list_stream::device_list_stream() : impl_(new impl) {}
+device_list_stream::device_list_stream(bool thumbnail_urls) : impl_(new impl(thumbnail_urls)) {}
 device_list_stream::~device_list_stream() = default;
 
 void device_list_stream::write(std::string_view chunk) {

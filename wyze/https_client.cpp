@@ -203,7 +203,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
     outgoing_.method_string(request_.method);
     outgoing_.target(target_.path);
     outgoing_.version(11);
-    outgoing_.set(http::field::host, target_.host);
+    // With the port when it is not 443 (RFC 9110 7.2), brackets around an IPv6 literal.
+    std::string host = target_.host.find(':') != std::string::npos ? "[" + target_.host + "]" : target_.host;
+    if (target_.port != "443") host.append(":").append(target_.port);
+    outgoing_.set(http::field::host, host);
     outgoing_.set(http::field::user_agent, settings_.user_agent);
     outgoing_.set(http::field::content_type, "application/json");
     outgoing_.set(http::field::accept, "application/json");
