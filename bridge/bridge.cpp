@@ -71,6 +71,32 @@ std::vector<std::string> load_published(const std::string& directory, const conf
   return ids;
 }
 
+// Whether the earlier run recorded in published.json had events and pictures on (same base topic
+// and prefix only): what it published for them is cleared when they are off now.
+std::pair<bool, bool> load_recorded_features(const std::string& directory, const config& cfg) {
+  std::string problem;
+  std::string text = wyze::read_small_file(directory + "/" + published_file, max_published_file, problem);
+  boost::system::error_code ec;
+  auto root = boost::json::parse(text, ec);
+  const auto* object = ec ? nullptr : root.if_object();
+  if (!object) return {false, false};
+  auto flag = [&](const char* key) {
+    const auto* v = object->if_contains(key);
+    return v && v->is_bool() && v->get_bool();
+  };
+  auto text_of = [&](const char* key) {
+    const auto* v = object->if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  if (text_of("base_topic") != cfg.mqtt.base_topic || text_of("discovery_prefix") != cfg.homeassistant.discovery_prefix)
+    return {false, false};
+  return {flag("events"), flag("pictures")};
+}
+
+// events.json: where the event poll stands and the time of each camera's newest picture.
+constexpr const char* events_file = "events.json";
+constexpr std::size_t max_events_file = std::size_t{4} * 1024 * 1024;
+
 // Every `interval` from the event loop itself: a loop that stalls stops the pings, and systemd
 // restarts the service (a Paho thread that is still busy does not count as life).
 std::optional<std::chrono::microseconds> watchdog_interval() {
@@ -100,7 +126,8 @@ struct service::impl {
               .disconnected = [this] { carry_out(decisions.on_broker_lost()); },
               .message = [this](const std::string& t, const std::string& p,
                                 bool retained) { carry_out(decisions.on_message(t, p, now_ms(), retained)); }}),
-        timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io), net::steady_timer(io)},
+        timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io), net::steady_timer(io),
+               net::steady_timer(io), net::steady_timer(io)},
         watchdog(io) {
     if (!cfg.metrics.listen.empty())
       metrics_http.emplace(io.get_executor(), cfg.metrics.listen,
@@ -108,15 +135,37 @@ struct service::impl {
   }
 
   static wyze::account_settings account(const config& cfg) {
-    return {cfg.wyze.auth,    cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,
-            cfg.wyze.api_key, cfg.wyze.totp_key, cfg.wyze.auth_url, cfg.wyze.api_url};
+    return {cfg.wyze.auth,     cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,         cfg.wyze.api_key,
+            cfg.wyze.totp_key, cfg.wyze.auth_url, cfg.wyze.api_url,  cfg.events.api_url,
+            // Without events, pictures come from the device list's thumbnails.
+            cfg.events.pictures && !cfg.events.enabled};
+  }
+
+  static event_settings events(const config& cfg, const std::string& state_dir) {
+    event_settings e{.enabled = cfg.events.enabled,
+                     .interval = cfg.events.interval,
+                     .motion_off_after = cfg.events.motion_off_after,
+                     .pictures = cfg.events.pictures,
+                     .max_picture = cfg.events.max_picture,
+                     .saved = {},
+                     .recorded_events = false,
+                     .recorded_pictures = false};
+    std::string problem;
+    std::string text = wyze::read_small_file(state_dir + "/" + events_file, max_events_file, problem);
+    if (problem.empty()) e.saved = event_state::parse(text, problem);
+    if (!problem.empty()) LOG_AT(warn, "bridge", problem);
+    auto recorded = load_recorded_features(state_dir, cfg);
+    e.recorded_events = recorded.first;
+    e.recorded_pictures = recorded.second;
+    return e;
   }
 
   static core_settings settings(const config& cfg, run_mode mode, const std::string& state_dir) {
     return {.publishing = {cfg.mqtt.base_topic,
                            cfg.homeassistant.discovery,
                            {cfg.homeassistant.discovery_prefix, cfg.mqtt.base_topic, cfg.homeassistant.discovery_mode,
-                            wyze_bridge::version, wyze_bridge::support_url, cfg.mqtt.commands}},
+                            wyze_bridge::version, wyze_bridge::support_url, cfg.mqtt.commands, cfg.events.enabled,
+                            cfg.events.pictures}},
             .status_topic = cfg.homeassistant.status_topic,
             .poll_interval = cfg.wyze.poll_interval,
             .min_poll_spacing = is_wyze_host(cfg.wyze.api_url) || is_wyze_host(cfg.wyze.auth_url)
@@ -130,7 +179,8 @@ struct service::impl {
             .log_level = common::logging::current_level(),  // --log-level included
             .recorded_ids = load_published(state_dir, cfg),
             .version = wyze_bridge::version,
-            .broker_url = cfg.mqtt.url};
+            .broker_url = cfg.mqtt.url,
+            .events = events(cfg, state_dir)};
   }
 
   static broker::client_settings client(const config& cfg) {
@@ -156,9 +206,9 @@ struct service::impl {
   std::mt19937_64 random{std::random_device{}()};
   core decisions;
   broker::client mqtt;
-  std::array<net::steady_timer, 4> timers;  ///< by bridge::timer
+  std::array<net::steady_timer, 6> timers;  ///< by bridge::timer
   /// Bumped at every start or cancel, so a wait that completed before it never reaches the core.
-  std::array<std::uint64_t, 4> timer_generation{};
+  std::array<std::uint64_t, 6> timer_generation{};
   std::optional<metrics_server> metrics_http;
   std::chrono::steady_clock::time_point poll_started;
   duration_histogram poll_duration;
@@ -166,6 +216,7 @@ struct service::impl {
   std::function<void()> stopped;
   net::steady_timer watchdog;
   std::string last_record_problem;
+  std::string last_events_problem;
 
   void start(std::function<void()> on_stopped) {
     stopped = std::move(on_stopped);
@@ -203,6 +254,23 @@ struct service::impl {
       carry_out(decisions.on_command_done(camera, outcome, now_ms()));
     });
   }
+  void run(act::fetch_events& f) {
+    cloud.fetch_events(std::move(f.query), [this](wyze::result<wyze::event_list> list) {
+      carry_out(decisions.on_events_done(std::move(list), now_ms()));
+    });
+  }
+  void run(act::download& d) {
+    cloud.download_picture(std::move(d.url), d.max_bytes,
+                           [this, camera = d.camera](wyze::result<wyze::picture> picture) {
+                             carry_out(decisions.on_picture_done(camera, std::move(picture), now_ms()));
+                           });
+  }
+  void run(act::save_events& e) {
+    std::string problem = wyze::write_file_atomically(tokens_file.directory(), events_file, e.text);
+    if (!problem.empty() && problem != last_events_problem)
+      LOG_AT(warn, "bridge", problem, "; a restart may repeat or miss the events since the last save");
+    last_events_problem = problem;
+  }
   void run(act::publish& p) { mqtt.publish(std::move(p.message)); }
   void run(act::flush&) { mqtt.flush(); }
   void run(act::subscribe& s) { mqtt.subscribe(std::move(s.filter), s.qos); }
@@ -237,7 +305,9 @@ struct service::impl {
   void run(act::record& r) {
     boost::json::object file{{"base_topic", cfg.mqtt.base_topic},
                              {"discovery_prefix", cfg.homeassistant.discovery_prefix},
-                             {"ids", boost::json::array(r.ids.begin(), r.ids.end())}};
+                             {"ids", boost::json::array(r.ids.begin(), r.ids.end())},
+                             {"events", cfg.events.enabled},
+                             {"pictures", cfg.events.pictures}};
     std::string problem =
         wyze::write_file_atomically(tokens_file.directory(), published_file, boost::json::serialize(file));
     if (!problem.empty() && problem != last_record_problem) LOG_AT(warn, "bridge", problem);

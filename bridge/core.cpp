@@ -40,6 +40,7 @@ core::core(core_settings settings, std::function<std::uint64_t()> random)
       random_(std::move(random)),
       topics_(settings_.publishing.base_topic),
       retained_(settings_.publishing) {
+  events_ = settings_.events.saved;
   stats_.poll_interval = settings_.poll_interval;
   recorded_.insert(settings_.recorded_ids.begin(), settings_.recorded_ids.end());
 }
@@ -95,6 +96,10 @@ actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t no
     auto camera_count = cameras.size();
     apply_expectations(cameras, now_ms);
     auto changes = retained_.update(std::move(cameras));
+    queue_thumbnails();
+    start_download(out);
+    // The event poll starts once the cameras are known, and then runs on its own timer.
+    if (!events_started_) poll_events(out, now_ms);
     out.push_back(line(level::debug, "bridge", "poll: ", camera_count, " cameras, ", changes, " changed topics"));
     out.push_back(act::flush{});
     failed_polls_ = 0;
@@ -264,6 +269,13 @@ void core::clear_stale(actions& out) {
   for (const auto& id : settings_.recorded_ids)
     if (!retained_.find(id))
       for (auto& topic : retained_.recorded_topics(id)) read_back_.insert(std::move(topic));
+  // Events or pictures that an earlier run had on and this one has off: their topics go too.
+  for (const auto& id : settings_.recorded_ids)
+    for (auto [was, now, feature] : {std::tuple{settings_.events.recorded_events, settings_.events.enabled, "events"},
+                                     std::tuple{settings_.events.recorded_pictures, settings_.events.pictures,
+                                                "pictures"}})
+      if (was && !now && retained_.find(id))
+        for (auto& topic : retained_.feature_topics(id, feature)) read_back_.insert(std::move(topic));
   auto clears = retained_.stale(read_back_);
   if (!clears.empty())
     out.push_back(line(level::info, "bridge", "clearing ", clears.size(), " retained topics of cameras that are gone"));
@@ -429,6 +441,12 @@ actions core::on_timer(timer which, std::int64_t now_ms) {
     case timer::readback:
       finish_readback(out);
       break;
+    case timer::events:
+      poll_events(out, now_ms);
+      break;
+    case timer::motion:
+      end_motion(out, now_ms);
+      break;
     case timer::once:
       out.push_back(line(level::error, "bridge", "the broker at ", settings_.broker_url,
                          " did not accept the connection within ", once_broker_timeout.count() / 1000, " s"));
@@ -462,8 +480,10 @@ actions core::on_stop() {
 
 void core::finish(actions& out, int code) {
   if (stopping_) return;
+  save_events(out);
   stopping_ = true;
-  for (auto which : {timer::poll, timer::birth, timer::once, timer::readback}) out.push_back(act::cancel_timer{which});
+  for (auto which : {timer::poll, timer::birth, timer::once, timer::readback, timer::events, timer::motion})
+    out.push_back(act::cancel_timer{which});
   out.push_back(act::exit{code, {topics_.state, "offline"}});
 }
 

@@ -3,13 +3,17 @@
 // (a poll finished, the broker connected or was lost, a message arrived, a timer fired, stop), the
 // actions to carry out back (fetch, publish, subscribe, start or cancel a timer, exit, log). No I/O,
 // no clock and no threads: the time comes with each event, and bridge.cpp's shell does the I/O.
+#include "bridge/event_state.hpp"
 #include "bridge/metrics.hpp"
 #include "bridge/retained_state.hpp"
 #include "common/log.hpp"
 #include "mqtt/entities.hpp"
+#include "wyze/cloud_client.hpp"
+#include "wyze/events.hpp"
 #include "wyze/result.hpp"
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -22,7 +26,7 @@
 namespace bridge {
 
 /// The core's timers; the shell runs one of each.
-enum class timer { poll, birth, once, readback };
+enum class timer { poll, birth, once, readback, events, motion };
 
 namespace act {
 /// Start a device-list poll; report it with core::on_poll_done.
@@ -34,6 +38,25 @@ struct command {
   std::string camera;  ///< the camera's topic id
   wyze::camera_command call;
   bool operator==(const command&) const = default;
+};
+/// Call the event list once; report it with core::on_events_done.
+struct fetch_events {
+  wyze::event_query query;
+  bool operator==(const fetch_events& o) const {
+    return query.macs == o.query.macs && query.begin_ms == o.query.begin_ms && query.end_ms == o.query.end_ms;
+  }
+};
+/// Download a picture; report it with core::on_picture_done(camera, …). The URL is signed: never logged.
+struct download {
+  std::string camera;  ///< the camera's topic id
+  std::string url;
+  std::size_t max_bytes = 0;
+  bool operator==(const download&) const = default;
+};
+/// Save the event state (events.json in the state directory).
+struct save_events {
+  std::string text;
+  bool operator==(const save_events&) const = default;
 };
 /// Publish one message now.
 struct publish {
@@ -98,8 +121,21 @@ struct record {
 
 using action = std::variant<act::fetch, act::command, act::publish, act::flush, act::subscribe, act::unsubscribe,
                             act::start_timer, act::cancel_timer, act::when_delivered, act::exit, act::log,
-                            act::set_log_level, act::status, act::record>;
+                            act::set_log_level, act::status, act::record, act::fetch_events, act::download,
+                            act::save_events>;
 using actions = std::vector<action>;
+
+/// events.* (SPEC §8), and what an earlier run left in the state directory.
+struct event_settings {
+  bool enabled = false;  ///< poll the event list (publishing.events says the same to the entities)
+  std::chrono::milliseconds interval{15'000};
+  std::chrono::milliseconds motion_off_after{60'000};
+  bool pictures = false;  ///< publish pictures (publishing.pictures)
+  std::size_t max_picture = 1u << 20;
+  event_state saved;  ///< events.json
+  /// The features an earlier run had on (published.json): their topics are cleared when now off.
+  bool recorded_events = false, recorded_pictures = false;
+};
 
 /// What the core needs to know of the config.
 struct core_settings {
@@ -122,6 +158,7 @@ struct core_settings {
   std::vector<std::string> recorded_ids;
   std::string version;
   std::string broker_url;  ///< for log lines only
+  event_settings events;
 };
 
 class core {
@@ -141,6 +178,11 @@ class core {
   /// After the cloud carried a command out, device lists that still show the old value are not
   /// believed for this long: Wyze's list can lag behind the camera.
   static constexpr std::chrono::milliseconds command_settle{120'000};
+  /// Events older than this when first seen update last_event and the picture, not motion, and
+  /// are not announced on the event topic (SPEC §8).
+  static constexpr std::int64_t event_fresh_ms = 5 * 60 * 1000;
+  /// Follow-up calls for one interval's events at most (20 events each); the rest come next time.
+  static constexpr int max_event_pages = 10;
 
   /// `random` draws the birth delay and the read-back marker (tests pass a fixed sequence).
   core(core_settings settings, std::function<std::uint64_t()> random);
@@ -152,6 +194,10 @@ class core {
   actions on_broker_lost();
   /// `retained`: the broker sent the message from its store.
   actions on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms, bool retained = false);
+  /// The event list answered an act::fetch_events.
+  actions on_events_done(wyze::result<wyze::event_list> list, std::int64_t now_ms);
+  /// The act::download of camera `camera` finished.
+  actions on_picture_done(const std::string& camera, wyze::result<wyze::picture> picture, std::int64_t now_ms);
   /// The cloud answered the act::command of camera `camera`.
   actions on_command_done(const std::string& camera, const wyze::result<wyze::done>& outcome, std::int64_t now_ms);
   actions on_timer(timer which, std::int64_t now_ms);
@@ -192,6 +238,30 @@ class core {
   void clear_stale(actions& out);
   void finish_once_when_published(actions& out);
   void finish(actions& out, int code);
+
+  // Events and pictures (core_events.cpp).
+  void poll_events(actions& out, std::int64_t now_ms);
+  void schedule_events(actions& out);
+  void take_event(actions& out, const wyze::camera_event& event, std::int64_t now_ms);
+  void end_motion(actions& out, std::int64_t now_ms);
+  void queue_picture(const std::string& camera, std::string url, std::int64_t time_ms);
+  void queue_thumbnails();
+  void start_download(actions& out);
+  void save_events(actions& out);
+  struct picture_job {
+    std::string camera;
+    std::string url;  ///< signed: never logged
+    std::int64_t time_ms = 0;
+    int attempt = 1;
+  };
+  event_state events_;
+  bool events_started_ = false, events_polling_ = false;
+  int event_pages_ = 0;                           ///< calls of this interval so far
+  std::optional<std::string> last_event_error_;   ///< said once until it changes
+  std::map<std::string, std::int64_t> motion_until_;  ///< by camera id: when motion turns off
+  std::deque<picture_job> pictures_;                  ///< at most one per camera: the newest
+  std::optional<picture_job> downloading_;
+  bool events_dirty_ = false;  ///< events_ changed since it was saved
 
   // Commands (core_commands.cpp).
   struct pending_command {

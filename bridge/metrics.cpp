@@ -67,6 +67,14 @@ std::string render_prometheus(const metrics& m, std::string_view version) {
   family(out, "wyze_bridge_commands_total", "counter", "Camera commands by entity and result.");
   for (const auto& [labels, count] : m.commands)
     sample(out, "wyze_bridge_commands_total{entity=\"" + labels.first + "\",result=\"" + labels.second + "\"}", count);
+  family(out, "wyze_bridge_event_calls_total", "counter", "Calls of the event list, by result.");
+  for (const auto& [result, count] : m.event_calls)
+    sample(out, "wyze_bridge_event_calls_total{result=\"" + result + "\"}", count);
+  family(out, "wyze_bridge_events_total", "counter", "Camera events received, by type.");
+  for (const auto& [type, count] : m.events) sample(out, "wyze_bridge_events_total{type=\"" + type + "\"}", count);
+  family(out, "wyze_bridge_pictures_total", "counter", "Picture downloads, by result.");
+  for (const auto& [result, count] : m.pictures)
+    sample(out, "wyze_bridge_pictures_total{result=\"" + result + "\"}", count);
   family(out, "wyze_bridge_cloud_requests_total", "counter", "Requests sent to the Wyze cloud, by endpoint.");
   for (const auto& [endpoint, count] : m.cloud_requests)
     sample(out, "wyze_bridge_cloud_requests_total{endpoint=\"" + endpoint + "\"}", count);

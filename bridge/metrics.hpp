@@ -45,6 +45,9 @@ struct metrics {
   /// never sent), replaced (by a newer one before it was sent), ignored (retained).
   std::map<std::pair<std::string, std::string>, std::uint64_t> commands;
   std::optional<process_stats> process;  ///< nullopt without /proc
+  /// Event-list calls by result (ok, error, rate_limited), events by type, pictures by result
+  /// (ok, error, too_large, not_image).
+  std::map<std::string, std::uint64_t> event_calls, events, pictures;
   /// Requests sent to the Wyze cloud, by endpoint.
   std::map<std::string, std::uint64_t, std::less<>> cloud_requests;
   std::chrono::milliseconds poll_interval{60'000};

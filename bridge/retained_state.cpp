@@ -57,10 +57,12 @@ retained_state::slots retained_state::slots_of(const wyze::Camera& camera) const
 
 std::vector<std::pair<unsigned, std::string>> retained_state::topics_of(const std::string& id) const {
   std::vector<std::pair<unsigned, std::string>> out;
+  const auto& d = settings_.discovery_settings;
   for (const auto& row : camera_entities())
-    if (row.state) out.emplace_back(row_of(row), broker::camera_topic(settings_.base_topic, id, row));
+    if (row.state && broker::feature_on(d, row))
+      out.emplace_back(row_of(row), broker::camera_topic(settings_.base_topic, id, row));
   for (const auto& row : camera_entities()) {
-    if (row.platform.empty()) continue;
+    if (row.platform.empty() || !broker::feature_on(d, row)) continue;
     out.emplace_back(discovery_slot(row), broker::camera_discovery_topic(settings_.discovery_settings, id, row));
     if (settings_.discovery_settings.mode == broker::discovery_mode::device) break;
   }
@@ -83,6 +85,12 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
   for (auto& camera : cameras) {
     std::string id = camera.id();
     auto known = cameras_.find(id);
+    // The event state is the bridge's own: it carries over from one device list to the next.
+    if (known != cameras_.end())
+      camera.events = known->second.events;
+    else
+      camera.events.enabled = settings_.discovery_settings.events,
+      camera.events.pictures = settings_.discovery_settings.pictures;
     if (known != cameras_.end() && known->second == camera) {
       present.insert(std::move(id));
       continue;
@@ -155,6 +163,22 @@ void retained_state::set_state(const std::string& id, wyze::control which, bool 
   requeue_changes(id, it->second, std::move(changed));
 }
 
+bool retained_state::set_events(const std::string& id, const std::function<void(wyze::camera_events&)>& change) {
+  auto it = cameras_.find(id);
+  if (it == cameras_.end()) return false;
+  wyze::Camera changed = it->second;
+  change(changed.events);
+  if (!(changed.events == it->second.events)) requeue_changes(id, it->second, std::move(changed));
+  return true;
+}
+
+std::vector<std::string> retained_state::feature_topics(const std::string& id, std::string_view feature) const {
+  std::vector<std::string> topics;
+  for (const auto& row : camera_entities())
+    if (row.state && row.feature == feature) topics.push_back(broker::camera_topic(settings_.base_topic, id, row));
+  return topics;
+}
+
 void retained_state::republish(const std::string& id, const broker::entity_row& row) {
   auto it = cameras_.find(id);
   if (it != cameras_.end() && broker::has_state(row, it->second, settings_.discovery_settings.commands))
@@ -219,8 +243,11 @@ std::pair<std::string, const broker::entity_row*> retained_state::state_owner(co
   auto slash = topic.rfind('/');
   if (!topic.starts_with(head) || slash == std::string::npos || slash <= head.size()) return {};
   std::string_view key = std::string_view(topic).substr(slash + 1);
-  auto row = std::find_if(camera_entities().begin(), camera_entities().end(),
-                          [&](const broker::entity_row& r) { return r.key == key && read_back(r); });
+  // Event rows are not read back (a picture is up to events.max_picture), but an earlier run's
+  // record names them when their feature was on (core: clear_stale).
+  auto row = std::find_if(camera_entities().begin(), camera_entities().end(), [&](const broker::entity_row& r) {
+    return r.key == key && (read_back(r) || (r.state && !r.feature.empty()));
+  });
   if (row == camera_entities().end()) return {};
   std::string id = topic.substr(head.size(), slash - head.size());
   // Only an id this bridge could have made (camera_id: [A-Z0-9_-], upper-case); anything else
@@ -265,13 +292,18 @@ std::vector<broker::message> retained_state::stale(const std::set<std::string>& 
     if (auto [id, row] = state_owner(topic); row) {
       auto camera = cameras_.find(id);
       if (camera != cameras_.end()) {
-        // A control's state the camera no longer has (commands turned off, model without it).
-        if (!broker::has_state(*row, camera->second, commands)) states.push_back({topic, ""});
+        // A control's state the camera no longer has (commands turned off, model without it); an
+        // event row's value stays until its entity goes (events or pictures turned off).
+        bool gone = row->feature.empty() ? !broker::has_state(*row, camera->second, commands)
+                                         : !broker::has_entity(*row, camera->second, commands);
+        if (gone) states.push_back({topic, ""});
         continue;
       }
       if (row->key != broker::attributes_key) {
-        // Cleared with the rest of the camera when its attributes came back too.
-        if (!read_back.count(settings_.base_topic + "/" + id + "/" + std::string(broker::attributes_key)))
+        // Cleared with the rest of the camera when its attributes came back too (topics_of), unless
+        // topics_of leaves it out: an event row whose feature is off now.
+        if (!read_back.count(settings_.base_topic + "/" + id + "/" + std::string(broker::attributes_key)) ||
+            !broker::feature_on(settings_.discovery_settings, *row))
           states.push_back({topic, ""});
         continue;
       }

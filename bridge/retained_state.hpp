@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -71,6 +72,14 @@ class retained_state {
   /// Sets a control's state of camera `id` (after the cloud carried a command out) and queues the
   /// topics whose payload changed.
   void set_state(const std::string& id, wyze::control which, bool on);
+
+  /// Changes the event state of camera `id` (motion, last event, picture) and queues the topics
+  /// whose payload changed; false when there is no such camera.
+  bool set_events(const std::string& id, const std::function<void(wyze::camera_events&)>& change);
+
+  /// The state topics of camera `id` that belong to `feature` (`events`, `pictures`), for the
+  /// clean-up of a feature that was on in an earlier run.
+  std::vector<std::string> feature_topics(const std::string& id, std::string_view feature) const;
 
   /// Queues the state topic of `row` of camera `id` again, changed or not (a refused command: Home
   /// Assistant's switch snaps back to it).

@@ -60,7 +60,7 @@ component_config component(const std::string& object_id, const entity_row& row, 
   const bool icon_first = !row.entity_category.empty();
   c.members.string_if("dev_cla", row.device_class).string_if("ent_cat", row.entity_category);
   if (icon_first) c.members.string_if("ic", row.icon);
-  c.members.string_if("stat_t", state_topic)
+  c.members.string_if(row.state_key, state_topic)
       .string_if("val_tpl", row.value_template)
       .string_if("cmd_t", command_topic)
       .string_if("pl_prs", row.payload_press);
@@ -149,9 +149,11 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
     std::string attributes;
     for (const auto& other : camera_entities())
       if (other.key == row->attributes_key) attributes = camera_topic(s.base, id, other);
-    std::string state = row->state ? camera_topic(s.base, id, *row) : std::string();
+    std::string state = row->state || row->events_topic ? camera_topic(s.base, id, *row) : std::string();
     std::string command = row->command.empty() ? std::string() : command_topic(s.base, id, *row);
-    config.components.emplace_back(row->key, component(config.object_id, *row, state, command, attributes));
+    auto c = component(config.object_id, *row, state, command, attributes);
+    if (row->discovery_extra) row->discovery_extra(c.members, camera);
+    config.components.emplace_back(row->key, std::move(c));
   }
   return render(s, config);
 }
@@ -169,10 +171,16 @@ std::string camera_discovery_topic(const discovery_settings& s, const std::strin
   return s.prefix + "/" + std::string(row.platform) + "/" + object_id + "/" + std::string(row.key) + "/config";
 }
 
+bool feature_on(const discovery_settings& s, const entity_row& row) {
+  if (row.feature == "events") return s.events;
+  if (row.feature == "pictures") return s.pictures;
+  return true;
+}
+
 std::vector<std::string> camera_discovery_topics(const discovery_settings& s, const std::string& id) {
   std::vector<std::string> topics;
   for (const auto& row : camera_entities()) {
-    if (row.platform.empty()) continue;
+    if (row.platform.empty() || !feature_on(s, row)) continue;
     topics.push_back(camera_discovery_topic(s, id, row));
     if (s.mode == discovery_mode::device) break;
   }

@@ -17,7 +17,12 @@ struct discovery_settings {
   std::string version;      ///< origin sw_version
   std::string support_url;  ///< origin support_url
   bool commands = true;     ///< mqtt.commands: announce the entities that take commands
+  bool events = false;      ///< events.enabled: cameras have motion, event and last_event
+  bool pictures = false;    ///< events.pictures: cameras have the picture entity
 };
+
+/// False for an event row whose feature (events, pictures) is off in `settings`.
+bool feature_on(const discovery_settings& settings, const entity_row& row);
 
 /// The discovery config(s) of one camera: one message in device mode; in components mode one per
 /// row of discovered_rows(camera), in the same order.

@@ -2,6 +2,7 @@
 
 #include "mqtt/json_text.hpp"
 #include "mqtt/topics.hpp"
+#include "wyze/events.hpp"
 #include "wyze/models.hpp"
 
 namespace broker {
@@ -99,6 +100,43 @@ constexpr entity_row camera_rows[] = {
      .payload_off = "off",
      .command = "set",
      .control = wyze::control::motion_detection},
+    // Events (SPEC §8): only with events.enabled (motion, event, last_event) or events.pictures.
+    {.key = "motion",
+     .platform = "binary_sensor",
+     .name = "Motion",
+     .device_class = "motion",
+     .state = [](const wyze::Camera& c) { return std::string(c.events.motion ? "on" : "off"); },
+     .has = [](const wyze::Camera& c) { return c.events.enabled; },
+     .payload_on = "on",
+     .payload_off = "off",
+     .feature = "events"},
+    {.key = "event",
+     .platform = "event",
+     .name = "Event",
+     .icon = "mdi:cctv",
+     .has = [](const wyze::Camera& c) { return c.events.enabled; },
+     .feature = "events",
+     .events_topic = true,
+     .discovery_extra =
+         [](json_members& m, const wyze::Camera&) { m.raw("event_types", json_string_array(wyze::event_types())); }},
+    {.key = "last_event",
+     .platform = "sensor",
+     .name = "Last event",
+     .device_class = "timestamp",
+     .state = [](const wyze::Camera& c) { return iso8601_utc(*c.events.last_event_ms); },
+     .reported = [](const wyze::Camera& c) { return c.events.last_event_ms.has_value(); },
+     .has = [](const wyze::Camera& c) { return c.events.enabled; },
+     .feature = "events"},
+    {.key = "picture",
+     .platform = "image",
+     .name = "Picture",
+     .state = [](const wyze::Camera& c) { return *c.events.picture; },
+     .reported = [](const wyze::Camera& c) { return c.events.picture != nullptr; },
+     .has = [](const wyze::Camera& c) { return c.events.pictures; },
+     .feature = "pictures",
+     .state_key = "image_topic",
+     .discovery_extra = [](json_members& m,
+                           const wyze::Camera& c) { m.string("content_type", c.events.picture_type); }},
     {.key = attributes_key, .platform = "", .name = "", .state = attributes},
 };
 
@@ -160,6 +198,12 @@ bool has_state(const entity_row& row, const wyze::Camera& camera, bool commands)
 
 std::string command_topic(std::string_view base, std::string_view id, const entity_row& row) {
   return camera_topic(base, id, row) + "/" + std::string(row.command);
+}
+
+const entity_row* camera_row(std::string_view key) {
+  for (const auto& row : camera_rows)
+    if (row.key == key) return &row;
+  return nullptr;
 }
 
 const entity_row* command_row(std::string_view key) {

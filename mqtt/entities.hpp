@@ -14,6 +14,8 @@
 
 namespace broker {
 
+class json_members;
+
 /// One entity, or a plain state topic with no entity of its own (empty `platform`).
 struct entity_row {
   std::string_view key;       ///< component key, unique_id suffix, and the state topic's last level
@@ -43,6 +45,16 @@ struct entity_row {
   bool available_with_bridge = true;  ///< bridge rows: unavailable while the bridge is offline
   /// Camera rows with a command: what it controls (wyze/capabilities.hpp).
   std::optional<wyze::control> control{};
+  /// Event rows (SPEC §8): the config key that turns them on (`events` or `pictures`), else empty.
+  /// Their retained values stay valid from one run to the next (the last event's time and picture
+  /// are not known again until the next event), so they are cleared only when the entity goes.
+  std::string_view feature{};
+  /// The topic carries events, published once each and never retained: no state, no retained slot.
+  bool events_topic = false;
+  /// The discovery key of the state topic (`stat_t`; an image takes `image_topic`).
+  std::string_view state_key = "stat_t";
+  /// Members its discovery config has beyond the common ones (event_types, content_type).
+  void (*discovery_extra)(json_members&, const wyze::Camera&) = nullptr;
 };
 
 /// The key of the state topic every camera publishes (its attributes): read back at start, it tells
@@ -67,6 +79,9 @@ std::string camera_topic(std::string_view base, std::string_view id, const entit
 
 /// `<base>/<id>/<key>/set`: the command topic of a camera row with a command.
 std::string command_topic(std::string_view base, std::string_view id, const entity_row& row);
+
+/// The camera row with key `key`, or nullptr.
+const entity_row* camera_row(std::string_view key);
 
 /// The camera row with key `key` and a command, or nullptr.
 const entity_row* command_row(std::string_view key);

@@ -275,7 +275,7 @@ TEST_CASE("--once exits 0 once the poll and the clean-up are acknowledged by the
   CHECK(has<bridge::act::when_delivered>(read));
   auto delivered = core.on_delivered();
   CHECK(all_of<bridge::act::exit>(delivered) == std::vector<bridge::act::exit>{{0, {"wyze/bridge/state", "offline"}}});
-  CHECK(all_of<bridge::act::cancel_timer>(delivered).size() == 4);
+  CHECK(all_of<bridge::act::cancel_timer>(delivered).size() == 6);
 }
 
 TEST_CASE("--once waits for a broker that was lost until it is back") {
@@ -307,7 +307,7 @@ TEST_CASE("a stop during a poll exits at once, and the poll's late answer change
   core.on_start(t0);
   auto stop = core.on_stop();
   CHECK(all_of<bridge::act::exit>(stop) == std::vector<bridge::act::exit>{{0, {"wyze/bridge/state", "offline"}}});
-  CHECK(all_of<bridge::act::cancel_timer>(stop).size() == 4);
+  CHECK(all_of<bridge::act::cancel_timer>(stop).size() == 6);
   CHECK(contains(log_lines(stop), "bridge: stopping: publishing offline and disconnecting"));
   CHECK(core.on_stop().empty());
   CHECK(core.on_poll_done(listing({camera("AA01")}), t0).empty());

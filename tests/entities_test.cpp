@@ -28,14 +28,21 @@ wyze::Camera full_camera(std::string mac) {
   cam.power = true;
   cam.notifications = false;
   cam.motion_detection = true;
+  // Events and pictures on, after an event with a picture.
+  cam.events.enabled = cam.events.pictures = true;
+  cam.events.motion = true;
+  cam.events.last_event_ms = 1795687260000;
+  cam.events.picture = std::make_shared<const std::string>("\xFF\xD8\xFF picture");
   return cam;
 }
 
-broker::discovery_settings discovery(broker::discovery_mode mode) {
-  return {"homeassistant", "wyze", mode, "1.0.0", "https://example.com"};
+broker::discovery_settings discovery(broker::discovery_mode mode, bool events = true) {
+  return {"homeassistant", "wyze", mode, "1.0.0", "https://example.com", true, events, events};
 }
 
-bridge::publish_settings publishing(broker::discovery_mode mode) { return {"wyze", true, discovery(mode)}; }
+bridge::publish_settings publishing(broker::discovery_mode mode, bool events = true) {
+  return {"wyze", true, discovery(mode, events)};
+}
 
 std::set<std::string> topics_of(const std::vector<broker::message>& messages, bool cleared) {
   std::set<std::string> out;
@@ -144,6 +151,40 @@ TEST_CASE("with mqtt.commands off, the controls of a camera are gone: no entity,
   // Each of those state topics is read back: a filter matches it.
   for (const char* key : {"power", "notifications", "motion_detection"})
     CHECK(std::find(filters.begin(), filters.end(), "wyze/+/" + std::string(key)) != filters.end());
+}
+
+TEST_CASE("with events and pictures off, their entities are gone, and what an earlier run left is cleared") {
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    CAPTURE(static_cast<int>(mode));
+    auto cam = full_camera("2C:AA:8E:12:34:56");
+    bridge::retained_state earlier(publishing(mode));
+    earlier.update({cam});
+    std::set<std::string> read_back, published;
+    for (const auto& m : earlier.take_queued()) {
+      published.insert(m.topic);
+      if (earlier.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
+    }
+    bridge::retained_state now(publishing(mode, false));
+    // The core adds the event topics an earlier run recorded (they are not read back: a picture is
+    // up to events.max_picture).
+    for (const char* feature : {"events", "pictures"})
+      for (auto& topic : now.feature_topics(cam.id(), feature)) read_back.insert(topic);
+    auto off = cam;
+    off.events = {};
+    now.update({off});
+    auto queued = now.take_queued();
+    for (const auto& m : queued)
+      for (const auto& row : broker::camera_entities())
+        if (!row.feature.empty()) CHECK(m.topic != broker::camera_topic("wyze", cam.id(), row));
+    std::set<std::string> expected;
+    for (const auto& row : broker::camera_entities())
+      if (!row.feature.empty()) {
+        if (row.state) expected.insert(broker::camera_topic("wyze", cam.id(), row));
+        if (mode == broker::discovery_mode::components)
+          expected.insert(broker::camera_discovery_topic(discovery(mode), cam.id(), row));
+      }
+    CHECK(topics_of(now.stale(read_back), true) == expected);
+  }
 }
 
 TEST_CASE("a row whose models exclude a camera gives that camera neither state nor entity") {

@@ -261,6 +261,7 @@ struct subscriber::impl {
   std::mutex mutex;
   std::condition_variable changed;
   std::map<std::string, received> last;
+  std::map<std::string, std::vector<received>> history;  ///< the last 1,000 messages of each topic
 };
 
 subscriber::subscriber(std::uint16_t port, const std::string& filter) {
@@ -269,6 +270,8 @@ subscriber::subscriber(std::uint16_t port, const std::string& filter) {
   impl_->client.set_message_callback([this](const mqtt::const_message_ptr& m) {
     std::lock_guard lock(impl_->mutex);
     impl_->last[m->get_topic()] = {m->to_string(), m->is_retained()};
+    auto& seen = impl_->history[m->get_topic()];
+    if (seen.size() < 1000) seen.push_back({m->to_string(), m->is_retained()});
     impl_->changed.notify_all();
   });
   impl_->client.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait_for(10s);
@@ -287,6 +290,12 @@ std::optional<received> subscriber::last(const std::string& topic) {
   auto it = impl_->last.find(topic);
   if (it == impl_->last.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<received> subscriber::history(const std::string& topic) {
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->history.find(topic);
+  return it == impl_->history.end() ? std::vector<received>{} : it->second;
 }
 
 bool subscriber::wait_until(const std::function<bool(const std::map<std::string, received>&)>& match,
@@ -360,7 +369,10 @@ std::string write_config(const temp_dir& dir, const cloud& sim, const std::strin
                       << (wyze_extra.find("  timeout:") == std::string::npos ? "  timeout: 5s\n" : "")
                       << "  state_dir: " << dir.file("state") << "\n"
                       << wyze_extra << "mqtt:\n  url: " << mqtt_url << "\n"
-                      << extra;
+                      << extra
+                      // Pictures (on by default) download every camera's thumbnail: only the tests
+                      // of events and pictures want that.
+                      << (extra.find("events:") == std::string::npos ? "events:\n  pictures: false\n" : "");
   return path;
 }
 

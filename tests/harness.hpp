@@ -132,6 +132,8 @@ class subscriber {
 
   /// The last payload seen on `topic`, if any.
   std::optional<received> last(const std::string& topic);
+  /// Every message seen on `topic` (the first 1,000), in the order they came.
+  std::vector<received> history(const std::string& topic);
   /// Waits until the last payload on `topic` equals `payload`.
   bool wait_for(const std::string& topic, const std::string& payload, std::chrono::milliseconds timeout = 10s);
   /// Waits until some message satisfies `match`.
