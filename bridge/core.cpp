@@ -211,7 +211,11 @@ void core::publish_devices(actions& out, bool always) {
 void core::record_published(actions& out) {
   std::set<std::string> now;
   for (const auto& [id, camera] : retained_.cameras()) now.insert(id);
-  if (now == recorded_) return;
+  // The record also says whether events and pictures are on: written again when they changed.
+  const auto& e = settings_.events;
+  bool features_changed = !features_written_ && (e.recorded_events != e.enabled || e.recorded_pictures != e.pictures);
+  if (now == recorded_ && !features_changed) return;
+  features_written_ = true;
   recorded_ = std::move(now);
   out.push_back(act::record{{recorded_.begin(), recorded_.end()}});
 }
@@ -226,6 +230,8 @@ actions core::on_broker_connected(std::int64_t) {
   if (readback_ == readback::not_started) start_readback(out);
   out.push_back(act::publish{{topics_.state, "online"}});
   publish_everything(out);
+  for (auto& m : held_events_) out.push_back(act::publish{std::move(m)});
+  held_events_.clear();
   finish_once_when_published(out);
   return out;
 }

@@ -183,6 +183,8 @@ class core {
   static constexpr std::int64_t event_fresh_ms = 5 * 60 * 1000;
   /// Follow-up calls for one interval's events at most (20 events each); the rest come next time.
   static constexpr int max_event_pages = 10;
+  /// Event messages held while the broker is away (the newest ones), sent when it is back.
+  static constexpr std::size_t max_held_events = 1000;
 
   /// `random` draws the birth delay and the read-back marker (tests pass a fixed sequence).
   core(core_settings settings, std::function<std::uint64_t()> random);
@@ -262,6 +264,7 @@ class core {
   std::deque<picture_job> pictures_;                  ///< at most one per camera: the newest
   std::optional<picture_job> downloading_;
   bool events_dirty_ = false;  ///< events_ changed since it was saved
+  std::deque<broker::message> held_events_;  ///< event messages that came while the broker was away
 
   // Commands (core_commands.cpp).
   struct pending_command {
@@ -313,6 +316,7 @@ class core {
   std::map<std::pair<std::string, std::string>, expectation> expected_;  ///< by (camera id, entity)
   std::optional<std::size_t> devices_hash_;                              ///< of the bridge/devices last published
   std::set<std::string> recorded_;                                       ///< ids last recorded as published
+  bool features_written_ = false;  ///< the record holds this run's events and pictures settings
 };
 
 /// True when `camera` passes `include` (empty = all) and is not in `exclude`; entries match the

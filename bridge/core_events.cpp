@@ -46,7 +46,10 @@ actions core::on_events_done(wyze::result<wyze::event_list> list, std::int64_t n
   if (stopping_) return out;
   if (!list) {
     const auto& failed = list.error();
-    ++stats_.event_calls[failed.kind == wyze::failure::rate_limited ? "rate_limited" : "error"];
+    // A call the pause kept from leaving is counted apart: it cost the account nothing.
+    ++stats_.event_calls[failed.not_sent                                 ? "paused"
+                         : failed.kind == wyze::failure::rate_limited ? "rate_limited"
+                                                                      : "error"];
     if (last_event_error_ != failed.message)
       out.push_back(line(level::warn, "wyze", "event poll failed: ", failed.message,
                          " (the device list is polled as usual)"));
@@ -63,7 +66,10 @@ actions core::on_events_done(wyze::result<wyze::event_list> list, std::int64_t n
   if (list.value().skipped > 0)
     out.push_back(line(level::debug, "wyze", "event list: ", list.value().skipped,
                        " entries without an id, a camera or a time were skipped"));
+  const std::size_t got = list.value().events.size();
   auto page = events_.take(std::move(list.value().events));
+  if (got > 0)
+    out.push_back(line(level::debug, "wyze", "event poll: ", got, " events, ", page.fresh.size(), " new"));
   for (const auto& event : page.fresh) take_event(out, event, now_ms);
   if (!page.fresh.empty()) {
     events_dirty_ = true;
@@ -104,14 +110,21 @@ void core::take_event(actions& out, const wyze::camera_event& event, std::int64_
     for (long tag : event.tags) tags.append(tags.size() > 1 ? "," : "").append(std::to_string(tag));
     tags += ']';
     const auto* row = broker::camera_row("event");
-    out.push_back(act::publish{{broker::camera_topic(settings_.publishing.base_topic, id, *row),
-                                broker::json_members()
-                                    .string("event_type", type)
-                                    .string("event_id", event.id)
-                                    .string("time", broker::iso8601_utc(event.time_ms))
-                                    .raw("tags", tags)
-                                    .object(),
-                                false}});
+    broker::message m{broker::camera_topic(settings_.publishing.base_topic, id, *row),
+                      broker::json_members()
+                          .string("event_type", type)
+                          .string("event_id", event.id)
+                          .string("time", broker::iso8601_utc(event.time_ms))
+                          .raw("tags", tags)
+                          .object(),
+                      false};
+    if (connected_) {
+      out.push_back(act::publish{std::move(m)});
+    } else {
+      // Not retained, so the broker cannot keep it: held until the broker is back (the newest ones).
+      if (held_events_.size() >= max_held_events) held_events_.pop_front();
+      held_events_.push_back(std::move(m));
+    }
   }
   if (settings_.events.pictures && !event.picture_url.empty() && event.time_ms > events_.picture_time(id))
     queue_picture(id, event.picture_url, event.time_ms);

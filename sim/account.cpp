@@ -506,9 +506,12 @@ response account::control(const request& req) {
   if (req.target == "/sim/events" && req.method == "POST") return create_events(body);
   if (req.target.starts_with("/sim/pictures/") && req.method == "GET") {
     // The bytes of a picture as the picture host serves them (tests compare what reached the broker).
-    auto stored = pictures_.find(req.target.substr(14));
-    if (stored == pictures_.end()) return json_answer(404, json::object{{"error", "no such picture"}});
-    return {200, stored->second.bytes, "image/jpeg"};
+    std::string key = req.target.substr(14);
+    auto stored = pictures_.find(key);
+    if (stored != pictures_.end()) return {200, stored->second.bytes, "image/jpeg"};
+    // A camera's thumbnail before any event: the picture the picture host makes for it.
+    if (key.starts_with("thumbnail/")) return {200, thumbnail_picture(key.substr(10)), "image/jpeg"};
+    return json_answer(404, json::object{{"error", "no such picture"}});
   }
   if (req.target == "/sim/secrets") {
     json::array all;

@@ -96,6 +96,8 @@ class account {
                                     std::size_t count, bool newest_first, const std::string& host);
   response create_events(const boost::json::object& body);
   response picture(const request& req);
+  /// The thumbnail of camera `mac` before any event.
+  static std::string thumbnail_picture(const std::string& mac);
   /// The account's thumbnail URLs (device_params.camera_thumbnails) as https://`host`/… URLs.
   void sign_thumbnails(boost::json::object& device, const std::string& host);
   response add_camera(const boost::json::object& fields);

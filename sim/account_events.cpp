@@ -137,6 +137,8 @@ std::string make_jpeg(std::string_view comment, std::size_t at_least) {
   return out;
 }
 
+std::string account::thumbnail_picture(const std::string& mac) { return make_jpeg("wyze-cloud-sim thumbnail " + mac); }
+
 void account::sign_thumbnails(json::object& device, const std::string& host) {
   auto* params = device.if_contains("device_params");
   if (!params || !params->is_object()) return;
@@ -298,8 +300,7 @@ response account::picture(const request& req) {
       if (signature.empty() || query_value(url, "X-Amz-Signature") != signature)
         return denied("The request signature we calculated does not match the signature you provided");
       auto stored = pictures_.find(key);
-      std::string bytes = stored != pictures_.end() ? stored->second.bytes : make_jpeg("wyze-cloud-sim thumbnail " + mac);
-      return {200, std::move(bytes), "image/jpeg"};
+      return {200, stored != pictures_.end() ? stored->second.bytes : thumbnail_picture(mac), "image/jpeg"};
     }
     return {404, "<Error><Code>NoSuchKey</Code></Error>", "application/xml"};
   }

@@ -355,9 +355,10 @@ std::string_view image_type(std::string_view bytes) {
 }
 
 error cloud_client::events_paused_error() const {
-  return error{failure::rate_limited, "waiting for the event list's rate limit until " +
-                                          clock_time(session_.events_paused_until_ms) + " (" +
-                                          session_.events_pause_reason + ")"};
+  return error{failure::rate_limited,
+               "waiting for the event list's rate limit until " + clock_time(session_.events_paused_until_ms) + " (" +
+                   session_.events_pause_reason + ")",
+               true};
 }
 
 void cloud_client::pause_events(std::int64_t until_ms, std::string reason) {
@@ -424,9 +425,13 @@ void cloud_client::request_events(event_query query, bool may_renew_token,
     auto list = parse_event_list(a.status, a.body);
     if (list) return done(std::move(list));
     auto failed = list.error();
-    if (failed.kind == failure::rate_limited)
+    if (failed.kind == failure::rate_limited) {
+      failed.message = "Wyze's rate limit was hit on the event list (" +
+                       std::string(a.status == 429 ? "HTTP 429" : "code 1011") +
+                       "); event polls pause, the device list does not — raise events.interval if this repeats";
       pause_events(parse_reset_by(a.rate_limit_reset_by).value_or(now_ms_() + rate_limit_backoff_ms),
                    "Wyze's rate limit was hit on the event list");
+    }
     if (!renewable(failed.kind) || !may_renew_token)
       return done(error{failed.kind, endpoint_name(path) + ": " + failed.message});
     // Another operation may have renewed the token since this call left: retry with the new one.

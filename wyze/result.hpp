@@ -24,6 +24,7 @@ enum class failure {
 struct error {
   failure kind = failure::transport;
   std::string message;
+  bool not_sent = false;  ///< nothing was sent: a rate-limit pause stopped the call before it left
 };
 
 /// Either a T or an error.
