@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# CI's smoke run of the benchmarks, so they never rot: every micro-benchmark once, briefly, and
-# bridge_bench once with 10 cameras (real mosquitto, simulator and bridge). Numbers are not judged
-# here (a shared CI machine is too noisy); script/bench measures.
-#   bench/smoke.sh MICRO_BENCH BRIDGE_BENCH
+# CI's smoke run of the benchmarks, so they never rot: every micro-benchmark once, briefly,
+# bridge_bench once with 10 cameras (real mosquitto, simulator and bridge), and events_bench with 5
+# events at a 1 s interval. Numbers are not judged here (a shared CI machine is too noisy);
+# script/bench measures.
+#   bench/smoke.sh MICRO_BENCH BRIDGE_BENCH EVENTS_BENCH
 set -euo pipefail
 micro=$1
 bridge=$2
+events=$3
 "$micro" --benchmark_min_time=0.01 --benchmark_filter='/10$|discovery_payload|/1000$' >/dev/null
 out=$("$bridge" --cameras 10 --runs 1)
 echo "$out"
@@ -16,3 +18,8 @@ grep -q '"changed_poll_camera_messages":2[,}]' <<<"$out"
 first=$(grep -o '"first_camera_messages":[0-9]*' <<<"$out" | cut -d: -f2)
 grep -q "\"republish_camera_messages\":$first[,}]" <<<"$out"
 grep -q '"floor_pipelined_publish_cpu_ms":' <<<"$out"
+# Every event's motion and picture arrived (events_bench exits 1 otherwise).
+events_out=$("$events" --events 5 --interval 1 --quiet 3)
+echo "$events_out"
+grep -q '^| `motion` `on`, from the event.s creation (5 of 5)' <<<"$events_out"
+grep -q '^| `picture` on the broker (5 of 5' <<<"$events_out"

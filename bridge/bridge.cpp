@@ -126,8 +126,8 @@ struct service::impl {
               .disconnected = [this] { carry_out(decisions.on_broker_lost()); },
               .message = [this](const std::string& t, const std::string& p,
                                 bool retained) { carry_out(decisions.on_message(t, p, now_ms(), retained)); }}),
-        timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io), net::steady_timer(io),
-               net::steady_timer(io), net::steady_timer(io)},
+        timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io),
+               net::steady_timer(io), net::steady_timer(io), net::steady_timer(io)},
         watchdog(io) {
     if (!cfg.metrics.listen.empty())
       metrics_http.emplace(io.get_executor(), cfg.metrics.listen,
@@ -135,8 +135,8 @@ struct service::impl {
   }
 
   static wyze::account_settings account(const config& cfg) {
-    return {cfg.wyze.auth,     cfg.wyze.email,    cfg.wyze.password, cfg.wyze.key_id,         cfg.wyze.api_key,
-            cfg.wyze.totp_key, cfg.wyze.auth_url, cfg.wyze.api_url,  cfg.events.api_url,
+    return {cfg.wyze.auth, cfg.wyze.email, cfg.wyze.password, cfg.wyze.key_id, cfg.wyze.api_key, cfg.wyze.totp_key,
+            cfg.wyze.auth_url, cfg.wyze.api_url, cfg.events.api_url,
             // Without events, pictures come from the device list's thumbnails.
             cfg.events.pictures && !cfg.events.enabled};
   }

@@ -277,9 +277,9 @@ void core::clear_stale(actions& out) {
       for (auto& topic : retained_.recorded_topics(id)) read_back_.insert(std::move(topic));
   // Events or pictures that an earlier run had on and this one has off: their topics go too.
   for (const auto& id : settings_.recorded_ids)
-    for (auto [was, now, feature] : {std::tuple{settings_.events.recorded_events, settings_.events.enabled, "events"},
-                                     std::tuple{settings_.events.recorded_pictures, settings_.events.pictures,
-                                                "pictures"}})
+    for (auto [was, now, feature] :
+         {std::tuple{settings_.events.recorded_events, settings_.events.enabled, "events"},
+          std::tuple{settings_.events.recorded_pictures, settings_.events.pictures, "pictures"}})
       if (was && !now && retained_.find(id))
         for (auto& topic : retained_.feature_topics(id, feature)) read_back_.insert(std::move(topic));
   auto clears = retained_.stale(read_back_);

@@ -13,8 +13,8 @@
 #include "wyze/result.hpp"
 
 #include <chrono>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -119,10 +119,10 @@ struct record {
 };
 }  // namespace act
 
-using action = std::variant<act::fetch, act::command, act::publish, act::flush, act::subscribe, act::unsubscribe,
-                            act::start_timer, act::cancel_timer, act::when_delivered, act::exit, act::log,
-                            act::set_log_level, act::status, act::record, act::fetch_events, act::download,
-                            act::save_events>;
+using action =
+    std::variant<act::fetch, act::command, act::publish, act::flush, act::subscribe, act::unsubscribe, act::start_timer,
+                 act::cancel_timer, act::when_delivered, act::exit, act::log, act::set_log_level, act::status,
+                 act::record, act::fetch_events, act::download, act::save_events>;
 using actions = std::vector<action>;
 
 /// events.* (SPEC §8), and what an earlier run left in the state directory.
@@ -244,7 +244,8 @@ class core {
   // Events and pictures (core_events.cpp).
   void poll_events(actions& out, std::int64_t now_ms);
   void schedule_events(actions& out);
-  void take_event(actions& out, const wyze::camera_event& event, std::int64_t now_ms);
+  /// Publishes one new event; true when it switched motion on.
+  bool take_event(actions& out, const wyze::camera_event& event, std::int64_t now_ms);
   void end_motion(actions& out, std::int64_t now_ms);
   void queue_picture(const std::string& camera, std::string url, std::int64_t time_ms);
   void queue_thumbnails();
@@ -258,12 +259,12 @@ class core {
   };
   event_state events_;
   bool events_started_ = false, events_polling_ = false;
-  int event_pages_ = 0;                           ///< calls of this interval so far
-  std::optional<std::string> last_event_error_;   ///< said once until it changes
+  int event_pages_ = 0;                               ///< calls of this interval so far
+  std::optional<std::string> last_event_error_;       ///< said once until it changes
   std::map<std::string, std::int64_t> motion_until_;  ///< by camera id: when motion turns off
   std::deque<picture_job> pictures_;                  ///< at most one per camera: the newest
   std::optional<picture_job> downloading_;
-  bool events_dirty_ = false;  ///< events_ changed since it was saved
+  bool events_dirty_ = false;                ///< events_ changed since it was saved
   std::deque<broker::message> held_events_;  ///< event messages that came while the broker was away
 
   // Commands (core_commands.cpp).

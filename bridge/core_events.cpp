@@ -47,12 +47,12 @@ actions core::on_events_done(wyze::result<wyze::event_list> list, std::int64_t n
   if (!list) {
     const auto& failed = list.error();
     // A call the pause kept from leaving is counted apart: it cost the account nothing.
-    ++stats_.event_calls[failed.not_sent                                 ? "paused"
+    ++stats_.event_calls[failed.not_sent                              ? "paused"
                          : failed.kind == wyze::failure::rate_limited ? "rate_limited"
                                                                       : "error"];
     if (last_event_error_ != failed.message)
-      out.push_back(line(level::warn, "wyze", "event poll failed: ", failed.message,
-                         " (the device list is polled as usual)"));
+      out.push_back(
+          line(level::warn, "wyze", "event poll failed: ", failed.message, " (the device list is polled as usual)"));
     else
       out.push_back(line(level::debug, "wyze", "event poll failed again: ", failed.message));
     last_event_error_ = failed.message;
@@ -68,9 +68,10 @@ actions core::on_events_done(wyze::result<wyze::event_list> list, std::int64_t n
                        " entries without an id, a camera or a time were skipped"));
   const std::size_t got = list.value().events.size();
   auto page = events_.take(std::move(list.value().events));
-  if (got > 0)
-    out.push_back(line(level::debug, "wyze", "event poll: ", got, " events, ", page.fresh.size(), " new"));
-  for (const auto& event : page.fresh) take_event(out, event, now_ms);
+  if (got > 0) out.push_back(line(level::debug, "wyze", "event poll: ", got, " events, ", page.fresh.size(), " new"));
+  bool motion = false;
+  for (const auto& event : page.fresh) motion = take_event(out, event, now_ms) || motion;
+  if (motion) end_motion(out, now_ms);  // (re)starts the timer for the earliest end
   if (!page.fresh.empty()) {
     events_dirty_ = true;
     out.push_back(act::flush{});
@@ -90,9 +91,9 @@ actions core::on_events_done(wyze::result<wyze::event_list> list, std::int64_t n
   return out;
 }
 
-void core::take_event(actions& out, const wyze::camera_event& event, std::int64_t now_ms) {
+bool core::take_event(actions& out, const wyze::camera_event& event, std::int64_t now_ms) {
   std::string id = wyze::camera_id(event.mac);
-  if (!retained_.find(id)) return;  // not a selected camera of the account
+  if (!retained_.find(id)) return false;  // not a selected camera of the account
   std::string type = wyze::event_type_of(event);
   ++stats_.events[type];
   const bool fresh = now_ms - event.time_ms <= event_fresh_ms;
@@ -101,10 +102,7 @@ void core::take_event(actions& out, const wyze::camera_event& event, std::int64_
     if (!e.last_event_ms || event.time_ms > *e.last_event_ms) e.last_event_ms = event.time_ms;
     if (motion) e.motion = true;
   });
-  if (motion) {
-    motion_until_[id] = now_ms + settings_.events.motion_off_after.count();
-    end_motion(out, now_ms);  // (re)starts the timer for the earliest end
-  }
+  if (motion) motion_until_[id] = now_ms + settings_.events.motion_off_after.count();
   if (fresh) {
     std::string tags = "[";
     for (long tag : event.tags) tags.append(tags.size() > 1 ? "," : "").append(std::to_string(tag));
@@ -128,6 +126,7 @@ void core::take_event(actions& out, const wyze::camera_event& event, std::int64_
   }
   if (settings_.events.pictures && !event.picture_url.empty() && event.time_ms > events_.picture_time(id))
     queue_picture(id, event.picture_url, event.time_ms);
+  return motion;
 }
 
 // Turns off the motion of every camera whose time is up, and sets the timer for the next one.
@@ -198,8 +197,8 @@ actions core::on_picture_done(const std::string& camera, wyze::result<wyze::pict
   } else {
     const auto& failed = picture.error();
     // Too large or not an image will not change on a second try; anything else is tried once more.
-    bool final = job.attempt > 1 || failed.kind == wyze::failure::too_large ||
-                 failed.kind == wyze::failure::bad_response;
+    bool final =
+        job.attempt > 1 || failed.kind == wyze::failure::too_large || failed.kind == wyze::failure::bad_response;
     if (!final) {
       out.push_back(line(level::debug, "bridge", "the picture of camera ", camera, " failed (", failed.message,
                          "); trying once more"));
@@ -215,8 +214,8 @@ actions core::on_picture_done(const std::string& camera, wyze::result<wyze::pict
                            " was refused: it is larger than events.max_picture (",
                            megabytes(settings_.events.max_picture), "); the previous picture stays"));
       else
-        out.push_back(line(level::warn, "bridge", "the picture of camera ", camera, " could not be downloaded: ",
-                           failed.message, "; the previous picture stays"));
+        out.push_back(line(level::warn, "bridge", "the picture of camera ", camera,
+                           " could not be downloaded: ", failed.message, "; the previous picture stays"));
       // Not tried again: the next new picture is.
       events_.set_picture_time(camera, job.time_ms);
       events_dirty_ = true;

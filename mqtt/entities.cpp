@@ -117,8 +117,8 @@ constexpr entity_row camera_rows[] = {
      .has = [](const wyze::Camera& c) { return c.events.enabled; },
      .feature = "events",
      .events_topic = true,
-     .discovery_extra =
-         [](json_members& m, const wyze::Camera&) { m.raw("event_types", json_string_array(wyze::event_types())); }},
+     .discovery_extra = [](json_members& m,
+                           const wyze::Camera&) { m.raw("event_types", json_string_array(wyze::event_types())); }},
     {.key = "last_event",
      .platform = "sensor",
      .name = "Last event",

@@ -107,9 +107,9 @@ json::object account::camera_entry(std::size_t index) {
       {"power_source", nullptr},
       // A pre-signed S3 URL; the simulator serves it, on the host the client used (sign_thumbnails).
       {"camera_thumbnails",
-       json::object{{"thumbnails_url", "/sim-s3/thumbnail/" + mac +
-                                           ".jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=1200&X-Amz-Signature=" +
-                                           random_hex(64)},
+       json::object{{"thumbnails_url",
+                     "/sim-s3/thumbnail/" + mac +
+                         ".jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=1200&X-Amz-Signature=" + random_hex(64)},
                     {"thumbnails_ts", ts}}},
       {"dtls", 1},
       {"main_device_dtls", 1},

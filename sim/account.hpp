@@ -133,7 +133,7 @@ class account {
     std::string signature;      ///< X-Amz-Signature of its URL
     std::int64_t expires_ms{};  ///< the URL is refused after this
   };
-  std::vector<boost::json::object> events_;          ///< every event, oldest first
+  std::vector<boost::json::object> events_;         ///< every event, oldest first
   std::map<std::string, stored_picture> pictures_;  ///< by object key (event id, or thumbnail/<MAC>)
   std::uint64_t next_event_ = 0;
 };

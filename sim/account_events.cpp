@@ -245,22 +245,19 @@ response account::create_events(const json::object& body) {
   for (std::int64_t i = 0; i < count; ++i) {
     std::string id = "sim-" + std::to_string(base) + "-" + std::to_string(++next_event_);
     std::int64_t ts = base + i;  // a burst: one ms apart, in creation order
-    json::object event{{"event_id", id},
-                       {"device_id", mac},
-                       {"device_model", text(*device, "product_model")},
-                       {"event_ts", ts},
-                       {"event_category", 0},
-                       {"event_value", std::to_string(integer(body, "value", 1))},
-                       {"tag_list", tags},
-                       {"file_list", json::array{}}};
+    json::object event{
+        {"event_id", id},   {"device_id", mac},          {"device_model", text(*device, "product_model")},
+        {"event_ts", ts},   {"event_category", 0},       {"event_value", std::to_string(integer(body, "value", 1))},
+        {"tag_list", tags}, {"file_list", json::array{}}};
     json::object made{{"event_id", id}, {"event_ts", ts}};
     if (with_picture) {
       std::string signature = random_hex(64);
       secrets_.push_back(signature);
       pictures_[id] = {make_jpeg("wyze-cloud-sim event " + id, size), signature, now_ms() + lifetime};
       // The host is added when the list is answered (the address the client used).
-      std::string path = "/sim-s3/" + id + ".jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=" +
-                         std::to_string(lifetime / 1000) + "&X-Amz-Signature=" + signature;
+      std::string path = "/sim-s3/" + id +
+                         ".jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=" + std::to_string(lifetime / 1000) +
+                         "&X-Amz-Signature=" + signature;
       event["file_list"].as_array().push_back(json::object{{"type", 1}, {"url", path}});
       made["picture_size"] = pictures_[id].bytes.size();
       // The device list's thumbnail follows the newest event, as the app's does.
@@ -294,8 +291,8 @@ response account::picture(const request& req) {
     for (const auto& d : devices_) {
       if (upper(text(d, "mac")) != mac) continue;
       const auto* params = d.if_contains("device_params");
-      const auto* thumbs = params && params->is_object() ? params->get_object().if_contains("camera_thumbnails")
-                                                         : nullptr;
+      const auto* thumbs =
+          params && params->is_object() ? params->get_object().if_contains("camera_thumbnails") : nullptr;
       std::string url = thumbs && thumbs->is_object() ? text(thumbs->get_object(), "thumbnails_url") : "";
       if (signature.empty() || query_value(url, "X-Amz-Signature") != signature)
         return denied("The request signature we calculated does not match the signature you provided");

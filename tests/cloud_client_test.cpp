@@ -45,7 +45,9 @@ class in_process_transport final : public wyze::http_transport {
 
  private:
   void answer(const wyze::http_request& request, const wyze::http_handler& done) {
-    sim::request req{request.method, request.url.substr(request.url.find('/', 8)), {}, request.body};
+    auto path_at = request.url.find('/', 8);
+    sim::request req{request.method, request.url.substr(path_at), {}, request.body};
+    req.headers["host"] = request.url.substr(8, path_at - 8);  // as the HTTPS client sends it
     for (auto& [name, value] : request.headers) {
       std::string lower = name;
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -88,7 +90,7 @@ struct fixture {
     s.password = "demo-password";
     s.key_id = "demo-key-id";
     s.api_key = "demo-api-key";
-    s.auth_url = s.api_url = "https://sim";
+    s.auth_url = s.api_url = s.events_url = "https://sim";
     return s;
   }
   static wyze::session with_phone_id(wyze::session s) {
@@ -376,4 +378,131 @@ TEST_CASE(
   CHECK(command_error == "");
   CHECK(f.stat("refreshes") == 1);
   CHECK(f.stat("logins") == 1);
+}
+
+namespace {
+
+// Every event of the account, whenever it happened (the simulator's clock is the real one).
+wyze::event_query all_events() {
+  wyze::event_query q;
+  q.macs = {"2CAA8E000001", "2CAA8E000002"};
+  q.begin_ms = 0;
+  q.end_ms = std::int64_t{1} << 50;
+  return q;
+}
+
+// One event-list call; the events, or the error.
+wyze::result<wyze::event_list> events(fixture& f) {
+  std::optional<wyze::result<wyze::event_list>> out;
+  f.client->fetch_events(all_events(), [&](wyze::result<wyze::event_list> r) { out = std::move(r); });
+  REQUIRE(out);
+  return std::move(*out);
+}
+
+}  // namespace
+
+TEST_CASE("the simulator refuses a v4 event list with a wrong signature or an unsorted body") {
+  fixture f;
+  REQUIRE(f.poll() == "");  // logged in
+  f.control("POST", "/sim/events", R"({"mac":"2CAA8E000001","value":1,"tags":[101]})");
+  auto listed = events(f);
+  REQUIRE(listed);
+  REQUIRE(listed.value().events.size() == 1);
+  CHECK(listed.value().events[0].mac == "2CAA8E000001");
+  CHECK(wyze::event_type_of(listed.value().events[0]) == "person");
+  CHECK(f.stat("signature_refusals") == 0);
+
+  // The same request by hand: signed right it is answered; a wrong signature, or the same keys in
+  // another order signed right, is refused as the cloud refuses it.
+  const std::string token = f.saved->current->access_token;
+  auto ask = [&](const std::string& body, const std::string& signature) {
+    sim::request req{"POST", std::string(wyze::paths::event_list_v4), {}, body};
+    req.headers = {{"access_token", token}, {"appid", std::string(wyze::event_app_id)}, {"signature2", signature}};
+    return json::parse(f.account.handle(req).body).as_object();
+  };
+  std::string body = wyze::event_list_body(all_events());
+  CHECK(ask(body, wyze::event_signature(token, body)).at("code") == "1");
+  auto wrong = ask(body, wyze::event_signature("another token", body));
+  CHECK(wrong.at("code") == "1001");
+  CHECK(wrong.at("msg") == "InvalidSignature2");
+  auto parsed = json::parse(body).as_object();
+  json::object reordered;
+  reordered["order_by"] = parsed["order_by"];
+  for (const auto& [key, value] : parsed)
+    if (key != "order_by") reordered[key] = value;
+  std::string unsorted = json::serialize(reordered);
+  CHECK(ask(unsorted, wyze::event_signature(token, unsorted)).at("code") == "1001");
+  CHECK(f.stat("signature_refusals") == 2);
+}
+
+TEST_CASE("an expired token on the event list is renewed and the call retried once") {
+  fixture f;
+  REQUIRE(f.poll() == "");
+  f.control("POST", "/sim/tokens/expire", "{}");
+  auto listed = events(f);
+  CHECK(listed);
+  CHECK(f.stat("refreshes") == 1);
+  CHECK(f.stat("event_list_calls") == 2);
+}
+
+TEST_CASE("1011 on the event list pauses only the event list, and a paused event call sends nothing") {
+  fixture f;
+  REQUIRE(f.poll() == "");
+  f.control("POST", "/sim/fault", R"({"kind":"ratelimit","count":1,"endpoint":"/app/v4/device/get_event_list"})");
+  auto limited = events(f);
+  REQUIRE_FALSE(limited);
+  CHECK(limited.error().kind == wyze::failure::rate_limited);
+  CHECK(limited.error().message.find("raise events.interval") != std::string::npos);
+  REQUIRE(f.saved);
+  CHECK(f.saved->events_paused_until_ms == f.now + 5 * 60 * second);
+  CHECK(f.saved->paused_until_ms == 0);
+  auto requests = f.stat("requests");
+  auto paused = events(f);
+  REQUIRE_FALSE(paused);
+  CHECK(paused.error().not_sent);
+  CHECK(f.stat("requests") == requests + 1);  // the stats call alone
+  CHECK(f.poll() == "");                      // the device list is not paused
+  f.now += 5 * 60 * second;
+  CHECK(events(f));
+}
+
+TEST_CASE("an event call does not wait behind a device-list fetch that is still running") {
+  fixture f;
+  REQUIRE(f.poll() == "");
+  f.transport.deferred = true;
+  std::optional<bool> polled, listed;
+  f.client->fetch_cameras([&](const wyze::result<wyze::device_list>& r) { polled = bool(r); });
+  f.client->fetch_events(all_events(), [&](const wyze::result<wyze::event_list>& r) { listed = bool(r); });
+  CHECK(f.transport.pending.size() == 2);  // both requests are out
+  f.transport.deliver();
+  CHECK(polled == true);
+  CHECK(listed == true);
+}
+
+TEST_CASE("a picture is downloaded with its own limit and checked to be an image by its first bytes") {
+  fixture f;
+  f.control("POST", "/sim/events", R"({"mac":"2CAA8E000002","picture_size":5000})");
+  REQUIRE(f.poll() == "");
+  auto listed = events(f);
+  REQUIRE(listed);
+  REQUIRE(listed.value().events.size() == 1);
+  const auto url = listed.value().events[0].picture_url;
+  REQUIRE(url.starts_with("https://sim/sim-s3/"));
+  auto download = [&](std::string from, std::size_t limit) {
+    std::optional<wyze::result<wyze::picture>> out;
+    f.client->download_picture(std::move(from), limit, [&](wyze::result<wyze::picture> r) { out = std::move(r); });
+    REQUIRE(out);
+    return std::move(*out);
+  };
+  auto got = download(url, 1u << 20);
+  REQUIRE(got);
+  CHECK(got.value().content_type == "image/jpeg");
+  CHECK(got.value().bytes.size() >= 5000);
+  CHECK(wyze::image_type("\x89PNG\r\n\x1A\nrest") == "image/png");
+  CHECK(wyze::image_type("<html>") == "");
+  // A URL whose signature is wrong: the picture host's 403, said without the URL.
+  auto forged = download(url.substr(0, url.size() - 4) + "0000", 1u << 20);
+  REQUIRE_FALSE(forged);
+  CHECK(forged.error().message.find("HTTP 403") != std::string::npos);
+  CHECK(forged.error().message.find("X-Amz") == std::string::npos);
 }

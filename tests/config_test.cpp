@@ -352,3 +352,36 @@ TEST_CASE("--config /dev/zero or a huge file is refused with a sentence, not rea
   }
   std::remove(path.c_str());
 }
+
+TEST_CASE("events are off by default, and their keys are checked: interval, URL, sizes") {
+  auto cfg = bridge::parse_config(credentials, "config.yaml", env_of());
+  CHECK_FALSE(cfg.events.enabled);
+  CHECK(cfg.events.interval == std::chrono::seconds(15));
+  CHECK(cfg.events.api_url == "https://app-core.cloud.wyze.com");
+  CHECK(cfg.events.motion_off_after == std::chrono::seconds(60));
+  CHECK(cfg.events.pictures);
+  CHECK(cfg.events.max_picture == 1u << 20);
+  auto set = bridge::parse_config(credentials +
+                                      "events:\n  enabled: true\n  interval: 30s\n  motion_off_after: 2m\n"
+                                      "  pictures: false\n  max_picture: 512KiB\n",
+                                  "config.yaml", env_of());
+  CHECK(set.events.enabled);
+  CHECK(set.events.interval == std::chrono::seconds(30));
+  CHECK(set.events.motion_off_after == std::chrono::minutes(2));
+  CHECK_FALSE(set.events.pictures);
+  CHECK(set.events.max_picture == 512u << 10);
+  CHECK(bridge::render_config(set).find("events:\n  enabled: true\n  interval: 30s\n") != std::string::npos);
+
+  // Wyze's hosts: at least 5 s; another host (the simulator, a proxy) 1 s.
+  auto fast = problems_of(credentials + "events:\n  enabled: true\n  interval: 2s\n");
+  REQUIRE(fast.size() == 1);
+  CHECK(fast[0].find("events.interval: at least 5s against Wyze's own hosts") != std::string::npos);
+  CHECK(problems_of(credentials + "events:\n  enabled: true\n  interval: 2s\n  api_url: https://127.0.0.1:8443\n")
+            .empty());
+  CHECK(problems_of(credentials + "events:\n  api_url: http://app-core.cloud.wyze.com\n").size() == 1);
+  CHECK(problems_of(credentials + "events:\n  max_picture: 32MiB\n").size() == 1);
+  CHECK(problems_of(credentials + "events:\n  motion_off_after: 1s\n").size() == 1);
+  auto typo = problems_of(credentials + "events:\n  intervall: 20s\n");
+  REQUIRE(typo.size() == 1);
+  CHECK(typo[0].find("did you mean events.interval?") != std::string::npos);
+}

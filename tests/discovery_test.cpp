@@ -1,10 +1,12 @@
 #include "mqtt/discovery.hpp"
 #include "mqtt/json_text.hpp"
+#include "wyze/events.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -35,9 +37,11 @@ const std::set<std::string> device_root_keys{
 
 // Keys of our entity configs, each a Home Assistant abbreviation (abbreviations.py) or a full
 // key HA accepts; a misspelt key would make HA reject the whole message.
-const std::set<std::string> entity_keys{
-    "p",           "name", "uniq_id",   "default_entity_id", "dev_cla",  "stat_t", "pl_on",  "pl_off", "ent_cat", "ic",
-    "json_attr_t", "avty", "avty_mode", "val_tpl",           "stat_cla", "cmd_t",  "pl_prs", "dev",    "o"};
+const std::set<std::string> entity_keys{"p", "name", "uniq_id", "default_entity_id", "dev_cla", "stat_t", "pl_on",
+                                        "pl_off", "ent_cat", "ic", "json_attr_t", "avty", "avty_mode", "val_tpl",
+                                        "stat_cla", "cmd_t", "pl_prs", "dev", "o",
+                                        // Full keys HA accepts (event and image entities).
+                                        "event_types", "image_topic", "content_type"};
 const std::set<std::string> device_keys{"ids", "cns", "name", "mf", "mdl", "mdl_id", "sw", "hw", "via_device"};
 
 // Checks one payload against HA's rules; returns every component config it holds.
@@ -372,4 +376,37 @@ TEST_CASE("the configs keep the bytes of earlier releases, so an upgrade republi
   auto components = broker::camera_discovery(settings(broker::discovery_mode::components), porch());
   CHECK(components[0].payload == components_conn_state);
   CHECK(components[3].payload == components_power);
+}
+
+TEST_CASE("the event entities pass the conformance checks in both modes, and only with events and pictures on") {
+  auto cam = porch();
+  cam.events.enabled = cam.events.pictures = true;
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    CAPTURE(static_cast<int>(mode));
+    auto s = settings(mode);
+    s.events = s.pictures = true;
+    std::map<std::string, json::object> by_id;
+    for (const auto& m : broker::camera_discovery(s, cam))
+      for (auto& c : check_conformance(m, mode)) by_id[std::string(c.at("uniq_id").as_string())] = c;
+    auto& motion = by_id.at("wyze_2CAA8E123456_motion");
+    CHECK(motion.at("dev_cla") == "motion");
+    CHECK(motion.at("stat_t") == "wyze/2CAA8E123456/motion");
+    CHECK(motion.at("pl_on") == "on");
+    auto& event = by_id.at("wyze_2CAA8E123456_event");
+    CHECK(event.at("stat_t") == "wyze/2CAA8E123456/event");
+    CHECK(event.at("event_types").as_array().size() == wyze::event_types().size());
+    CHECK(by_id.at("wyze_2CAA8E123456_last_event").at("dev_cla") == "timestamp");
+    auto& picture = by_id.at("wyze_2CAA8E123456_picture");
+    CHECK(picture.at("image_topic") == "wyze/2CAA8E123456/picture");
+    CHECK(picture.at("content_type") == "image/jpeg");
+    CHECK_FALSE(picture.contains("stat_t"));
+    if (mode == broker::discovery_mode::components) {
+      CHECK(broker::camera_discovery_topics(s, cam.id()).size() == by_id.size());
+      CHECK(broker::camera_discovery_topics(settings(mode), cam.id()).size() == by_id.size() - 4);
+    }
+  }
+  // Events off: none of them.
+  for (const auto& m : broker::camera_discovery(settings(), porch()))
+    for (const char* key : {"_motion\"", "_last_event\"", "_picture\"", "_event\""})
+      CHECK(m.payload.find(key) == std::string::npos);
 }

@@ -25,10 +25,10 @@ struct evented_bridge {
       : mqtt(dir),
         sim(dir, cameras),
         metrics_port(free_port()),
-        config(write_config(dir, sim, mqtt, "  poll_interval: 1h\n",
-                            "events:\n  enabled: true\n  interval: 1s\n  motion_off_after: 5s\n  api_url: " + sim.url() +
-                                "\n" + events_extra + "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) +
-                                "\n")),
+        config(write_config(
+            dir, sim, mqtt, "  poll_interval: 1h\n",
+            "events:\n  enabled: true\n  interval: 1s\n  motion_off_after: 5s\n  api_url: " + sim.url() + "\n" +
+                events_extra + "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) + "\n")),
         watch(mqtt.port(), "#") {
     start();
   }
@@ -52,8 +52,7 @@ struct evented_bridge {
     REQUIRE_MESSAGE(answer.status == 200, answer.body);
     std::vector<std::string> ids;
     auto created = json::parse(answer.body);
-    for (const auto& e : created.at("events").as_array())
-      ids.emplace_back(e.at("event_id").as_string());
+    for (const auto& e : created.at("events").as_array()) ids.emplace_back(e.at("event_id").as_string());
     return ids;
   }
 
@@ -153,9 +152,9 @@ TEST_CASE("a 2 MiB picture is refused with a clear log line, and the event still
   evented_bridge b;
   b.create(R"({"mac":")" + cam1 + R"(","value":1,"picture_size":2097152})");
   REQUIRE(b.watch.wait_for("wyze/" + cam1 + "/motion", "on"));
-  REQUIRE_MESSAGE(eventually([&] { return b.bridge->output().find("larger than events.max_picture") != std::string::npos; },
-                             10s),
-                  b.bridge->output());
+  REQUIRE_MESSAGE(
+      eventually([&] { return b.bridge->output().find("larger than events.max_picture") != std::string::npos; }, 10s),
+      b.bridge->output());
   CHECK(b.bridge->output().find("the picture of camera " + cam1 +
                                 " was refused: it is larger than events.max_picture (1 MiB); the previous picture "
                                 "stays") != std::string::npos);
@@ -178,11 +177,13 @@ TEST_CASE("a burst of 45 events in one interval arrives complete and in order") 
 
 TEST_CASE("1011 on the event list pauses only the event poll, and the device list is polled as before") {
   evented_bridge b;
-  b.sim.control("POST", "/sim/fault",
-                R"({"kind":"ratelimit","count":1,"endpoint":"/app/v4/device/get_event_list"})");
-  REQUIRE_MESSAGE(eventually([&] { return b.bridge->output().find("event list") != std::string::npos &&
-                                          b.bridge->output().find("1011") != std::string::npos; },
-                             10s),
+  b.sim.control("POST", "/sim/fault", R"({"kind":"ratelimit","count":1,"endpoint":"/app/v4/device/get_event_list"})");
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        return b.bridge->output().find("event list") != std::string::npos &&
+                               b.bridge->output().find("1011") != std::string::npos;
+                      },
+                      10s),
                   b.bridge->output());
   auto calls = b.sim.stat("event_list_calls");
   b.sim.control("POST", "/sim/cameras/" + cam1, R"({"ip":"192.168.1.77"})");
@@ -258,5 +259,6 @@ TEST_CASE("with events off, the picture follows the device list's thumbnail: one
   run_once(dir, write_config(dir, sim, mqtt, "  poll_interval: 1h\n", "events:\n  pictures: false\n"));
   auto kept = retained(mqtt.port());
   CHECK(kept.count("wyze/" + cam1 + "/picture") == 0);
-  CHECK(json::parse(kept["homeassistant/device/wyze_" + cam1 + "/config"]).at("cmps").as_object().count("picture") == 0);
+  CHECK(json::parse(kept["homeassistant/device/wyze_" + cam1 + "/config"]).at("cmps").as_object().count("picture") ==
+        0);
 }

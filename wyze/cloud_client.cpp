@@ -454,8 +454,7 @@ void cloud_client::request_events(event_query query, bool may_renew_token,
   });
 }
 
-void cloud_client::download_picture(std::string url, std::size_t max_bytes,
-                                    std::function<void(result<picture>)> done) {
+void cloud_client::download_picture(std::string url, std::size_t max_bytes, std::function<void(result<picture>)> done) {
   http_request request;
   request.method = "GET";
   request.url = std::move(url);

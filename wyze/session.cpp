@@ -33,7 +33,8 @@ std::string correct_saved_times(session& s, std::int64_t now_ms) {
     s.pause_reason.clear();
   }
   if (s.events_paused_until_ms > now_ms + max_pause_ms) {
-    corrected += std::string(corrected.empty() ? "" : "; ") + "a saved event-list pause more than 24 h ahead was dropped";
+    corrected +=
+        std::string(corrected.empty() ? "" : "; ") + "a saved event-list pause more than 24 h ahead was dropped";
     s.events_paused_until_ms = 0;
     s.events_pause_reason.clear();
   }

@@ -22,7 +22,8 @@ namespace {
 bool same_urls(const wyze::camera_list& a, const wyze::camera_list& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].thumbnail.has_value() != b[i].thumbnail.has_value() || (a[i].thumbnail && a[i].thumbnail->url != b[i].thumbnail->url))
+    if (a[i].thumbnail.has_value() != b[i].thumbnail.has_value() ||
+        (a[i].thumbnail && a[i].thumbnail->url != b[i].thumbnail->url))
       return false;
   return true;
 }
@@ -49,8 +50,8 @@ void check_against_document(std::string_view body) {
   if (ec) return;
   auto streamed = wyze::parse_device_list_response(200, rewritten, true);
   if (!streamed) __builtin_trap();
-  if (streamed.value().cameras != expected.cameras || !same_urls(streamed.value().cameras, expected.cameras) || streamed.value().problems != expected.problems ||
-      streamed.value().devices != expected.devices)
+  if (streamed.value().cameras != expected.cameras || !same_urls(streamed.value().cameras, expected.cameras) ||
+      streamed.value().problems != expected.problems || streamed.value().devices != expected.devices)
     __builtin_trap();
 }
 
@@ -67,8 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto whole = wyze::parse_device_list_response(200, body, true);
   // How the body was split must not change whether it is a device list, nor its cameras.
   if (bool(streamed) != bool(whole)) __builtin_trap();
-  if (streamed &&
-      (streamed.value().cameras != whole.value().cameras || !same_urls(streamed.value().cameras, whole.value().cameras)))
+  if (streamed && (streamed.value().cameras != whole.value().cameras ||
+                   !same_urls(streamed.value().cameras, whole.value().cameras)))
     __builtin_trap();
   check_against_document(body);
   return 0;
