@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
     const auto span = std::chrono::milliseconds(std::max(1, events / 5) * interval_s * 1000);
     std::mt19937 random(12);
     std::vector<std::chrono::milliseconds> at;
+    at.reserve(static_cast<std::size_t>(events));
     for (int i = 0; i < events; ++i)
       at.emplace_back(std::uniform_int_distribution<std::int64_t>(0, span.count() - 1)(random));
     std::sort(at.begin(), at.end());

@@ -180,7 +180,7 @@ class core {
   static constexpr std::chrono::milliseconds command_settle{120'000};
   /// Events older than this when first seen update last_event and the picture, not motion, and
   /// are not announced on the event topic (SPEC §8).
-  static constexpr std::int64_t event_fresh_ms = 5 * 60 * 1000;
+  static constexpr std::int64_t event_fresh_ms = std::int64_t{5} * 60 * 1000;
   /// Follow-up calls for one interval's events at most (20 events each); the rest come next time.
   static constexpr int max_event_pages = 10;
   /// Event messages held while the broker is away (the newest ones), sent when it is back.

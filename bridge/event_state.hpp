@@ -19,7 +19,7 @@ class event_state {
  public:
   /// The first window ever (nothing saved) looks this far back: what is older would not switch
   /// motion on anyway.
-  static constexpr std::int64_t first_lookback_ms = 5 * 60 * 1000;
+  static constexpr std::int64_t first_lookback_ms = std::int64_t{5} * 60 * 1000;
   /// Wyze keeps events 14 days: a window never starts earlier than that.
   static constexpr std::int64_t max_lookback_ms = 14LL * 24 * 3600 * 1000;
   /// The window ends this far ahead of now, for a cloud clock that runs ahead of ours.

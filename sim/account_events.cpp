@@ -104,7 +104,7 @@ void append_segment(std::string& out, unsigned char marker, std::string_view pay
   out.append(payload);
 }
 
-constexpr std::int64_t picture_url_lifetime_ms = 20 * 60 * 1000;  // as Wyze's signed S3 URLs
+constexpr std::int64_t picture_url_lifetime_ms = std::int64_t{20} * 60 * 1000;  // as Wyze's signed S3 URLs
 
 }  // namespace
 

@@ -1,17 +1,20 @@
 // wyze-cloud-sim: a Wyze cloud on 127.0.0.1 for demos, tests and benchmarks, with real TLS.
 #include "sim/server.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <string>
+#include <thread>
 
 namespace {
 
 const char* usage =
     "usage: wyze-cloud-sim [--listen ADDR] [--port N] [--port-file PATH] [--ca-out PATH] [--cameras N]\n"
     "                      [--email E] [--password P] [--key-id K] [--api-key A] [--seed N]\n"
-    "                      [--access-token-calls N] [--totp-key BASE32]\n"
+    "                      [--access-token-calls N] [--totp-key BASE32] [--event-every SECONDS]\n"
     "\n"
     "Serves the Wyze cloud endpoints the bridge uses (API-key and legacy login, refresh, device lists)\n"
     "over HTTPS with a certificate from a throwaway CA written to --ca-out (point wyze.ca_file at it).\n"
@@ -19,7 +22,10 @@ const char* usage =
     "POST /sim/tokens/expire {\"refresh\":bool}; GET /sim/secrets;\n"
     "POST /sim/ratelimit {\"remaining\":N,\"reset_in_s\":S} (headers on every answer; {} clears); POST /sim/fault\n"
     "{\"kind\":\"http500|garbage|slow|ratelimit|http429|drop-connection\",\n"
-    "\"count\":N,\"delay_ms\":N}.\n";
+    "\"count\":N,\"delay_ms\":N,\"endpoint\":\"/app/v4/device/get_event_list\"}.\n"
+    "Events: POST /sim/events {\"mac\",\"value\",\"tags\",\"count\",\"age_s\",\"picture\",\"picture_size\",\n"
+    "\"expires_s\"}; GET /sim/pictures/<event id|thumbnail/MAC>. --event-every N: a motion or person event\n"
+    "on a random camera every N seconds (the demo).\n";
 
 bool write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -31,7 +37,7 @@ bool write_file(const std::string& path, const std::string& content) {
 
 int main(int argc, char** argv) {
   std::string listen = "127.0.0.1", port_file, ca_out = "wyze-cloud-sim-ca.pem";
-  unsigned long port = 0, cameras = 4, seed = 1;
+  unsigned long port = 0, cameras = 4, seed = 1, event_every = 0;
   sim::credentials creds;
   sim::behaviour how;
   for (int i = 1; i < argc; ++i) {
@@ -70,6 +76,8 @@ int main(int argc, char** argv) {
         how.access_token_calls = std::stoul(value);
       else if (arg == "--totp-key")
         how.totp_key = value;
+      else if (arg == "--event-every")
+        event_every = std::stoul(value);
       else
         throw std::invalid_argument("unknown");
     } catch (const std::exception&) {
@@ -88,6 +96,17 @@ int main(int argc, char** argv) {
       return 1;
     }
     sim::account account(creds, cameras, static_cast<std::uint32_t>(seed), how);
+    if (event_every > 0 && cameras > 0)
+      // The demo's events: motion, now and then a person, on a random camera.
+      std::thread([&account, event_every, cameras] {
+        std::mt19937 random(7);
+        for (;;) {
+          std::this_thread::sleep_for(std::chrono::seconds(event_every));
+          std::string mac = sim::account::generated_mac(random() % cameras);
+          std::string tags = random() % 3 == 0 ? "[101]" : "[]";
+          account.handle({"POST", "/sim/events", {}, R"({"mac":")" + mac + R"(","value":1,"tags":)" + tags + "}"});
+        }
+      }).detach();
     sim::serve(account, certs, listen, static_cast<std::uint16_t>(port), [&](std::uint16_t bound) {
       // The port file is written last and whole, so a reader that sees it can connect.
       if (!port_file.empty() && !(write_file(port_file + ".tmp", std::to_string(bound) + "\n") &&

@@ -15,6 +15,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z
+constexpr std::int64_t minute = 60'000;
 
 wyze::camera_event event(std::string id, std::int64_t time_ms, int value = 1, std::string mac = "AA01") {
   wyze::camera_event e;
@@ -110,7 +111,7 @@ struct started {
 TEST_CASE("the first event window looks 5 minutes back, later ones start at the newest event seen") {
   bridge::event_state state;
   auto q = state.query(t0, {"AA01", "AA02"});
-  CHECK(q.begin_ms == t0 - 5 * 60 * 1000);
+  CHECK(q.begin_ms == t0 - 5 * minute);
   CHECK(q.end_ms == t0 + 60'000);
   CHECK(q.count == 20);
   CHECK(q.macs == std::vector<std::string>{"AA01", "AA02"});
@@ -161,7 +162,7 @@ TEST_CASE("the event poll starts with the first device list and asks for every c
   auto calls = all_of<bridge::act::fetch_events>(s.first_poll);
   REQUIRE(calls.size() == 1);
   CHECK(calls[0].query.macs == std::vector<std::string>{"AA01", "AA02"});
-  CHECK(calls[0].query.begin_ms == t0 - 5 * 60 * 1000);
+  CHECK(calls[0].query.begin_ms == t0 - 5 * minute);
   // Nothing new: the next call one interval later, and no other call meanwhile.
   auto quiet = s.core.on_events_done(answer({}), t0 + 200);
   CHECK(all_of<bridge::act::fetch_events>(quiet).empty());
@@ -209,7 +210,7 @@ TEST_CASE("motion left on when the bridge stopped is off at the next start") {
 
 TEST_CASE("an event older than 5 minutes updates last_event, not motion, and is not announced") {
   started s;
-  auto old = s.core.on_events_done(answer({event("e1", t0 - 6 * 60 * 1000)}), t0);
+  auto old = s.core.on_events_done(answer({event("e1", t0 - 6 * minute)}), t0);
   auto queued = drained(s.core);
   CHECK(queued["wyze/AA01/last_event"] == "2026-11-26T09:54:00Z");
   CHECK(queued.count("wyze/AA01/motion") == 0);
@@ -233,6 +234,7 @@ TEST_CASE("a sound event is announced and sets last_event without motion, and a 
 TEST_CASE("a full answer is followed at once by the next page, and a failure waits for the next interval") {
   started s;
   std::vector<wyze::camera_event> page;
+  page.reserve(20);
   for (int i = 0; i < 20; ++i) page.push_back(event("b" + std::to_string(i), t0 - 100 + i));
   auto full = s.core.on_events_done(answer(page), t0);
   auto next = all_of<bridge::act::fetch_events>(full);
