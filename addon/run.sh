@@ -55,6 +55,8 @@ jq --slurpfile options "$options" --arg state "$data/state" '
           + (if ($mqtt.username // "") != ""
              then {username: $mqtt.username, password: ($mqtt.password // "")} else {} end)),
    homeassistant: {discovery_mode: ($o.discovery_mode // "device")},
+   events: {enabled: ($o.events == true), interval: ($o.events_interval // "15s"),
+            pictures: (if $o.pictures == false then false else true end)},
    log: {level: ($o.log_level // "info")},
    metrics: {listen: "0.0.0.0:9105"}}' <<<"$answer" >"$config"
 chmod 0600 "$config"

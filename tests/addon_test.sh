@@ -43,7 +43,8 @@ broker_password='broker-secret-xyz'
 cat >"$tmp/options.json" <<JSON
 {"email": "me@example.com", "password": "w-Secret\"Pass\\\\word", "key_id": "key-id-1", "api_key": "$api_key",
  "totp_key": "", "auth": "api_key", "poll_interval": "90s", "include": ["Porch", "2C:AA:8E:12:34:56"],
- "exclude": [], "base_topic": "home/wyze", "discovery_mode": "components", "commands": false, "log_level": "debug"}
+ "exclude": [], "base_topic": "home/wyze", "discovery_mode": "components", "commands": false, "log_level": "debug",
+ "events": true, "events_interval": "30s", "pictures": false}
 JSON
 echo 200 >"$tmp/status"
 cat >"$tmp/mqtt.json" <<JSON
@@ -66,8 +67,9 @@ run_addon test-supervisor-token --check-config
 check "with a broker service, the written config is accepted by wyze-mqtt-bridge --check-config" grep -qx 0 "$tmp/status_code"
 check "the broker comes from the Supervisor (mqtt://core-mosquitto:1883, user addons)" \
   bash -c "grep -q 'url: mqtt://core-mosquitto:1883' '$tmp/out' && grep -q 'username: addons' '$tmp/out'"
-check "the options reach the config (poll interval, include, base topic, mode, log level, state in /data)" \
+check "the options reach the config (poll interval, include, base topic, mode, events, log level, state in /data)" \
   bash -c "grep -q 'poll_interval: 90s' '$tmp/out' && grep -q 'Porch' '$tmp/out' && grep -q 'base_topic: home/wyze' '$tmp/out' &&
+           grep -Pzq 'events:\n  enabled: true\n  interval: 30s\n' '$tmp/out' && grep -q 'pictures: false' '$tmp/out' &&
            grep -q 'discovery_mode: components' '$tmp/out' && grep -q 'commands: false' '$tmp/out' && grep -q 'level: debug' '$tmp/out' && grep -q 'state_dir: $tmp/data/state' '$tmp/out'"
 check "the Wyze password with a quote and a backslash arrives intact" \
   bash -c "jq -e --arg p '$wyze_password' '.wyze.password == \$p' '$tmp/data/config.yaml'"
