@@ -1,5 +1,7 @@
 #include "sim/account.hpp"
 
+#include "sim/answers.hpp"
+
 #include "common/utc_time.hpp"
 #include "wyze/events.hpp"
 #include "wyze/password.hpp"
@@ -15,10 +17,6 @@
 namespace json = boost::json;
 
 namespace sim {
-namespace {
-
-constexpr const char* models[] = {"WYZE_CAKP2JFUS", "HL_CAM4",   "HL_PAN3", "GW_GC1",  "WYZEDB3",
-                                  "HL_CAM3P",       "WYZEC1-JZ", "AN_RSCW", "HL_CFL2", "UNKNOWN_NEW_MODEL"};
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -41,10 +39,23 @@ std::string field(const json::object& o, std::string_view key) {
   return {};
 }
 
+std::int64_t int_field(const json::object& o, std::string_view key, std::int64_t otherwise) {
+  if (const auto* v = o.if_contains(key); v && v->is_int64()) return v->get_int64();
+  return otherwise;
+}
+
 std::string upper(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
+
+}  // namespace sim
+
+namespace sim {
+namespace {
+
+constexpr const char* models[] = {"WYZE_CAKP2JFUS", "HL_CAM4",   "HL_PAN3", "GW_GC1",  "WYZEDB3",
+                                  "HL_CAM3P",       "WYZEC1-JZ", "AN_RSCW", "HL_CFL2", "UNKNOWN_NEW_MODEL"};
 
 json::object parse_object(const std::string& body) {
   json::error_code ec;
@@ -362,11 +373,6 @@ json::object& params_of(json::object& device) {
   auto& params = device["device_params"];
   if (!params.is_object()) params = json::object{};
   return params.as_object();
-}
-
-std::int64_t int_field(const json::object& o, std::string_view key, std::int64_t otherwise) {
-  if (const auto* v = o.if_contains(key); v && v->is_int64()) return v->get_int64();
-  return otherwise;
 }
 
 }  // namespace

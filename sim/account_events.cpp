@@ -3,6 +3,7 @@
 // control call that creates events (one, or a burst).
 #include "sim/account.hpp"
 
+#include "sim/answers.hpp"
 #include "wyze/events.hpp"
 
 #include <boost/json.hpp>
@@ -13,37 +14,6 @@ namespace json = boost::json;
 
 namespace sim {
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-response json_answer(unsigned status, const json::value& body) { return {status, json::serialize(body)}; }
-
-response envelope(const json::value& data) {
-  return json_answer(200, json::object{{"ts", now_ms()}, {"code", "1"}, {"msg", ""}, {"data", data}});
-}
-
-response envelope_error(std::string_view code, std::string_view msg) {
-  return json_answer(200, json::object{{"ts", now_ms()}, {"code", code}, {"msg", msg}, {"data", json::object{}}});
-}
-
-std::string text(const json::object& o, std::string_view key) {
-  if (const auto* v = o.if_contains(key))
-    if (const auto* s = v->if_string()) return std::string(*s);
-  return {};
-}
-
-std::int64_t integer(const json::object& o, std::string_view key, std::int64_t otherwise) {
-  if (const auto* v = o.if_contains(key); v && v->is_int64()) return v->get_int64();
-  return otherwise;
-}
-
-std::string upper(std::string t) {
-  for (auto& c : t) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return t;
-}
 
 // The compact JSON of `v` with the keys of every object sorted (Python's sort_keys=True).
 void sorted_text(const json::value& v, std::string& out) {
@@ -153,9 +123,9 @@ json::array account::events_between(const std::vector<std::string>& macs, std::i
                                     std::size_t count, bool newest_first, const std::string& host) {
   json::array list;
   auto wanted = [&](const json::object& e) {
-    std::int64_t ts = integer(e, "event_ts", 0);
+    std::int64_t ts = int_field(e, "event_ts", 0);
     return ts >= begin && ts <= end &&
-           (macs.empty() || std::find(macs.begin(), macs.end(), text(e, "device_id")) != macs.end());
+           (macs.empty() || std::find(macs.begin(), macs.end(), field(e, "device_id")) != macs.end());
   };
   auto add = [&](const json::object& e) {
     json::object entry = e;
@@ -200,24 +170,24 @@ response account::event_list_v4(const request& req) {
   }
   const auto& body = parsed.get_object();
   auto macs = strings_of(body, "device_id_list");
-  std::int64_t count = std::clamp<std::int64_t>(integer(body, "count", 20), 1, 20);
-  auto list = events_between(macs, integer(body, "begin_time", 0), integer(body, "end_time", 0),
-                             static_cast<std::size_t>(count), integer(body, "order_by", 2) == 2, host_);
+  std::int64_t count = std::clamp<std::int64_t>(int_field(body, "count", 20), 1, 20);
+  auto list = events_between(macs, int_field(body, "begin_time", 0), int_field(body, "end_time", 0),
+                             static_cast<std::size_t>(count), int_field(body, "order_by", 2) == 2, host_);
   return envelope(json::object{{"event_list", std::move(list)}});
 }
 
 // The older envelope call (wyze-sdk api_service): device_mac_list, newest first by default.
 response account::event_list_v2(const json::object& body) {
   ++stats_["event_list_v2_calls"];
-  if (access_token_.empty() || text(body, "access_token") != access_token_)
+  if (access_token_.empty() || field(body, "access_token") != access_token_)
     return envelope_error("2001", "AccessTokenError");
-  std::int64_t count = std::clamp<std::int64_t>(integer(body, "count", 20), 1, 20);
-  std::int64_t begin = integer(body, "begin_time", 0), end = integer(body, "end_time", 0);
+  std::int64_t count = std::clamp<std::int64_t>(int_field(body, "count", 20), 1, 20);
+  std::int64_t begin = int_field(body, "begin_time", 0), end = int_field(body, "end_time", 0);
   // (v2 sends the times as strings in some app versions)
-  if (auto b = text(body, "begin_time"); !b.empty()) begin = std::stoll(b);
-  if (auto e = text(body, "end_time"); !e.empty()) end = std::stoll(e);
+  if (auto b = field(body, "begin_time"); !b.empty()) begin = std::stoll(b);
+  if (auto e = field(body, "end_time"); !e.empty()) end = std::stoll(e);
   auto list = events_between(strings_of(body, "device_mac_list"), begin, end, static_cast<std::size_t>(count),
-                             integer(body, "order_by", 2) == 2, host_);
+                             int_field(body, "order_by", 2) == 2, host_);
   for (auto& e : list) {
     auto& o = e.as_object();
     o["device_mac"] = o["device_id"];
@@ -228,26 +198,26 @@ response account::event_list_v2(const json::object& body) {
 // POST /sim/events {"mac", "value" (1 motion), "tags" ([101] person), "count" (a burst), "age_s",
 // "picture" (false: no picture), "picture_size" (bytes at least), "expires_s" (URL lifetime)}.
 response account::create_events(const json::object& body) {
-  std::string mac = upper(text(body, "mac"));
+  std::string mac = upper(field(body, "mac"));
   json::object* device = nullptr;
   for (auto& d : devices_)
-    if (upper(text(d, "mac")) == mac && text(d, "product_type") == "Camera") device = &d;
+    if (upper(field(d, "mac")) == mac && field(d, "product_type") == "Camera") device = &d;
   if (!device) return json_answer(404, json::object{{"error", "no camera with MAC " + mac}});
-  std::int64_t count = std::clamp<std::int64_t>(integer(body, "count", 1), 1, 1000);
+  std::int64_t count = std::clamp<std::int64_t>(int_field(body, "count", 1), 1, 1000);
   json::array tags;
   if (const auto* t = body.if_contains("tags"); t && t->is_array()) tags = t->get_array();
   bool with_picture = true;
   if (const auto* p = body.if_contains("picture"); p && p->is_bool()) with_picture = p->get_bool();
-  auto size = static_cast<std::size_t>(std::clamp<std::int64_t>(integer(body, "picture_size", 0), 0, 64 << 20));
-  std::int64_t lifetime = integer(body, "expires_s", picture_url_lifetime_ms / 1000) * 1000;
-  std::int64_t base = now_ms() - integer(body, "age_s", 0) * 1000;
+  auto size = static_cast<std::size_t>(std::clamp<std::int64_t>(int_field(body, "picture_size", 0), 0, 64 << 20));
+  std::int64_t lifetime = int_field(body, "expires_s", picture_url_lifetime_ms / 1000) * 1000;
+  std::int64_t base = now_ms() - int_field(body, "age_s", 0) * 1000;
   json::array created;
   for (std::int64_t i = 0; i < count; ++i) {
     std::string id = "sim-" + std::to_string(base) + "-" + std::to_string(++next_event_);
     std::int64_t ts = base + i;  // a burst: one ms apart, in creation order
     json::object event{
-        {"event_id", id},   {"device_id", mac},          {"device_model", text(*device, "product_model")},
-        {"event_ts", ts},   {"event_category", 0},       {"event_value", std::to_string(integer(body, "value", 1))},
+        {"event_id", id},   {"device_id", mac},          {"device_model", field(*device, "product_model")},
+        {"event_ts", ts},   {"event_category", 0},       {"event_value", std::to_string(int_field(body, "value", 1))},
         {"tag_list", tags}, {"file_list", json::array{}}};
     json::object made{{"event_id", id}, {"event_ts", ts}};
     if (with_picture) {
@@ -289,11 +259,11 @@ response account::picture(const request& req) {
   if (key.starts_with("thumbnail/")) {
     std::string mac = key.substr(10);
     for (const auto& d : devices_) {
-      if (upper(text(d, "mac")) != mac) continue;
+      if (upper(field(d, "mac")) != mac) continue;
       const auto* params = d.if_contains("device_params");
       const auto* thumbs =
           params && params->is_object() ? params->get_object().if_contains("camera_thumbnails") : nullptr;
-      std::string url = thumbs && thumbs->is_object() ? text(thumbs->get_object(), "thumbnails_url") : "";
+      std::string url = thumbs && thumbs->is_object() ? field(thumbs->get_object(), "thumbnails_url") : "";
       if (signature.empty() || query_value(url, "X-Amz-Signature") != signature)
         return denied("The request signature we calculated does not match the signature you provided");
       auto stored = pictures_.find(key);

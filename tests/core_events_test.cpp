@@ -3,6 +3,7 @@
 // that touch only the event poll, and pictures downloaded one at a time and retried once.
 #include "bridge/core.hpp"
 #include "bridge/event_state.hpp"
+#include "tests/core_helpers.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -13,6 +14,10 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 namespace {
+
+using core_helpers::all_of;
+using core_helpers::listing;
+using core_helpers::published_to;
 
 constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z
 constexpr std::int64_t minute = 60'000;
@@ -54,36 +59,14 @@ wyze::Camera camera(std::string mac) {
   return cam;
 }
 
-wyze::result<wyze::device_list> listing(std::initializer_list<wyze::Camera> cameras) {
-  wyze::device_list list;
-  for (const auto& c : cameras) list.cameras.push_back(c);
-  list.devices = list.cameras.size();
-  return list;
-}
-
 std::function<std::uint64_t()> fixed_random() {
   return [] { return std::uint64_t{0}; };
-}
-
-template <class T>
-std::vector<T> all_of(const bridge::actions& actions) {
-  std::vector<T> out;
-  for (const auto& a : actions)
-    if (const auto* step = std::get_if<T>(&a)) out.push_back(*step);
-  return out;
 }
 
 // What the retained queue holds now, by topic.
 std::map<std::string, std::string> drained(bridge::core& core) {
   std::map<std::string, std::string> out;
   while (auto m = core.next_message()) out[m->topic] = m->payload;
-  return out;
-}
-
-std::vector<std::string> direct(const bridge::actions& actions, const std::string& topic) {
-  std::vector<std::string> out;
-  for (const auto& p : all_of<bridge::act::publish>(actions))
-    if (p.message.topic == topic) out.push_back(p.message.payload);
   return out;
 }
 
@@ -178,7 +161,7 @@ TEST_CASE("a motion event turns motion on, and it turns off motion_off_after the
   CHECK(queued["wyze/AA01/motion"] == "on");
   CHECK(queued["wyze/AA01/last_event"] == "2026-11-26T09:59:58Z");
   CHECK(queued.count("wyze/AA02/motion") == 0);
-  auto events = direct(first, "wyze/AA01/event");
+  auto events = published_to(first, "wyze/AA01/event");
   REQUIRE(events.size() == 1);
   CHECK(events[0] == R"({"event_type":"motion","event_id":"e1","time":"2026-11-26T09:59:58Z","tags":[]})");
   CHECK(all_of<bridge::act::start_timer>(first).at(0) == bridge::act::start_timer{bridge::timer::motion, 60s});
@@ -214,7 +197,7 @@ TEST_CASE("an event older than 5 minutes updates last_event, not motion, and is 
   auto queued = drained(s.core);
   CHECK(queued["wyze/AA01/last_event"] == "2026-11-26T09:54:00Z");
   CHECK(queued.count("wyze/AA01/motion") == 0);
-  CHECK(direct(old, "wyze/AA01/event").empty());
+  CHECK(published_to(old, "wyze/AA01/event").empty());
 }
 
 TEST_CASE("a sound event is announced and sets last_event without motion, and a person is a person") {
@@ -222,7 +205,7 @@ TEST_CASE("a sound event is announced and sets last_event without motion, and a 
   auto person = event("p1", t0 - 100);
   person.tags = {101};
   auto done = s.core.on_events_done(answer({event("s1", t0 - 200, 2), person}), t0);
-  auto events = direct(done, "wyze/AA01/event");
+  auto events = published_to(done, "wyze/AA01/event");
   REQUIRE(events.size() == 2);
   CHECK(json::parse(events[0]).at("event_type") == "sound");
   CHECK(json::parse(events[1]).at("event_type") == "person");
@@ -306,9 +289,9 @@ TEST_CASE("event messages that come while the broker is away are sent when it is
   core.on_start(t0);
   core.on_poll_done(listing({camera("AA01")}), t0);
   auto early = core.on_events_done(answer({event("e1", t0 - 10)}), t0);
-  CHECK(direct(early, "wyze/AA01/event").empty());
+  CHECK(published_to(early, "wyze/AA01/event").empty());
   auto connected = core.on_broker_connected(t0 + 500);
-  CHECK(direct(connected, "wyze/AA01/event").size() == 1);
+  CHECK(published_to(connected, "wyze/AA01/event").size() == 1);
 }
 
 TEST_CASE("with events off there is no event call, and without pictures no download") {

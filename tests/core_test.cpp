@@ -1,6 +1,7 @@
 // The bridge's decisions, driven event by event with no sockets, clocks or threads: each test scripts
 // what happens (polls, the broker, messages, timers, stop) and checks what the bridge would do.
 #include "bridge/core.hpp"
+#include "tests/core_helpers.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -12,6 +13,10 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 namespace {
+
+using core_helpers::all_of;
+using core_helpers::listing;
+using core_helpers::published_to;
 
 constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z
 
@@ -40,23 +45,8 @@ wyze::Camera camera(std::string mac, std::string ip = "10.0.0.1") {
   return cam;
 }
 
-wyze::result<wyze::device_list> listing(std::initializer_list<wyze::Camera> cameras) {
-  wyze::device_list list;
-  for (const auto& c : cameras) list.cameras.push_back(c);
-  list.devices = list.cameras.size();
-  return list;
-}
-
 wyze::result<wyze::device_list> failure(std::string message = "the Wyze cloud answered HTTP 500") {
   return wyze::error{wyze::failure::http_status, std::move(message)};
-}
-
-template <class T>
-std::vector<T> all_of(const bridge::actions& actions) {
-  std::vector<T> out;
-  for (const auto& a : actions)
-    if (const auto* step = std::get_if<T>(&a)) out.push_back(*step);
-  return out;
 }
 
 template <class T>
@@ -69,13 +59,6 @@ std::vector<std::string> published(const bridge::actions& actions) {
   std::vector<std::string> out;
   for (const auto& p : all_of<bridge::act::publish>(actions))
     out.push_back(p.message.topic + " " + (p.message.payload.empty() ? "<cleared>" : p.message.payload));
-  return out;
-}
-
-std::vector<std::string> published_to(const bridge::actions& actions, const std::string& topic) {
-  std::vector<std::string> out;
-  for (const auto& p : all_of<bridge::act::publish>(actions))
-    if (p.message.topic == topic) out.push_back(p.message.payload);
   return out;
 }
 

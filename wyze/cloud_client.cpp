@@ -66,17 +66,24 @@ void cloud_client::post(std::string_view base, std::string_view path, std::strin
   });
 }
 
-void cloud_client::pause(std::int64_t until_ms, std::string reason) {
+bool cloud_client::extend_pause(std::int64_t& paused_until, std::string& pause_reason, std::int64_t until_ms,
+                                std::string reason) {
   // A header far in the future (Reset-By in the year 9999) must not stop the bridge for good.
   if (std::int64_t longest = now_ms_() + max_pause_ms; until_ms > longest) {
     until_ms = longest;
     reason += " (Wyze asked for longer; 24 h at most)";
   }
-  if (until_ms <= session_.paused_until_ms) return;
-  session_.paused_until_ms = until_ms;
-  session_.pause_reason = std::move(reason);
-  LOG_AT(warn, "wyze", session_.pause_reason, "; no calls to the cloud before ", clock_time(until_ms));
+  if (until_ms <= paused_until) return false;
+  paused_until = until_ms;
+  pause_reason = std::move(reason);
   save();
+  return true;
+}
+
+void cloud_client::pause(std::int64_t until_ms, std::string reason) {
+  if (extend_pause(session_.paused_until_ms, session_.pause_reason, until_ms, std::move(reason)))
+    LOG_AT(warn, "wyze", session_.pause_reason, "; no calls to the cloud before ",
+           clock_time(session_.paused_until_ms));
 }
 
 // X-RateLimit-Remaining close to zero: stop until X-RateLimit-Reset-By.
@@ -362,16 +369,9 @@ error cloud_client::events_paused_error() const {
 }
 
 void cloud_client::pause_events(std::int64_t until_ms, std::string reason) {
-  if (std::int64_t longest = now_ms_() + max_pause_ms; until_ms > longest) {
-    until_ms = longest;
-    reason += " (Wyze asked for longer; 24 h at most)";
-  }
-  if (until_ms <= session_.events_paused_until_ms) return;
-  session_.events_paused_until_ms = until_ms;
-  session_.events_pause_reason = std::move(reason);
-  LOG_AT(warn, "wyze", session_.events_pause_reason, "; no event-list calls before ", clock_time(until_ms),
-         " (the device list is polled as usual)");
-  save();
+  if (extend_pause(session_.events_paused_until_ms, session_.events_pause_reason, until_ms, std::move(reason)))
+    LOG_AT(warn, "wyze", session_.events_pause_reason, "; no event-list calls before ",
+           clock_time(session_.events_paused_until_ms), " (the device list is polled as usual)");
 }
 
 void cloud_client::fetch_events(event_query query, std::function<void(result<event_list>)> done) {

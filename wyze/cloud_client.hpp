@@ -109,6 +109,9 @@ class cloud_client {
   void watch_rate_limit(const http_response& answer);
   error noted(std::string_view path, error failed);
   void pause(std::int64_t until_ms, std::string reason);
+  /// Moves a pause (`paused_until`, `pause_reason` of the session) to `until_ms` (24 h from now at
+  /// most) and saves the session; false when the pause already lasts that long.
+  bool extend_pause(std::int64_t& paused_until, std::string& pause_reason, std::int64_t until_ms, std::string reason);
   app_context context() const;
   void save() const;
 
