@@ -336,13 +336,17 @@ std::string subscriber::request_poll(const std::string& base) {
 
 std::map<std::string, std::string> retained(std::uint16_t port, const std::string& filter) {
   subscriber reader(port, filter);
-  // Retained messages arrive right after the subscription; stop once none came for 300 ms.
+  // Retained messages arrive right after the subscription; stop once none came for 300 ms — or,
+  // while none came at all, for 1.2 s (a busy machine, e.g. the sanitized suite on two cores, can
+  // take longer than 300 ms to deliver the first one).
   std::size_t seen = 0;
-  auto deadline = std::chrono::steady_clock::now() + 10s;
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + 10s;
   for (;;) {
     std::this_thread::sleep_for(300ms);
     auto now = reader.snapshot().size();
-    if (now == seen || std::chrono::steady_clock::now() > deadline) break;
+    auto waited = std::chrono::steady_clock::now() - start;
+    if ((now == seen && (now > 0 || waited >= 1200ms)) || std::chrono::steady_clock::now() > deadline) break;
     seen = now;
   }
   std::map<std::string, std::string> out;
