@@ -109,11 +109,29 @@ int main(int argc, char** argv) {
     if (!eventually([&] { return sim.stat("event_list_calls") >= 1; }, 30s))
       throw std::runtime_error("the bridge made no event call:\n" + bridge->output());
 
+    // Calls are counted from one call to another, so a window's edges do not round the rate: waits
+    // for the next call and says when it came and how many there were by then.
+    const auto call_wait = std::chrono::seconds(interval_s * 2 + 10);
+    auto next_call = [&] {
+      auto before = sim.stat("event_list_calls");
+      if (!eventually([&] { return sim.stat("event_list_calls") > before; }, call_wait))
+        throw std::runtime_error("no event call within two intervals:\n" + bridge->output());
+      return std::pair{clock_type::now(), sim.stat("event_list_calls")};
+    };
+    auto per_hour = [](std::pair<clock_type::time_point, std::int64_t> from,
+                       std::pair<clock_type::time_point, std::int64_t> to) {
+      return static_cast<double>(to.second - from.second) /
+             std::chrono::duration<double>(to.first - from.first).count() * 3600;
+    };
+
     // Quiet: no event, so the calls are the interval's alone.
     std::cerr << "events_bench: " << quiet_s << " s without events\n";
-    auto quiet_calls = sim.stat("event_list_calls");
+    auto quiet_from = next_call();
     std::this_thread::sleep_for(std::chrono::seconds(quiet_s));
-    quiet_calls = sim.stat("event_list_calls") - quiet_calls;
+    auto quiet_to = next_call();
+    double quiet_per_hour = per_hour(quiet_from, quiet_to);
+    auto quiet_calls = quiet_to.second - quiet_from.second;
+    auto quiet_seconds = std::chrono::duration<double>(quiet_to.first - quiet_from.first).count();
 
     // Events at uniformly random moments over events/5 intervals (about 5 an interval).
     const auto span = std::chrono::milliseconds(std::max(1, events / 5) * interval_s * 1000);
@@ -124,7 +142,7 @@ int main(int argc, char** argv) {
       at.emplace_back(std::uniform_int_distribution<std::int64_t>(0, span.count() - 1)(random));
     std::sort(at.begin(), at.end());
     std::cerr << "events_bench: " << events << " events over " << span.count() / 1000 << " s\n";
-    auto calls_before = sim.stat("event_list_calls");
+    auto events_from = next_call();
     auto start = clock_type::now();
     std::vector<clock_type::time_point> created(static_cast<std::size_t>(events));
     for (int i = 0; i < events; ++i) {
@@ -145,8 +163,9 @@ int main(int argc, char** argv) {
           return true;
         },
         std::chrono::seconds(interval_s * 3 + 30));
-    auto elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
-    auto calls = sim.stat("event_list_calls") - calls_before;
+    auto events_to = next_call();
+    auto calls = events_to.second - events_from.second;
+    auto elapsed = std::chrono::duration<double>(events_to.first - events_from.first).count();
     std::vector<double> motion, picture;
     for (int i = 0; i < events; ++i) {
       auto c = created[static_cast<std::size_t>(i)];
@@ -159,16 +178,16 @@ int main(int argc, char** argv) {
       std::cerr << "events_bench: only " << motion.size() << " motions and " << picture.size() << " pictures of "
                 << events << " arrived\n";
 
-    double per_hour = static_cast<double>(calls) / elapsed * 3600;
-    double quiet_per_hour = static_cast<double>(quiet_calls) / quiet_s * 3600;
+    double events_per_hour = per_hour(events_from, events_to);
     char line[512];
     std::string md;
     md += "| what | p50 | p95 | max | event-list calls an hour |\n| --- | --- | --- | --- | --- |\n";
-    std::snprintf(
-        line, sizeof line,
-        "| `motion` `on`, from the event's creation (%zu of %d) | %s | %s | %s | %.0f (%lld calls in %.0f s) |\n",
-        motion.size(), events, seconds(percentile(motion, 50)).c_str(), seconds(percentile(motion, 95)).c_str(),
-        seconds(percentile(motion, 100)).c_str(), per_hour, static_cast<long long>(calls), elapsed);
+    std::snprintf(line, sizeof line,
+                  "| `motion` `on`, from the event's creation (%zu of %d) | %s | %s | %s | %.0f (%lld calls in %.0f s, "
+                  "from call to call) |\n",
+                  motion.size(), events, seconds(percentile(motion, 50)).c_str(),
+                  seconds(percentile(motion, 95)).c_str(), seconds(percentile(motion, 100)).c_str(), events_per_hour,
+                  static_cast<long long>(calls), elapsed);
     md += line;
     std::snprintf(
         line, sizeof line,
@@ -176,8 +195,9 @@ int main(int argc, char** argv) {
         picture.size(), events, seconds(percentile(picture, 50)).c_str(), seconds(percentile(picture, 95)).c_str(),
         seconds(percentile(picture, 100)).c_str(), static_cast<long long>(sim.stat("picture_downloads")));
     md += line;
-    std::snprintf(line, sizeof line, "| nothing happens (%d s) | – | – | – | %.0f (%lld calls; 3,600 / %d s = %d) |\n",
-                  quiet_s, quiet_per_hour, static_cast<long long>(quiet_calls), interval_s, 3600 / interval_s);
+    std::snprintf(line, sizeof line,
+                  "| nothing happens | – | – | – | %.0f (%lld calls in %.0f s; 3,600 / %d s = %d) |\n", quiet_per_hour,
+                  static_cast<long long>(quiet_calls), quiet_seconds, interval_s, 3600 / interval_s);
     md += line;
     md += "| docker-wyze-bridge's documented default (`MOTION_INT` 1.5 s) | – | – | – | 2,400 |\n";
     std::snprintf(line, sizeof line,

@@ -86,11 +86,15 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
     std::string id = camera.id();
     auto known = cameras_.find(id);
     // The event state is the bridge's own: it carries over from one device list to the next.
+    const auto& d = settings_.discovery_settings;
     if (known != cameras_.end())
       camera.events = known->second.events;
-    else
-      camera.events.enabled = settings_.discovery_settings.events,
-      camera.events.pictures = settings_.discovery_settings.pictures;
+    else if (d.events || d.pictures) {
+      wyze::camera_events events = camera.events ? *camera.events : wyze::camera_events{};
+      events.enabled = d.events;
+      events.pictures = d.pictures;
+      camera.events = wyze::shared_value(std::move(events));
+    }
     if (known != cameras_.end() && known->second == camera) {
       present.insert(std::move(id));
       continue;
@@ -166,9 +170,12 @@ void retained_state::set_state(const std::string& id, wyze::control which, bool 
 bool retained_state::set_events(const std::string& id, const std::function<void(wyze::camera_events&)>& change) {
   auto it = cameras_.find(id);
   if (it == cameras_.end()) return false;
+  wyze::camera_events events = it->second.events ? *it->second.events : wyze::camera_events{};
+  change(events);
+  if (it->second.events && events == *it->second.events) return true;
   wyze::Camera changed = it->second;
-  change(changed.events);
-  if (!(changed.events == it->second.events)) requeue_changes(id, it->second, std::move(changed));
+  changed.events = wyze::shared_value(std::move(events));
+  requeue_changes(id, it->second, std::move(changed));
   return true;
 }
 

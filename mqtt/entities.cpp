@@ -33,6 +33,12 @@ std::string attributes(const wyze::Camera& cam) {
 
 std::string on_off(const std::optional<bool>& value) { return *value ? "on" : "off"; }
 
+// A camera's event state; all off while events and pictures are (then it holds nothing).
+const wyze::camera_events& events_of(const wyze::Camera& c) {
+  static const wyze::camera_events none{};
+  return c.events ? *c.events : none;
+}
+
 constexpr entity_row camera_rows[] = {
     {.key = "conn_state",
      .platform = "binary_sensor",
@@ -105,8 +111,8 @@ constexpr entity_row camera_rows[] = {
      .platform = "binary_sensor",
      .name = "Motion",
      .device_class = "motion",
-     .state = [](const wyze::Camera& c) { return std::string(c.events.motion ? "on" : "off"); },
-     .has = [](const wyze::Camera& c) { return c.events.enabled; },
+     .state = [](const wyze::Camera& c) { return std::string(events_of(c).motion ? "on" : "off"); },
+     .has = [](const wyze::Camera& c) { return events_of(c).enabled; },
      .payload_on = "on",
      .payload_off = "off",
      .feature = "events"},
@@ -114,7 +120,7 @@ constexpr entity_row camera_rows[] = {
      .platform = "event",
      .name = "Event",
      .icon = "mdi:cctv",
-     .has = [](const wyze::Camera& c) { return c.events.enabled; },
+     .has = [](const wyze::Camera& c) { return events_of(c).enabled; },
      .feature = "events",
      .events_topic = true,
      .discovery_extra = [](json_members& m,
@@ -123,20 +129,20 @@ constexpr entity_row camera_rows[] = {
      .platform = "sensor",
      .name = "Last event",
      .device_class = "timestamp",
-     .state = [](const wyze::Camera& c) { return iso8601_utc(*c.events.last_event_ms); },
-     .reported = [](const wyze::Camera& c) { return c.events.last_event_ms.has_value(); },
-     .has = [](const wyze::Camera& c) { return c.events.enabled; },
+     .state = [](const wyze::Camera& c) { return iso8601_utc(*events_of(c).last_event_ms); },
+     .reported = [](const wyze::Camera& c) { return events_of(c).last_event_ms.has_value(); },
+     .has = [](const wyze::Camera& c) { return events_of(c).enabled; },
      .feature = "events"},
     {.key = "picture",
      .platform = "image",
      .name = "Picture",
-     .state = [](const wyze::Camera& c) { return *c.events.picture; },
-     .reported = [](const wyze::Camera& c) { return c.events.picture != nullptr; },
-     .has = [](const wyze::Camera& c) { return c.events.pictures; },
+     .state = [](const wyze::Camera& c) { return *events_of(c).picture; },
+     .reported = [](const wyze::Camera& c) { return events_of(c).picture != nullptr; },
+     .has = [](const wyze::Camera& c) { return events_of(c).pictures; },
      .feature = "pictures",
      .state_key = "image_topic",
      .discovery_extra = [](json_members& m,
-                           const wyze::Camera& c) { m.string("content_type", c.events.picture_type); }},
+                           const wyze::Camera& c) { m.string("content_type", events_of(c).picture_type); }},
     {.key = attributes_key, .platform = "", .name = "", .state = attributes},
 };
 

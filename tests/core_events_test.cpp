@@ -298,7 +298,7 @@ TEST_CASE("with events off there is no event call, and without pictures no downl
   bridge::core core(settings(false, false), fixed_random());
   core.on_start(t0);
   auto cam = camera("AA01");
-  cam.thumbnail = wyze::camera_thumbnail{t0, "https://pictures.example/thumb.jpg"};
+  cam.thumbnail = wyze::shared_value(wyze::camera_thumbnail{t0, "https://pictures.example/thumb.jpg"});
   auto polled = core.on_poll_done(listing({cam}), t0);
   CHECK(all_of<bridge::act::fetch_events>(polled).empty());
   CHECK(all_of<bridge::act::download>(polled).empty());

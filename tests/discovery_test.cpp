@@ -380,7 +380,7 @@ TEST_CASE("the configs keep the bytes of earlier releases, so an upgrade republi
 
 TEST_CASE("the event entities pass the conformance checks in both modes, and only with events and pictures on") {
   auto cam = porch();
-  cam.events.enabled = cam.events.pictures = true;
+  cam.events = wyze::shared_value(wyze::camera_events{.enabled = true, .pictures = true});
   for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
     CAPTURE(static_cast<int>(mode));
     auto s = settings(mode);

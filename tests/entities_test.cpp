@@ -29,10 +29,12 @@ wyze::Camera full_camera(std::string mac) {
   cam.notifications = false;
   cam.motion_detection = true;
   // Events and pictures on, after an event with a picture.
-  cam.events.enabled = cam.events.pictures = true;
-  cam.events.motion = true;
-  cam.events.last_event_ms = 1795687260000;
-  cam.events.picture = std::make_shared<const std::string>("\xFF\xD8\xFF picture");
+  cam.events =
+      wyze::shared_value(wyze::camera_events{.enabled = true,
+                                             .pictures = true,
+                                             .motion = true,
+                                             .last_event_ms = 1795687260000,
+                                             .picture = std::make_shared<const std::string>("\xFF\xD8\xFF picture")});
   return cam;
 }
 
@@ -170,7 +172,7 @@ TEST_CASE("with events and pictures off, their entities are gone, and what an ea
     for (const char* feature : {"events", "pictures"})
       for (auto& topic : now.feature_topics(cam.id(), feature)) read_back.insert(topic);
     auto off = cam;
-    off.events = {};
+    off.events = {};  // as the new run's retained state has it: nothing
     now.update({off});
     auto queued = now.take_queued();
     for (const auto& m : queued)

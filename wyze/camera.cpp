@@ -74,7 +74,7 @@ std::optional<T> first_of(std::optional<T> a, std::optional<T> b) {
   return a ? a : b;
 }
 
-Camera to_camera(const device_entry& e, bool thumbnail_urls) {
+Camera to_camera(const device_entry& e, bool thumbnails) {
   const auto& f = e.fields;
   const auto& p = e.params;
   using d = device_entry;
@@ -96,11 +96,10 @@ Camera to_camera(const device_entry& e, bool thumbnail_urls) {
   if (auto push = integer(f[d::push_switch]); push && *push >= 0 && *push <= 2) cam.notifications = *push == 1;
   cam.motion_detection = first_of(flag(p[d::param_motion_alarm_switch]), flag(f[d::motion_alarm_switch]));
   cam.timezone = first_of(text(f[d::timezone_name]), text(f[d::device_timezone]));
-  if (auto ts = integer(e.thumbs[d::thumbnails_ts]); ts && *ts > 0) {
-    cam.thumbnail = camera_thumbnail{*ts};
+  if (auto ts = integer(e.thumbs[d::thumbnails_ts]); thumbnails && ts && *ts > 0) {
     // Only an https URL is kept: a picture is never fetched over anything else.
-    if (auto url = text(e.thumbs[d::thumbnails_url]); thumbnail_urls && url && url->starts_with("https://"))
-      cam.thumbnail->url = std::move(*url);
+    auto url = text(e.thumbs[d::thumbnails_url]);
+    cam.thumbnail = shared_value(camera_thumbnail{*ts, url && url->starts_with("https://") ? *url : std::string()});
   }
   return cam;
 }
@@ -219,7 +218,7 @@ void device_list_builder::add_not_object() {
 void device_list_builder::add(const device_entry& entry) {
   std::size_t index = ++list_.devices;
   if (text(entry.fields[device_entry::product_type]).value_or("") != "Camera") return;
-  Camera cam = to_camera(entry, thumbnail_urls_);
+  Camera cam = to_camera(entry, thumbnails_);
   std::string id = cam.id();
   if (id.empty()) {
     list_.problems.push_back("camera " + std::to_string(index) + " (" + cam.nickname.value_or("no nickname") +
@@ -239,10 +238,10 @@ void device_list_builder::add(const device_entry& entry) {
   list_.cameras.push_back(std::move(cam));
 }
 
-device_list parse_device_list(const json::value& data, bool thumbnail_urls) {
+device_list parse_device_list(const json::value& data, bool thumbnails) {
   const json::array* entries = entries_of(data);
   if (!entries) return {{}, {"the response has no device_list array"}, 0};
-  device_list_builder builder(thumbnail_urls);
+  device_list_builder builder(thumbnails);
   for (const auto& entry : *entries) builder.add(entry);
   return builder.take();
 }

@@ -14,6 +14,22 @@
 
 namespace wyze {
 
+/// A value behind a shared pointer to const: copies of a Camera share it, an absent one costs a
+/// pointer, and two are equal when their values are (or both are absent).
+template <class T>
+class shared_value {
+ public:
+  shared_value() = default;
+  explicit shared_value(T value) : p_(std::make_shared<const T>(std::move(value))) {}
+  explicit operator bool() const { return p_ != nullptr; }
+  const T& operator*() const { return *p_; }
+  const T* operator->() const { return p_.get(); }
+  bool operator==(const shared_value& other) const { return p_ == other.p_ || (p_ && other.p_ && *p_ == *other.p_); }
+
+ private:
+  std::shared_ptr<const T> p_;
+};
+
 /// What the bridge adds to a camera from its events and pictures (SPEC §8); the device list never
 /// fills it, and it carries over from one device list to the next.
 struct camera_events {
@@ -27,8 +43,8 @@ struct camera_events {
 };
 
 /// device_params.camera_thumbnails: when the camera's newest thumbnail was taken, and its signed URL
-/// (kept only to download it, when the device list is the pictures' source: never published or
-/// logged, and not compared, since the cloud signs it anew in every list).
+/// (kept only to download it: never published or logged, and not compared, since the cloud signs it
+/// anew in every list).
 struct camera_thumbnail {
   std::int64_t ts = 0;
   std::string url{};
@@ -52,8 +68,10 @@ struct Camera {
   std::optional<bool> notifications{};     ///< push_switch 1 on; 0 (or 2, as the app shows it) off
   std::optional<bool> motion_detection{};  ///< device_params.motion_alarm_switch 1 / 0
   std::optional<std::string> timezone{};
-  std::optional<camera_thumbnail> thumbnail{};
-  camera_events events{};
+  /// Only when pictures come from the device list's thumbnails (device_list_builder).
+  shared_value<camera_thumbnail> thumbnail{};
+  /// Absent while events and pictures are off: a 10,000-camera account pays a pointer a camera.
+  shared_value<camera_events> events{};
 
   /// The id used in topics: the MAC upper-cased, every character outside [A-Za-z0-9_-] dropped.
   std::string id() const;
@@ -138,8 +156,8 @@ struct device_entry {
 /// entries without a usable MAC, or repeating one, are skipped with a problem.
 class device_list_builder {
  public:
-  /// `thumbnail_urls`: keep the signed thumbnail URLs (only when pictures come from the device list).
-  explicit device_list_builder(bool thumbnail_urls = false) : thumbnail_urls_(thumbnail_urls) {}
+  /// `thumbnails`: read the cameras' thumbnails (only when pictures come from the device list).
+  explicit device_list_builder(bool thumbnails = false) : thumbnails_(thumbnails) {}
   void add(const boost::json::value& entry);
   void add(const device_entry& entry);
   /// An entry of the list that is not a JSON object.
@@ -149,13 +167,13 @@ class device_list_builder {
  private:
   device_list list_;
   std::unordered_set<std::string> seen_;
-  bool thumbnail_urls_ = false;
+  bool thumbnails_ = false;
 };
 
 /// Builds cameras from the `data` object of get_object_list (`device_list`) or of the legacy
 /// get_device_list (`device_info_list`). Entries that are not cameras are ignored; entries without
 /// a usable MAC, or repeating one, are skipped with a problem. Fields of an unexpected type are
 /// treated as not reported.
-device_list parse_device_list(const boost::json::value& data, bool thumbnail_urls = false);
+device_list parse_device_list(const boost::json::value& data, bool thumbnails = false);
 
 }  // namespace wyze

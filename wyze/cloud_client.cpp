@@ -338,7 +338,7 @@ void cloud_client::renew_after(failure kind, step_done retry) {
 void cloud_client::request_list(bool may_renew_token, list_done finished) {
   auto path = settings_.auth == auth_mode::api_key ? paths::object_list : paths::legacy_device_list;
   // Parsed while it is read: a 10,000-camera list never sits in memory whole.
-  auto stream = std::make_shared<device_list_stream>(settings_.thumbnail_urls);
+  auto stream = std::make_shared<device_list_stream>(settings_.thumbnails);
   post(
       settings_.api_url, path, device_list_body(settings_.auth, context()), {},
       [this, path, may_renew_token, stream, finished = std::move(finished)](result<http_response> answer) mutable {

@@ -26,7 +26,7 @@ struct account_settings {
   std::string auth_url = "https://auth-prod.api.wyze.com";
   std::string api_url = "https://api.wyzecam.com";
   std::string events_url = "https://app-core.cloud.wyze.com";  ///< host of the v4 event list
-  bool thumbnail_urls = false;  ///< keep the device list's signed thumbnail URLs (pictures without events)
+  bool thumbnails = false;  ///< read the device list's thumbnails (pictures without events)
 };
 
 /// A downloaded picture: its bytes and what its first bytes say it is.

@@ -22,7 +22,7 @@ class envelope_handler {
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
 
-  explicit envelope_handler(bool thumbnail_urls) : builder(thumbnail_urls) {}
+  explicit envelope_handler(bool thumbnails) : builder(thumbnails) {}
 
   std::string code, msg;
   bool root_is_object = false, has_data = false, has_list = false;
@@ -228,7 +228,7 @@ class envelope_handler {
 }  // namespace
 
 struct device_list_stream::impl {
-  explicit impl(bool thumbnail_urls) : parser(lenient(), thumbnail_urls) {}
+  explicit impl(bool thumbnails) : parser(lenient(), thumbnails) {}
   json::basic_parser<envelope_handler> parser;
   // One nickname in Latin-1 must not fail the whole list: strings are repaired by the field rules (camera.cpp).
   static json::parse_options lenient() {
@@ -240,7 +240,7 @@ struct device_list_stream::impl {
   bool finished = false;
 };
 
-device_list_stream::device_list_stream(bool thumbnail_urls) : impl_(new impl(thumbnail_urls)) {}
+device_list_stream::device_list_stream(bool thumbnails) : impl_(new impl(thumbnails)) {}
 device_list_stream::~device_list_stream() = default;
 
 void device_list_stream::write(std::string_view chunk) {

@@ -12,8 +12,8 @@ namespace wyze {
 
 class device_list_stream final : public body_sink {
  public:
-  /// `thumbnail_urls`: keep the cameras' signed thumbnail URLs (device_list_builder).
-  explicit device_list_stream(bool thumbnail_urls = false);
+  /// `thumbnails`: read the cameras' thumbnails (device_list_builder).
+  explicit device_list_stream(bool thumbnails = false);
   ~device_list_stream() override;
 
   void write(std::string_view chunk) override;

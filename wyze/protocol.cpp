@@ -227,8 +227,8 @@ result<tokens> parse_token_envelope(unsigned status, std::string_view body) {
   return tokens_from(data.value().get_object());
 }
 
-result<device_list> parse_device_list_response(unsigned status, std::string_view body, bool thumbnail_urls) {
-  device_list_stream stream(thumbnail_urls);
+result<device_list> parse_device_list_response(unsigned status, std::string_view body, bool thumbnails) {
+  device_list_stream stream(thumbnails);
   stream.write(body);
   stream.finish();
   return stream.take(status);

@@ -74,6 +74,6 @@ std::optional<error> envelope_failure(std::string_view code, std::string_view ms
 
 /// Parses the envelope of a device list call into cameras (see device_list_stream for the
 /// same while reading).
-result<device_list> parse_device_list_response(unsigned status, std::string_view body, bool thumbnail_urls = false);
+result<device_list> parse_device_list_response(unsigned status, std::string_view body, bool thumbnails = false);
 
 }  // namespace wyze

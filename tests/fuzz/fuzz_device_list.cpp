@@ -22,8 +22,7 @@ namespace {
 bool same_urls(const wyze::camera_list& a, const wyze::camera_list& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].thumbnail.has_value() != b[i].thumbnail.has_value() ||
-        (a[i].thumbnail && a[i].thumbnail->url != b[i].thumbnail->url))
+    if (bool(a[i].thumbnail) != bool(b[i].thumbnail) || (a[i].thumbnail && a[i].thumbnail->url != b[i].thumbnail->url))
       return false;
   return true;
 }
