@@ -428,7 +428,7 @@ void cloud_client::request_events(event_query query, bool may_renew_token,
     if (failed.kind == failure::rate_limited) {
       failed.message = "Wyze's rate limit was hit on the event list (" +
                        std::string(a.status == 429 ? "HTTP 429" : "code 1011") +
-                       "); event polls pause, the device list does not — raise events.interval if this repeats";
+                       "); raise events.interval if this repeats";
       pause_events(parse_reset_by(a.rate_limit_reset_by).value_or(now_ms_() + rate_limit_backoff_ms),
                    "Wyze's rate limit was hit on the event list");
     }
