@@ -48,8 +48,15 @@ wyze::session load_session(const wyze::state_file& file) {
 constexpr const char* published_file = "published.json";
 constexpr std::size_t max_published_file = std::size_t{4} * 1024 * 1024;
 
-// The ids an earlier run recorded under the same base topic and prefix (others are not ours to clear).
-std::vector<std::string> load_published(const std::string& directory, const config& cfg) {
+// What an earlier run recorded under the same base topic and prefix (others are not ours to clear):
+// the camera ids it published, and whether it had events and pictures on (what it published for
+// them is cleared when they are off now).
+struct published_record {
+  std::vector<std::string> ids;
+  bool events = false, pictures = false;
+};
+
+published_record load_published(const std::string& directory, const config& cfg) {
   std::string problem;
   std::string text = wyze::read_small_file(directory + "/" + published_file, max_published_file, problem);
   if (!problem.empty())
@@ -57,40 +64,24 @@ std::vector<std::string> load_published(const std::string& directory, const conf
   boost::system::error_code ec;
   auto root = boost::json::parse(text, ec);
   const auto* object = ec ? nullptr : root.if_object();
-  std::vector<std::string> ids;
-  if (!object) return ids;
+  published_record record;
+  if (!object) return record;
   auto text_of = [&](const char* key) {
     const auto* v = object->if_contains(key);
     return v && v->is_string() ? std::string(v->get_string()) : std::string();
   };
-  if (text_of("base_topic") != cfg.mqtt.base_topic || text_of("discovery_prefix") != cfg.homeassistant.discovery_prefix)
-    return ids;
-  if (const auto* list = object->if_contains("ids"); list && list->is_array())
-    for (const auto& id : list->get_array())
-      if (id.is_string()) ids.emplace_back(id.get_string());
-  return ids;
-}
-
-// Whether the earlier run recorded in published.json had events and pictures on (same base topic
-// and prefix only): what it published for them is cleared when they are off now.
-std::pair<bool, bool> load_recorded_features(const std::string& directory, const config& cfg) {
-  std::string problem;
-  std::string text = wyze::read_small_file(directory + "/" + published_file, max_published_file, problem);
-  boost::system::error_code ec;
-  auto root = boost::json::parse(text, ec);
-  const auto* object = ec ? nullptr : root.if_object();
-  if (!object) return {false, false};
   auto flag = [&](const char* key) {
     const auto* v = object->if_contains(key);
     return v && v->is_bool() && v->get_bool();
   };
-  auto text_of = [&](const char* key) {
-    const auto* v = object->if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-  };
   if (text_of("base_topic") != cfg.mqtt.base_topic || text_of("discovery_prefix") != cfg.homeassistant.discovery_prefix)
-    return {false, false};
-  return {flag("events"), flag("pictures")};
+    return record;
+  if (const auto* list = object->if_contains("ids"); list && list->is_array())
+    for (const auto& id : list->get_array())
+      if (id.is_string()) record.ids.emplace_back(id.get_string());
+  record.events = flag("events");
+  record.pictures = flag("pictures");
+  return record;
 }
 
 // events.json: where the event poll stands and the time of each camera's newest picture.
@@ -141,26 +132,24 @@ struct service::impl {
             cfg.events.pictures && !cfg.events.enabled};
   }
 
-  static event_settings events(const config& cfg, const std::string& state_dir) {
+  static event_settings events(const config& cfg, const std::string& state_dir, const published_record& recorded) {
     event_settings e{.enabled = cfg.events.enabled,
                      .interval = cfg.events.interval,
                      .motion_off_after = cfg.events.motion_off_after,
                      .pictures = cfg.events.pictures,
                      .max_picture = cfg.events.max_picture,
                      .saved = {},
-                     .recorded_events = false,
-                     .recorded_pictures = false};
+                     .recorded_events = recorded.events,
+                     .recorded_pictures = recorded.pictures};
     std::string problem;
     std::string text = wyze::read_small_file(state_dir + "/" + events_file, max_events_file, problem);
     if (problem.empty()) e.saved = event_state::parse(text, problem);
     if (!problem.empty()) LOG_AT(warn, "bridge", problem);
-    auto recorded = load_recorded_features(state_dir, cfg);
-    e.recorded_events = recorded.first;
-    e.recorded_pictures = recorded.second;
     return e;
   }
 
   static core_settings settings(const config& cfg, run_mode mode, const std::string& state_dir) {
+    auto recorded = load_published(state_dir, cfg);  // published.json, read once
     return {.publishing = {cfg.mqtt.base_topic,
                            cfg.homeassistant.discovery,
                            {cfg.homeassistant.discovery_prefix, cfg.mqtt.base_topic, cfg.homeassistant.discovery_mode,
@@ -177,10 +166,10 @@ struct service::impl {
             .commands = cfg.mqtt.commands,
             .anonymous_broker = cfg.mqtt.username.empty() && cfg.mqtt.cert_file.empty(),
             .log_level = common::logging::current_level(),  // --log-level included
-            .recorded_ids = load_published(state_dir, cfg),
+            .recorded_ids = std::move(recorded.ids),
             .version = wyze_bridge::version,
             .broker_url = cfg.mqtt.url,
-            .events = events(cfg, state_dir)};
+            .events = events(cfg, state_dir, recorded)};
   }
 
   static broker::client_settings client(const config& cfg) {
