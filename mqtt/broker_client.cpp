@@ -18,6 +18,11 @@ namespace {
 // thousands never exceeds Paho's own in-flight limit.
 constexpr std::size_t publish_window = 512;
 constexpr std::chrono::seconds max_backoff{60};
+// A connection attempt that has had no answer by then is given up (and Paho's own timeout, later,
+// never races it). Paho sometimes reports neither success nor failure for a connect made after a
+// lost connection (eclipse/paho.mqtt.c #283, #1393): without this the bridge would wait forever.
+constexpr std::chrono::seconds connect_timeout{10};
+constexpr std::chrono::seconds paho_connect_timeout{30};
 
 // A Paho action listener that forwards to plain functions (which run on Paho's thread).
 class forwarding_listener final : public mqtt::iaction_listener {
@@ -53,9 +58,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
       : executor(std::move(ex)),
         settings(std::move(s)),
         events(std::move(e)),
-        // Paho refuses a publish once this many are queued unsent (default 100): allow the window.
-        paho(settings.url, settings.client_id, static_cast<int>(publish_window) * 2, nullptr),
         retry_timer(executor),
+        connect_deadline(executor),
         stop_deadline(executor) {}
 
   net::any_io_executor executor;
@@ -65,8 +69,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // client is destroyed (a --once that fails before its connect completed crashed with "pure
   // virtual method called" when they were destroyed first).
   forwarding_listener connect_listener, publish_listener, disconnect_listener;
-  mqtt::async_client paho;
+  /// A new one for every connection attempt: nothing a lost connection or a stuck attempt left in
+  /// Paho's state can hold up the next. Null before the first attempt and after a stuck one.
+  std::unique_ptr<mqtt::async_client> paho;
   net::steady_timer retry_timer;
+  net::steady_timer connect_deadline;
   net::steady_timer stop_deadline;
   std::chrono::seconds backoff{1};
   phase state = phase::idle;
@@ -118,10 +125,22 @@ struct client::impl : std::enable_shared_from_this<impl> {
     publish_listener.failure = acknowledged;
     disconnect_listener.success = forward([](impl& me, std::uintptr_t, int) { me.on_stopped(); });
     disconnect_listener.failure = forward([](impl& me, std::uintptr_t, int) { me.on_stopped(); });
-    paho.set_connection_lost_handler([weak](const std::string& cause) {
-      if (auto self = weak.lock()) self->on_loop([cause](impl& me) { me.on_connection_lost(cause); });
+  }
+
+  // A Paho client for the attempt `gen`; what it reports once a newer attempt began is ignored.
+  std::unique_ptr<mqtt::async_client> make_paho(std::uintptr_t gen) {
+    // Paho refuses a publish once this many are queued unsent (default 100): allow the window.
+    auto client = std::make_unique<mqtt::async_client>(settings.url, settings.client_id,
+                                                       static_cast<int>(publish_window) * 2, nullptr);
+    std::weak_ptr<impl> weak = weak_from_this();
+    client->set_connection_lost_handler([weak, gen](const std::string& cause) {
+      if (auto self = weak.lock()) self->on_loop([cause, gen](impl& me) { me.on_connection_lost(gen, cause); });
     });
-    paho.set_message_callback([weak](const mqtt::const_message_ptr& m) {
+    // Besides the connect token's success: Paho has been seen to skip that one (paho.mqtt.c #1393).
+    client->set_connected_handler([weak, gen](const std::string&) {
+      if (auto self = weak.lock()) self->on_loop([gen](impl& me) { me.on_connected(gen); });
+    });
+    client->set_message_callback([weak, gen](const mqtt::const_message_ptr& m) {
       auto self = weak.lock();
       if (!self) return;
       // Any broker client can send a huge payload (or leave one retained under a prefix we read
@@ -130,16 +149,18 @@ struct client::impl : std::enable_shared_from_this<impl> {
         self->on_loop([topic = m->get_topic().substr(0, 200), size](impl& me) { me.on_oversized(topic, size); });
         return;
       }
-      self->on_loop([topic = m->get_topic(), payload = m->to_string(), retained = m->is_retained()](impl& me) {
-        if (me.state == phase::connected && me.events.message) me.events.message(topic, payload, retained);
+      self->on_loop([topic = m->get_topic(), payload = m->to_string(), retained = m->is_retained(), gen](impl& me) {
+        if (me.state == phase::connected && gen == me.generation && me.events.message)
+          me.events.message(topic, payload, retained);
       });
     });
+    return client;
   }
 
   mqtt::connect_options options() const {
     auto builder = mqtt::connect_options_builder()
                        .keep_alive_interval(settings.keepalive)
-                       .connect_timeout(std::chrono::seconds(10))
+                       .connect_timeout(paho_connect_timeout)
                        .clean_session(true)
                        .max_inflight(static_cast<int>(publish_window) * 2)
                        .will(mqtt::message(settings.will.topic, settings.will.payload, settings.qos, true));
@@ -158,13 +179,28 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void connect() {
     if (state == phase::stopping || state == phase::stopped) return;
     state = phase::connecting;
-    ++generation;
+    auto gen = ++generation;
+    connect_deadline.expires_after(connect_timeout);
+    connect_deadline.async_wait([weak = weak_from_this(), gen](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->on_connect_timeout(gen);
+    });
     try {
+      paho.reset();  // the last attempt's client, done with (lost, failed or stuck)
+      paho = make_paho(gen);
       // NOLINTNEXTLINE(performance-no-int-to-ptr): Paho's context carries the generation, never dereferenced
-      paho.connect(options(), reinterpret_cast<void*>(generation.load()), connect_listener);
+      paho->connect(options(), reinterpret_cast<void*>(gen), connect_listener);
     } catch (const mqtt::exception& e) {
-      on_connect_failed(generation, e.get_return_code());
+      on_connect_failed(gen, e.get_return_code());
     }
+  }
+
+  void on_connect_timeout(std::uintptr_t gen) {
+    if (gen != generation || state != phase::connecting) return;
+    LOG_AT(warn, "mqtt", "cannot connect: ", settings.url, " did not answer within ", connect_timeout.count(),
+           " s (is it an MQTT broker, and is it overloaded?); retrying in ", backoff.count(), " s");
+    ++generation;  // a late answer to the abandoned attempt is not this connection's
+    paho.reset();  // closes the socket: the broker sees the attempt end
+    retry_later();
   }
 
   void retry_later() {
@@ -179,6 +215,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   void on_connected(std::uintptr_t gen) {
     if (gen != generation || state != phase::connecting) return;
+    connect_deadline.cancel();
     state = phase::connected;
     backoff = std::chrono::seconds(1);
     LOG_AT(info, "mqtt", "connected to ", settings.url, " as ", settings.client_id);
@@ -188,6 +225,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   void on_connect_failed(std::uintptr_t gen, int rc) {
     if (gen != generation || state != phase::connecting) return;
+    connect_deadline.cancel();
     LOG_AT(warn, "mqtt", "cannot connect: ", connect_failure_reason(rc, settings.url), "; retrying in ",
            backoff.count(), " s");
     retry_later();
@@ -202,8 +240,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
       LOG_AT(debug, "mqtt", "dropped a message of ", size, " bytes on ", topic);
   }
 
-  void on_connection_lost(const std::string& cause) {
-    if (state != phase::connected) return;
+  void on_connection_lost(std::uintptr_t gen, const std::string& cause) {
+    if (gen != generation || state != phase::connected) return;
     LOG_AT(warn, "mqtt", "connection to the broker lost", cause.empty() ? "" : ": " + cause, "; reconnecting");
     drop_pending();
     retry_later();
@@ -221,7 +259,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   void subscribe_now(const std::string& filter, int qos) {
     try {
-      paho.subscribe(filter, qos < 0 ? settings.qos : qos);
+      paho->subscribe(filter, qos < 0 ? settings.qos : qos);
     } catch (const mqtt::exception& e) {
       LOG_AT(warn, "mqtt", "cannot subscribe to ", filter, ": ", e.what());
     }
@@ -243,7 +281,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
       try {
         auto msg = mqtt::make_message(m.topic, m.payload, m.qos < 0 ? settings.qos : m.qos, m.retain);
         // NOLINTNEXTLINE(performance-no-int-to-ptr): as in connect()
-        paho.publish(msg, reinterpret_cast<void*>(generation.load()), publish_listener);
+        paho->publish(msg, reinterpret_cast<void*>(generation.load()), publish_listener);
         ++in_flight;
         ++published;
       } catch (const mqtt::exception& e) {
@@ -270,6 +308,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     if (state == phase::stopped) return;
     state = phase::stopped;
     retry_timer.cancel();
+    connect_deadline.cancel();
     stop_deadline.cancel();
     if (auto done = std::exchange(stopped_callback, nullptr)) done();
   }
@@ -283,7 +322,7 @@ client::client(net::any_io_executor executor, client_settings settings, client_e
 client::~client() {
   if (impl_->state == impl::phase::connected) {
     try {
-      impl_->paho.disconnect()->wait_for(std::chrono::seconds(2));
+      impl_->paho->disconnect()->wait_for(std::chrono::seconds(2));
     } catch (const mqtt::exception&) {
     }
   }
@@ -310,7 +349,7 @@ void client::unsubscribe(const std::string& topic_filter) {
   std::erase_if(impl_->subscriptions, [&](const auto& s) { return s.first == topic_filter; });
   if (impl_->state != impl::phase::connected) return;
   try {
-    impl_->paho.unsubscribe(topic_filter);
+    impl_->paho->unsubscribe(topic_filter);
   } catch (const mqtt::exception& e) {
     LOG_AT(warn, "mqtt", "cannot unsubscribe from ", topic_filter, ": ", e.what());
   }
@@ -346,7 +385,7 @@ void client::stop(message last, std::chrono::milliseconds timeout, std::function
     if (!self || self->state == impl::phase::stopped) return;
     self->state = impl::phase::stopping;
     try {
-      self->paho.disconnect(1000, nullptr, self->disconnect_listener);
+      self->paho->disconnect(1000, nullptr, self->disconnect_listener);
     } catch (const mqtt::exception&) {
       self->on_stopped();
     }

@@ -1,6 +1,6 @@
 // The fault suite of issue #7 that needs more than one failing call: the cloud's answers cut off,
-// reset or trickled (slow-loris), a broker that is not there for the first minute, and a broker
-// frozen past the keepalive. Real processes, every wait bounded.
+// reset or trickled (slow-loris), a broker that is not there for the first minute, a host that
+// takes the connection and never answers, and a broker frozen past the keepalive. Real processes, every wait bounded.
 #include "tests/harness.hpp"
 
 #include <doctest/doctest.h>
@@ -79,6 +79,24 @@ TEST_CASE("a broker that is not there for the first minute: the bridge waits, th
   mqtt.start();
   // The retry backoff tops out at 60 s: the next attempt comes within it.
   CHECK_MESSAGE(eventually([&] { return complete(mqtt.port(), 2); }, 70s), bridge->output());
+}
+
+TEST_CASE(
+    "a host that takes the connection and never answers: the bridge says so, and connects once a broker answers") {
+  temp_dir dir;
+  broker mqtt(dir, "", false);  // its port, with nothing behind it yet
+  cloud sim(dir, 2);
+  auto config = write_config(dir, sim, mqtt);
+  auto silent = std::make_unique<silent_listener>(mqtt.port());
+  auto bridge = start_bridge(dir, {"--config", config});
+  auto said = [&] { return bridge->output().find(" did not answer within 10 s") != std::string::npos; };
+  REQUIRE_MESSAGE(eventually(said, 20s), bridge->output());
+  CHECK(bridge->output().find("cannot connect: " + mqtt.url() + " did not answer within 10 s") != std::string::npos);
+  CHECK(bridge->running());
+  silent.reset();
+  mqtt.start();
+  // The next attempt comes after the backoff (1 or 2 s by now) and is answered.
+  CHECK_MESSAGE(eventually([&] { return complete(mqtt.port(), 2); }, 30s), bridge->output());
 }
 
 TEST_CASE("a broker frozen past the keepalive, then resumed: the bridge reconnects and the picture is whole") {

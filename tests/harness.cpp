@@ -46,6 +46,9 @@ process::process(std::vector<std::string> argv, std::string log_file, std::vecto
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  // Nothing else of this process (its MQTT clients' sockets, a test's listener) goes with the
+  // child: a socket a child holds stays open after the test closes it.
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
@@ -103,6 +106,18 @@ sockaddr_in loopback(std::uint16_t port) {
   return addr;
 }
 }  // namespace
+
+silent_listener::silent_listener(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+  int on = 1;
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in addr = loopback(port);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0) {
+    ::close(fd_);
+    throw std::runtime_error("silent_listener: cannot listen on 127.0.0.1:" + std::to_string(port));
+  }
+}
+
+silent_listener::~silent_listener() { ::close(fd_); }
 
 std::uint16_t free_port() {
   // The kernel may hand the same ephemeral port to two binds in a row once the first socket is

@@ -88,6 +88,19 @@ class broker {
   std::unique_ptr<process> process_;
 };
 
+/// A TCP listener on 127.0.0.1:`port` that never accepts: the kernel completes every handshake,
+/// and whatever a client sends waits unread — a host that takes connections and never answers.
+class silent_listener {
+ public:
+  explicit silent_listener(std::uint16_t port);
+  ~silent_listener();
+  silent_listener(const silent_listener&) = delete;
+  silent_listener& operator=(const silent_listener&) = delete;
+
+ private:
+  int fd_;
+};
+
 /// wyze-cloud-sim on a free loopback port, with its CA written into the temp dir.
 class cloud {
  public:
