@@ -70,7 +70,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // virtual method called" when they were destroyed first).
   forwarding_listener connect_listener, publish_listener, disconnect_listener;
   /// A new one for every connection attempt: nothing a lost connection or a stuck attempt left in
-  /// Paho's state can hold up the next. Null before the first attempt and after a stuck one.
+  /// Paho's state can hold up the next. Null before the first attempt. The next is always made
+  /// before the last is destroyed: with no client left, Paho tears its library state down and sets
+  /// it up again with the next one, and the sanitizer has caught that cycle losing Paho's 125 KB
+  /// trace buffer.
   std::unique_ptr<mqtt::async_client> paho;
   net::steady_timer retry_timer;
   net::steady_timer connect_deadline;
@@ -185,8 +188,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
       if (auto self = weak.lock(); self && !ec) self->on_connect_timeout(gen);
     });
     try {
-      paho.reset();  // the last attempt's client, done with (lost, failed or stuck)
-      paho = make_paho(gen);
+      paho = make_paho(gen);  // the last attempt's client (lost, failed or stuck) goes once this one exists
       // NOLINTNEXTLINE(performance-no-int-to-ptr): Paho's context carries the generation, never dereferenced
       paho->connect(options(), reinterpret_cast<void*>(gen), connect_listener);
     } catch (const mqtt::exception& e) {
@@ -198,8 +200,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
     if (gen != generation || state != phase::connecting) return;
     LOG_AT(warn, "mqtt", "cannot connect: ", settings.url, " did not answer within ", connect_timeout.count(),
            " s (is it an MQTT broker, and is it overloaded?); retrying in ", backoff.count(), " s");
-    ++generation;  // a late answer to the abandoned attempt is not this connection's
-    paho.reset();  // closes the socket: the broker sees the attempt end
+    // A late answer to the abandoned attempt is not this connection's; its client goes now, which
+    // closes the socket, so the broker sees the attempt end.
+    paho = make_paho(++generation);
     retry_later();
   }
 
