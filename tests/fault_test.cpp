@@ -1,6 +1,7 @@
 // The fault suite of issue #7 that needs more than one failing call: the cloud's answers cut off,
 // reset or trickled (slow-loris), a broker that is not there for the first minute, a host that
-// takes the connection and never answers, and a broker frozen past the keepalive. Real processes, every wait bounded.
+// takes the connection and never answers, and a broker frozen past the keepalive. Real processes,
+// every wait bounded.
 #include "tests/harness.hpp"
 
 #include <doctest/doctest.h>
