@@ -201,8 +201,13 @@ struct client::impl : std::enable_shared_from_this<impl> {
     LOG_AT(warn, "mqtt", "cannot connect: ", settings.url, " did not answer within ", connect_timeout.count(),
            " s (is it an MQTT broker, and is it overloaded?); retrying in ", backoff.count(), " s");
     // A late answer to the abandoned attempt is not this connection's; its client goes now, which
-    // closes the socket, so the broker sees the attempt end.
-    paho = make_paho(++generation);
+    // closes the socket, so the broker sees the attempt end (or with the next attempt, should no
+    // client be had now).
+    ++generation;
+    try {
+      paho = make_paho(generation);
+    } catch (const mqtt::exception&) {
+    }
     retry_later();
   }
 
