@@ -72,8 +72,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   /// A new one for every connection attempt: nothing a lost connection or a stuck attempt left in
   /// Paho's state can hold up the next. Null before the first attempt. The next is always made
   /// before the last is destroyed: with no client left, Paho tears its library state down and sets
-  /// it up again with the next one, and the sanitizer has caught that cycle losing Paho's 125 KB
-  /// trace buffer.
+  /// it up again with the next one — the cycle in which the sanitized tests, whose reader clients
+  /// live briefly, have seen Paho lose its 125 KB trace buffer (tests/lsan.supp).
   std::unique_ptr<mqtt::async_client> paho;
   net::steady_timer retry_timer;
   net::steady_timer connect_deadline;
