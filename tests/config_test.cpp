@@ -279,7 +279,7 @@ TEST_CASE("YAML aliases are refused, so a small file cannot expand into an enorm
   std::string laughs = "a0: &a0 [lol]\n";
   for (int level = 1; level < 10; ++level) {
     std::string previous = "*a" + std::to_string(level - 1);
-    laughs += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    laughs += std::string("a") + std::to_string(level) + ": &a" + std::to_string(level) + " [";
     for (int i = 0; i < 10; ++i) laughs += previous + (i < 9 ? ", " : "]\n");
   }
   CHECK(problems_of(laughs).front().find("YAML aliases") != std::string::npos);

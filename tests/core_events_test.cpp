@@ -117,7 +117,7 @@ TEST_CASE("events are de-duplicated by id: the same answer twice gives nothing n
   // A full answer with something new asks for a follow-up; one with nothing new does not (it
   // would come back the same).
   std::vector<wyze::camera_event> twenty, same;
-  for (int i = 0; i < 20; ++i) twenty.push_back(event("n" + std::to_string(i), t0 + 10 + i));
+  for (int i = 0; i < 20; ++i) twenty.push_back(event(std::string("n") + std::to_string(i), t0 + 10 + i));
   same = twenty;
   CHECK(state.take(std::move(twenty)).full);
   auto repeated = state.take(std::move(same));
@@ -218,7 +218,7 @@ TEST_CASE("a full answer is followed at once by the next page, and a failure wai
   started s;
   std::vector<wyze::camera_event> page;
   page.reserve(20);
-  for (int i = 0; i < 20; ++i) page.push_back(event("b" + std::to_string(i), t0 - 100 + i));
+  for (int i = 0; i < 20; ++i) page.push_back(event(std::string("b") + std::to_string(i), t0 - 100 + i));
   auto full = s.core.on_events_done(answer(page), t0);
   auto next = all_of<bridge::act::fetch_events>(full);
   REQUIRE(next.size() == 1);

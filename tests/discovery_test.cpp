@@ -284,7 +284,7 @@ TEST_CASE("the discovery topics of a camera are known from its id alone, in both
 TEST_CASE("JSON strings are escaped byte for byte as Boost.JSON serializes them") {
   for (int c = 0; c < 256; ++c) {
     CAPTURE(c);
-    std::string text = "a" + std::string(1, static_cast<char>(c)) + "b";
+    std::string text = std::string("a") + static_cast<char>(c) + "b";
     std::string ours;
     broker::append_json_string(ours, text);
     CHECK(ours == json::serialize(json::string(text)));
