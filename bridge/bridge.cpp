@@ -113,10 +113,13 @@ struct service::impl {
               [this](const wyze::session& s) { save_session(s); }),
         decisions(settings(cfg, mode, tokens_file.directory()), [this] { return random(); }),
         mqtt(io.get_executor(), client(cfg),
-             {.connected = [this] { carry_out(decisions.on_broker_connected(now_ms())); },
-              .disconnected = [this] { carry_out(decisions.on_broker_lost()); },
-              .message = [this](const std::string& t, const std::string& p,
-                                bool retained) { carry_out(decisions.on_message(t, p, now_ms(), retained)); }}),
+             {.connected = [this] { happened(ev::broker_up{}); },
+              .disconnected = [this] { happened(ev::broker_down{}); },
+              .message =
+                  [this](std::string t, std::string p, bool retained) {
+                    happened(ev::message{std::move(t), std::move(p), retained});
+                  },
+              .window = [this](std::size_t room) { happened(ev::publish_window{room}); }}),
         timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io),
                net::steady_timer(io), net::steady_timer(io), net::steady_timer(io)},
         watchdog(io) {
@@ -209,8 +212,7 @@ struct service::impl {
 
   void start(std::function<void()> on_stopped) {
     stopped = std::move(on_stopped);
-    mqtt.set_source([this] { return decisions.next_message(); });
-    carry_out(decisions.on_start(now_ms()));
+    happened(ev::started{});
     mqtt.start();
     if (auto interval = watchdog_interval()) ping_watchdog(*interval);
     // Test hook: stalls the event loop once, as a bug would, so a test can watch the watchdog stop.
@@ -227,6 +229,9 @@ struct service::impl {
     });
   }
 
+  // The one way into the core: what happened, now; then what it decided is carried out.
+  void happened(event what) { carry_out(decisions.on(std::move(what), now_ms())); }
+
   void carry_out(actions todo) {
     for (auto& a : todo) std::visit([this](auto& step) { run(step); }, a);
   }
@@ -235,23 +240,22 @@ struct service::impl {
     poll_started = std::chrono::steady_clock::now();
     cloud.fetch_cameras([this](wyze::result<wyze::device_list> list) {
       if (!decisions.stopping()) poll_duration.observe(std::chrono::steady_clock::now() - poll_started);
-      carry_out(decisions.on_poll_done(std::move(list), now_ms()));
+      happened(ev::poll_done{std::move(list)});
     });
   }
   void run(act::command& c) {
     cloud.run_command(std::move(c.call), [this, camera = c.camera](const wyze::result<wyze::done>& outcome) {
-      carry_out(decisions.on_command_done(camera, outcome, now_ms()));
+      happened(ev::command_done{camera, outcome});
     });
   }
   void run(act::fetch_events& f) {
-    cloud.fetch_events(std::move(f.query), [this](wyze::result<wyze::event_list> list) {
-      carry_out(decisions.on_events_done(std::move(list), now_ms()));
-    });
+    cloud.fetch_events(std::move(f.query),
+                       [this](wyze::result<wyze::event_list> list) { happened(ev::events_done{std::move(list)}); });
   }
   void run(act::download& d) {
     cloud.download_picture(std::move(d.url), d.max_bytes,
                            [this, camera = d.camera](wyze::result<wyze::picture> picture) {
-                             carry_out(decisions.on_picture_done(camera, std::move(picture), now_ms()));
+                             happened(ev::picture_done{camera, std::move(picture)});
                            });
   }
   void run(act::save_events& e) {
@@ -261,7 +265,7 @@ struct service::impl {
     last_events_problem = problem;
   }
   void run(act::publish& p) { mqtt.publish(std::move(p.message)); }
-  void run(act::flush&) { mqtt.flush(); }
+  void run(act::flush&) { mqtt.request_window(); }
   void run(act::subscribe& s) { mqtt.subscribe(std::move(s.filter), s.qos); }
   void run(act::unsubscribe& u) { mqtt.unsubscribe(u.filter); }
   void run(act::start_timer& t) {
@@ -269,7 +273,7 @@ struct service::impl {
     auto generation = ++timer_generation[index];
     timers[index].expires_after(t.after);
     timers[index].async_wait([this, which = t.which, index, generation](boost::system::error_code ec) {
-      if (!ec && timer_generation[index] == generation) carry_out(decisions.on_timer(which, now_ms()));
+      if (!ec && timer_generation[index] == generation) happened(ev::timer_fired{which});
     });
   }
   void run(act::cancel_timer& t) {
@@ -278,7 +282,7 @@ struct service::impl {
     timers[index].cancel();
   }
   void run(act::when_delivered&) {
-    mqtt.when_delivered([this] { carry_out(decisions.on_delivered()); });
+    mqtt.when_delivered([this] { happened(ev::delivered{}); });
   }
   void run(act::exit& e) {
     exit_code = e.code;
@@ -339,7 +343,7 @@ service::~service() = default;
 
 void service::start(std::function<void()> stopped) { impl_->start(std::move(stopped)); }
 
-void service::stop() { impl_->carry_out(impl_->decisions.on_stop()); }
+void service::stop() { impl_->happened(ev::stop{}); }
 
 int service::exit_code() const { return impl_->exit_code; }
 

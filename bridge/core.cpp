@@ -39,14 +39,27 @@ core::core(core_settings settings, std::function<std::uint64_t()> random)
     : settings_(std::move(settings)),
       random_(std::move(random)),
       topics_(settings_.publishing.base_topic),
-      retained_(settings_.publishing) {
+      retained_(settings_.publishing),
+      polls_(settings_.poll_interval, settings_.min_poll_spacing, settings_.once) {
   events_ = settings_.events.saved;
   stats_.poll_interval = settings_.poll_interval;
   recorded_.insert(settings_.recorded_ids.begin(), settings_.recorded_ids.end());
 }
 
-actions core::on_start(std::int64_t now_ms) {
+// The life cycle; every change of phase_ is in this file:
+//   starting    --broker_up-->              running   (the read-back of earlier runs first, once)
+//   running     --broker_down-->            broker_away --broker_up--> running (all republished)
+//   running     --once: all published-->    draining  --delivered--> stopped (exit 0)
+//   any         --stop, a failed --once-->  stopped   (offline published, disconnect, exit)
+actions core::on(event what, std::int64_t now_ms) {
   actions out;
+  // Once stopped only the exit is left to carry out: nothing that happens after changes it.
+  if (phase_ == phase::stopped) return out;
+  std::visit([&](auto& happened) { handle(out, happened, now_ms); }, what);
+  return out;
+}
+
+void core::handle(actions& out, ev::started&, std::int64_t now_ms) {
   started_at_ = now_ms;
   out.push_back(act::subscribe{settings_.status_topic});
   out.push_back(act::subscribe{topics_.request("+")});
@@ -59,31 +72,16 @@ actions core::on_start(std::int64_t now_ms) {
                "ACL that lets only Home Assistant and the bridge publish to ", settings_.publishing.base_topic,
                "/+/+/set (README, \"Broker ACL\"), or set mqtt.commands: false"));
   }
-  poll(out, now_ms);
+  polls_.poll(out, now_ms);
   // --once must not wait forever for a broker that is not there.
   if (settings_.once) out.push_back(act::start_timer{timer::once, once_broker_timeout});
-  return out;
 }
 
 // ---- polling ----
 
-void core::schedule_poll(actions& out) {
-  if (settings_.once || stopping_) return;
-  out.push_back(act::start_timer{timer::poll, settings_.poll_interval});
-}
-
-void core::poll(actions& out, std::int64_t now_ms) {
-  if (polling_ || stopping_) return;
-  polling_ = true;
-  out.push_back(act::cancel_timer{timer::poll});
-  last_poll_ = now_ms;
-  out.push_back(act::fetch{});
-}
-
-actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t now_ms) {
-  actions out;
-  polling_ = false;
-  if (stopping_) return out;
+void core::handle(actions& out, ev::poll_done& done, std::int64_t now_ms) {
+  auto& list = done.list;
+  auto answers = polls_.ended();
   std::string error;
   if (list) {
     report_problems(out, list.value().problems);
@@ -135,22 +133,20 @@ actions core::on_poll_done(wyze::result<wyze::device_list> list, std::int64_t no
                                                      {"cameras", retained_.size()}}
                                       : json::object{{"status", "error"}, {"error", error}};
   std::string text = json::serialize(answer);
-  for (const auto& transaction : poll_waiters_) respond(out, "poll", text, transaction);
-  poll_waiters_.clear();
-  if (unanswered_requests_ > 0)
-    out.push_back(line(level::warn, "bridge", unanswered_requests_, " more poll requests than ", max_poll_waiters,
-                       " shared this poll unanswered: something publishes to ", topics_.request("poll"), " in a loop"));
-  unanswered_requests_ = 0;
+  for (const auto& transaction : answers.transactions) respond(out, "poll", text, transaction);
+  if (answers.unanswered > 0)
+    out.push_back(line(level::warn, "bridge", answers.unanswered, " more poll requests than ",
+                       poll_schedule::max_waiters, " shared this poll unanswered: something publishes to ",
+                       topics_.request("poll"), " in a loop"));
   if (settings_.once) {
     once_polled_ = true;
     if (!error.empty())
       finish(out, 1);
     else
       finish_once_when_published(out);
-    return out;
+    return;
   }
-  schedule_poll(out);
-  return out;
+  polls_.schedule_next(out);
 }
 
 // Entries the cloud sent that could not be used: said once, not on every poll.
@@ -171,7 +167,7 @@ void core::set_cloud_online(actions& out, bool online) {
 void core::publish_info(actions& out) {
   json::object info{{"version", settings_.version},
                     {"started_at", broker::iso8601_utc(started_at_)},
-                    {"last_poll", time_or_null(last_poll_)},
+                    {"last_poll", time_or_null(polls_.last_poll())},
                     {"last_success", time_or_null(last_success_)},
                     {"poll_interval_s", settings_.poll_interval.count() / 1000},
                     {"cameras", retained_.size()},
@@ -222,10 +218,8 @@ void core::record_published(actions& out) {
 
 // ---- broker ----
 
-actions core::on_broker_connected(std::int64_t) {
-  actions out;
-  connected_ = true;
-  if (stopping_) return out;
+void core::handle(actions& out, ev::broker_up&, std::int64_t) {
+  phase_ = phase::running;
   // The read-back starts first: until it ends, no camera message may go out (see start_readback).
   if (readback_ == readback::not_started) start_readback(out);
   out.push_back(act::publish{{topics_.state, "online"}});
@@ -233,13 +227,9 @@ actions core::on_broker_connected(std::int64_t) {
   for (auto& m : held_events_) out.push_back(act::publish{std::move(m)});
   held_events_.clear();
   finish_once_when_published(out);
-  return out;
 }
 
-actions core::on_broker_lost() {
-  connected_ = false;
-  return {};
-}
+void core::handle(actions&, ev::broker_down&, std::int64_t) { phase_ = phase::broker_away; }
 
 // Reads back what earlier runs left retained, so cameras that left while the bridge was down are
 // cleared too. The broker sends a subscription's retained messages before anything published after
@@ -298,34 +288,34 @@ void core::publish_everything(actions& out) {
   publish_devices(out, true);
 }
 
-std::optional<broker::message> core::next_message() {
-  if (readback_ == readback::reading) return std::nullopt;  // see start_readback
-  return retained_.next();
+// The queued retained messages, as many as the window has room for; nothing while reading back
+// (see start_readback: finish_readback asks for the window again).
+void core::handle(actions& out, ev::publish_window& window, std::int64_t) {
+  if (readback_ == readback::reading) return;
+  for (std::size_t sent = 0; sent < window.room; ++sent) {
+    auto next = retained_.next();
+    if (!next) return;
+    out.push_back(act::publish{std::move(*next)});
+  }
+  out.push_back(act::flush{});  // the window is full: the rest when it has room again
 }
 
-actions core::on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms, bool retained) {
-  actions out;
+void core::handle(actions& out, ev::message& m, std::int64_t now_ms) {
+  const auto& [topic, payload, retained] = m;
   // A topic name never holds wildcards (nor NUL): such a "topic" is nothing to answer, clear or
   // take for ours (answering `request/p+ll` would publish to a filter; found by fuzzing).
-  if (stopping_ || topic.find_first_of(std::string_view("+#\0", 3)) != std::string::npos) return out;
+  if (topic.find_first_of(std::string_view("+#\0", 3)) != std::string::npos) return;
   if (readback_ == readback::reading) {
-    if (topic == topics_.readback && payload == readback_marker_) {
-      finish_readback(out);
-      return out;
-    }
+    if (topic == topics_.readback && payload == readback_marker_) return finish_readback(out);
     if (retained_.is_ours(topic, payload)) read_back_.insert(topic);
   }
   if (topic == settings_.status_topic) {
-    if (payload == "online") on_birth(out, now_ms);
-    return out;
+    if (payload == "online") births_.birth(out, now_ms, random_);
+    return;
   }
-  if (settings_.commands && is_command_topic(topic)) {
-    on_command(out, topic, payload, retained, now_ms);
-    return out;
-  }
+  if (settings_.commands && is_command_topic(topic)) return on_command(out, topic, payload, retained, now_ms);
   if (const auto requests = topics_.request(""); topic.starts_with(requests))
     on_request(out, topic.substr(requests.size()), payload, now_ms);
-  return out;
 }
 
 namespace {
@@ -350,11 +340,7 @@ std::string error_answer(const std::string& error) {
 void core::on_request(actions& out, const std::string& name, const std::string& payload, std::int64_t now_ms) {
   std::string transaction = transaction_of(payload);
   if (name == "poll") {
-    if (poll_waiters_.size() < max_poll_waiters)
-      poll_waiters_.push_back(std::move(transaction));
-    else
-      ++unanswered_requests_;
-    request_poll(out, now_ms);
+    polls_.request(out, std::move(transaction), now_ms);
     return;
   }
   if (name == "options") return set_options(out, payload, transaction);
@@ -403,45 +389,13 @@ void core::respond(actions& out, const std::string& name, std::string answer, co
   out.push_back(act::publish{{topics_.response(name), std::move(answer), false}});
 }
 
-// A requested poll starts at once, unless the last one started less than min_poll_spacing ago:
-// then the poll timer brings it forward to that moment, and requests until then share it.
-void core::request_poll(actions& out, std::int64_t now_ms) {
-  if (polling_ || stopping_) return;  // the running poll answers
-  auto due = last_poll_ ? *last_poll_ + settings_.min_poll_spacing.count() : now_ms;
-  if (now_ms >= due) return poll(out, now_ms);
-  out.push_back(act::start_timer{timer::poll, std::chrono::milliseconds(due - now_ms)});
-}
-
-// Spread the republish so many bridges don't answer HA's birth in the same instant; births that
-// repeat share one republish, at most one a minute.
-void core::on_birth(actions& out, std::int64_t now_ms) {
-  if (birth_pending_) {
-    out.push_back(
-        line(level::debug, "bridge", "Home Assistant started again; the republish already scheduled covers it"));
-    return;
-  }
-  auto span = static_cast<std::uint64_t>((birth_delay_max - birth_delay_min).count()) + 1;
-  auto delay = birth_delay_min + std::chrono::milliseconds(random_() % span);
-  if (last_republish_) {
-    auto allowed = *last_republish_ + birth_republish_spacing.count();
-    if (now_ms + delay.count() < allowed) delay = std::chrono::milliseconds(allowed - now_ms);
-  }
-  birth_pending_ = true;
-  out.push_back(line(level::info, "bridge", "Home Assistant started; republishing discovery and states in ",
-                     delay.count(), " ms"));
-  out.push_back(act::start_timer{timer::birth, delay});
-}
-
-actions core::on_timer(timer which, std::int64_t now_ms) {
-  actions out;
-  if (stopping_) return out;
-  switch (which) {
+void core::handle(actions& out, ev::timer_fired& fired, std::int64_t now_ms) {
+  switch (fired.which) {
     case timer::poll:
-      poll(out, now_ms);
+      polls_.poll(out, now_ms);
       break;
     case timer::birth:
-      birth_pending_ = false;
-      last_republish_ = now_ms;
+      births_.fired(now_ms);
       publish_everything(out);
       break;
     case timer::readback:
@@ -459,35 +413,30 @@ actions core::on_timer(timer which, std::int64_t now_ms) {
       finish(out, 1);
       break;
   }
-  return out;
 }
 
 // ---- --once and stopping ----
 
 // --once is done when the poll's states and the clean-up of earlier runs are acknowledged.
 void core::finish_once_when_published(actions& out) {
-  if (!settings_.once || !once_polled_ || readback_ != readback::cleared || !connected_ || stopping_) return;
+  if (!settings_.once || !once_polled_ || readback_ != readback::cleared || phase_ != phase::running) return;
+  phase_ = phase::draining;
   out.push_back(act::when_delivered{});
 }
 
-actions core::on_delivered() {
-  actions out;
-  if (settings_.once && !stopping_) finish(out, 0);
-  return out;
+void core::handle(actions& out, ev::delivered&, std::int64_t) {
+  if (phase_ == phase::draining) finish(out, 0);
 }
 
-actions core::on_stop() {
-  actions out;
-  if (stopping_) return out;
+void core::handle(actions& out, ev::stop&, std::int64_t) {
   out.push_back(line(level::info, "bridge", "stopping: publishing offline and disconnecting"));
   finish(out, 0);
-  return out;
 }
 
 void core::finish(actions& out, int code) {
-  if (stopping_) return;
+  if (phase_ == phase::stopped) return;
   save_events(out);
-  stopping_ = true;
+  phase_ = phase::stopped;
   for (auto which : {timer::poll, timer::birth, timer::once, timer::readback, timer::events, timer::motion})
     out.push_back(act::cancel_timer{which});
   out.push_back(act::exit{code, {topics_.state, "offline"}});

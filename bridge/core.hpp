@@ -1,10 +1,15 @@
 #pragma once
-// The bridge's decisions as a synchronous state machine (the boostorg/redis run_fsm way): events in
-// (a poll finished, the broker connected or was lost, a message arrived, a timer fired, stop), the
-// actions to carry out back (fetch, publish, subscribe, start or cancel a timer, exit, log). No I/O,
-// no clock and no threads: the time comes with each event, and bridge.cpp's shell does the I/O.
+// The bridge's decisions as one synchronous state machine (the boostorg/redis run_fsm way): one
+// entry point, core::on(event, now), takes what happened (a poll finished, the broker connected or
+// was lost, a message arrived, a timer fired, the publish window has room, stop) and returns every
+// action to carry out (fetch, publish, subscribe, start or cancel a timer, exit, log), in order. No
+// I/O, no clock and no threads: the time comes with each event, and bridge.cpp's shell does the I/O.
+// Nothing calls back into it: the retained messages go out as the answer to ev::publish_window.
+#include "bridge/actions.hpp"
+#include "bridge/birth_schedule.hpp"
 #include "bridge/event_state.hpp"
 #include "bridge/metrics.hpp"
+#include "bridge/poll_schedule.hpp"
 #include "bridge/retained_state.hpp"
 #include "common/log.hpp"
 #include "mqtt/entities.hpp"
@@ -25,105 +30,64 @@
 
 namespace bridge {
 
-/// The core's timers; the shell runs one of each.
-enum class timer { poll, birth, once, readback, events, motion };
-
-namespace act {
-/// Start a device-list poll; report it with core::on_poll_done.
-struct fetch {
-  bool operator==(const fetch&) const = default;
+/// What happens to the core: the one input of core::on.
+namespace ev {
+/// The broker connection is being started: subscribes and polls at once.
+struct started {};
+/// The act::fetch finished.
+struct poll_done {
+  wyze::result<wyze::device_list> list;
 };
-/// Send a camera command to the cloud; report it with core::on_command_done(camera, …).
-struct command {
-  std::string camera;  ///< the camera's topic id
-  wyze::camera_command call;
-  bool operator==(const command&) const = default;
+/// The broker accepted the connection (first, or again after a loss).
+struct broker_up {};
+/// The connection to the broker was lost; the adapter reconnects by itself.
+struct broker_down {};
+/// A message arrived; `retained`: the broker sent it from its store.
+struct message {
+  std::string topic, payload;
+  bool retained = false;
 };
-/// Call the event list once; report it with core::on_events_done.
-struct fetch_events {
-  wyze::event_query query;
-  bool operator==(const fetch_events& o) const {
-    return query.macs == o.query.macs && query.begin_ms == o.query.begin_ms && query.end_ms == o.query.end_ms;
-  }
+/// The cloud answered the act::command of camera `camera`.
+struct command_done {
+  std::string camera;
+  wyze::result<wyze::done> outcome;
 };
-/// Download a picture; report it with core::on_picture_done(camera, …). The URL is signed: never logged.
-struct download {
-  std::string camera;  ///< the camera's topic id
-  std::string url;
-  std::size_t max_bytes = 0;
-  bool operator==(const download&) const = default;
+/// The event list answered an act::fetch_events.
+struct events_done {
+  wyze::result<wyze::event_list> list;
 };
-/// Save the event state (events.json in the state directory).
-struct save_events {
-  std::string text;
-  bool operator==(const save_events&) const = default;
+/// The act::download of camera `camera` finished.
+struct picture_done {
+  std::string camera;
+  wyze::result<wyze::picture> picture;
 };
-/// Publish one message now.
-struct publish {
-  broker::message message;
-  bool operator==(const publish&) const = default;
-};
-/// Publish what the retained state has queued (core::next_message), as the window allows.
-struct flush {
-  bool operator==(const flush&) const = default;
-};
-struct subscribe {
-  std::string filter;
-  int qos = -1;  ///< -1: mqtt.qos
-  bool operator==(const subscribe&) const = default;
-};
-struct unsubscribe {
-  std::string filter;
-  bool operator==(const unsubscribe&) const = default;
-};
-/// (Re)start a timer: a running one of the same kind is replaced and never fires.
-struct start_timer {
+/// A timer started by act::start_timer ran out.
+struct timer_fired {
   timer which;
-  std::chrono::milliseconds after;
-  bool operator==(const start_timer&) const = default;
 };
-struct cancel_timer {
-  timer which;
-  bool operator==(const cancel_timer&) const = default;
+/// The publish window has room for `room` more messages (asked for by act::flush): answered with
+/// at most that many publish actions of the queued retained messages.
+struct publish_window {
+  std::size_t room = 0;
 };
-/// Report core::on_delivered once everything published so far is acknowledged.
-struct when_delivered {
-  bool operator==(const when_delivered&) const = default;
-};
-/// Publish `last` (offline), wait for its acknowledgement, disconnect, and exit with `code`.
-struct exit {
-  int code = 0;
-  broker::message last;
-  bool operator==(const exit&) const = default;
-};
-struct log {
-  common::logging::level level;
-  std::string component;
-  std::string text;
-  bool operator==(const log&) const = default;
-};
-/// Change the log level (bridge/request/options).
-struct set_log_level {
-  common::logging::level level;
-  bool operator==(const set_log_level&) const = default;
-};
-/// The service's one-line status for the service manager (systemd's STATUS=).
-struct status {
-  std::string text;
-  bool operator==(const status&) const = default;
-};
-/// Save the ids of the cameras published now (state directory), for the clean-up at the next start.
-struct record {
-  std::vector<std::string> ids;
-  bool operator==(const record&) const = default;
-};
-}  // namespace act
+/// Everything published before the last act::when_delivered is acknowledged.
+struct delivered {};
+/// SIGINT/SIGTERM.
+struct stop {};
+}  // namespace ev
 
-using action =
-    std::variant<act::fetch, act::command, act::publish, act::flush, act::subscribe, act::unsubscribe, act::start_timer,
-                 act::cancel_timer, act::when_delivered, act::exit, act::log, act::set_log_level, act::status,
-                 act::record, act::fetch_events, act::download, act::save_events>;
-using actions = std::vector<action>;
+using event =
+    std::variant<ev::started, ev::poll_done, ev::broker_up, ev::broker_down, ev::message, ev::command_done,
+                 ev::events_done, ev::picture_done, ev::timer_fired, ev::publish_window, ev::delivered, ev::stop>;
+
+/// The core's life cycle (core::on holds every transition).
+enum class phase {
+  starting,     ///< not started, or started and the broker not connected yet
+  running,      ///< connected to the broker (the read-back of earlier runs first, once)
+  broker_away,  ///< the connection was lost; the adapter reconnects
+  draining,     ///< --once: everything is published, waiting for the broker's acknowledgements
+  stopped,      ///< offline published, disconnecting: nothing more is done
+};
 
 /// events.* (SPEC §8), and what an earlier run left in the state directory.
 struct event_settings {
@@ -167,14 +131,6 @@ class core {
   static constexpr std::chrono::milliseconds once_broker_timeout{30'000};
   /// How long retained topics of earlier runs are read back at most (zigbee2mqtt does the same).
   static constexpr std::chrono::milliseconds readback_window{3'000};
-  /// Home Assistant's birth is answered after a random delay in this range, so many bridges don't
-  /// answer in the same instant.
-  static constexpr std::chrono::milliseconds birth_delay_min{1'000}, birth_delay_max{5'000};
-  /// Births that repeat share one republish: at most one a minute (50,000 messages at 10,000 cameras).
-  static constexpr std::chrono::milliseconds birth_republish_spacing{60'000};
-  /// Poll requests answered by one poll at most; more share the poll unanswered (bounded memory
-  /// and answers, whatever a broker client sends).
-  static constexpr std::size_t max_poll_waiters = 100;
   /// After the cloud carried a command out, device lists that still show the old value are not
   /// believed for this long: Wyze's list can lag behind the camera.
   static constexpr std::chrono::milliseconds command_settle{120'000};
@@ -189,40 +145,33 @@ class core {
   /// `random` draws the birth delay and the read-back marker (tests pass a fixed sequence).
   core(core_settings settings, std::function<std::uint64_t()> random);
 
-  /// The broker connection is being started: subscribes and polls at once.
-  actions on_start(std::int64_t now_ms);
-  actions on_poll_done(wyze::result<wyze::device_list> list, std::int64_t now_ms);
-  actions on_broker_connected(std::int64_t now_ms);
-  actions on_broker_lost();
-  /// `retained`: the broker sent the message from its store.
-  actions on_message(const std::string& topic, const std::string& payload, std::int64_t now_ms, bool retained = false);
-  /// The event list answered an act::fetch_events.
-  actions on_events_done(wyze::result<wyze::event_list> list, std::int64_t now_ms);
-  /// The act::download of camera `camera` finished.
-  actions on_picture_done(const std::string& camera, wyze::result<wyze::picture> picture, std::int64_t now_ms);
-  /// The cloud answered the act::command of camera `camera`.
-  actions on_command_done(const std::string& camera, const wyze::result<wyze::done>& outcome, std::int64_t now_ms);
-  actions on_timer(timer which, std::int64_t now_ms);
-  /// Everything published before the last act::when_delivered is acknowledged.
-  actions on_delivered();
-  /// SIGINT/SIGTERM.
-  actions on_stop();
-
-  /// The next retained message to publish (the source of act::flush); nothing while reading back.
-  std::optional<broker::message> next_message();
+  /// What to do now that `what` happened at `now_ms` (ms since the epoch), in order.
+  actions on(event what, std::int64_t now_ms);
 
   const metrics& stats() const { return stats_; }
   std::optional<std::int64_t> last_success_ms() const { return last_success_; }
-  bool stopping() const { return stopping_; }
+  bool stopping() const { return phase_ == phase::stopped; }
+  bridge::phase current_phase() const { return phase_; }
   const broker::bridge_topics& topics() const { return topics_; }
 
  private:
   enum class readback { not_started, reading, read, cleared };
 
-  void poll(actions& out, std::int64_t now_ms);
-  void request_poll(actions& out, std::int64_t now_ms);
-  void on_birth(actions& out, std::int64_t now_ms);
-  void schedule_poll(actions& out);
+  // One handler an event (core.cpp and the files of the sub-machines); core::on calls them.
+  void handle(actions& out, ev::started&, std::int64_t now_ms);
+  void handle(actions& out, ev::poll_done& done, std::int64_t now_ms);
+  void handle(actions& out, ev::broker_up&, std::int64_t now_ms);
+  void handle(actions& out, ev::broker_down&, std::int64_t now_ms);
+  void handle(actions& out, ev::message& m, std::int64_t now_ms);
+  void handle(actions& out, ev::command_done& done, std::int64_t now_ms);
+  void handle(actions& out, ev::events_done& done, std::int64_t now_ms);
+  void handle(actions& out, ev::picture_done& done, std::int64_t now_ms);
+  void handle(actions& out, ev::timer_fired& fired, std::int64_t now_ms);
+  void handle(actions& out, ev::publish_window& window, std::int64_t now_ms);
+  void handle(actions& out, ev::delivered&, std::int64_t now_ms);
+  void handle(actions& out, ev::stop&, std::int64_t now_ms);
+  bool connected() const { return phase_ == phase::running || phase_ == phase::draining; }
+
   void report_problems(actions& out, const std::vector<std::string>& problems);
   void set_cloud_online(actions& out, bool online);
   void publish_info(actions& out);
@@ -296,17 +245,13 @@ class core {
   retained_state retained_;
   metrics stats_;
 
-  bool connected_ = false;
-  bool polling_ = false;
-  bool stopping_ = false;
-  std::vector<std::string> poll_waiters_;       ///< transactions of the poll requests the next poll answers
-  std::size_t unanswered_requests_ = 0;         ///< requests beyond max_poll_waiters since the last poll
-  bool birth_pending_ = false;                  ///< a birth republish is scheduled
-  std::optional<std::int64_t> last_republish_;  ///< when births last republished everything
+  bridge::phase phase_ = phase::starting;
+  poll_schedule polls_;
+  birth_schedule births_;
   int failed_polls_ = 0;
   std::optional<bool> cloud_online_;
   std::int64_t started_at_ = 0;
-  std::optional<std::int64_t> last_poll_, last_success_;
+  std::optional<std::int64_t> last_success_;
   std::optional<std::string> last_error_;
   std::vector<std::string> last_problems_;
   bool once_polled_ = false;

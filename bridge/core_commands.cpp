@@ -148,10 +148,10 @@ void core::dispatch(actions& out, const std::string& camera) {
   commands_.erase(queue);
 }
 
-actions core::on_command_done(const std::string& camera, const wyze::result<wyze::done>& outcome, std::int64_t now_ms) {
-  actions out;
+void core::handle(actions& out, ev::command_done& done_call, std::int64_t now_ms) {
+  const auto& [camera, outcome] = done_call;
   auto queue = commands_.find(camera);
-  if (stopping_ || queue == commands_.end() || !queue->second.in_flight) return out;
+  if (queue == commands_.end() || !queue->second.in_flight) return;
   pending_command done = std::move(*queue->second.in_flight);
   queue->second.in_flight.reset();
   const broker::entity_row* row = broker::command_row(done.entity);
@@ -175,7 +175,6 @@ actions core::on_command_done(const std::string& camera, const wyze::result<wyze
   }
   out.push_back(act::flush{});
   dispatch(out, camera);
-  return out;
 }
 
 void core::apply_expectations(wyze::camera_list& cameras, std::int64_t now_ms) {

@@ -21,13 +21,13 @@ std::string megabytes(std::size_t bytes) {
 }  // namespace
 
 void core::schedule_events(actions& out) {
-  if (stopping_ || settings_.once) return;
+  if (settings_.once) return;
   out.push_back(act::start_timer{timer::events, settings_.events.interval});
 }
 
 // One call for every selected camera, from just after the newest event seen.
 void core::poll_events(actions& out, std::int64_t now_ms) {
-  if (!settings_.events.enabled || events_polling_ || stopping_ || settings_.once) return;
+  if (!settings_.events.enabled || events_polling_ || settings_.once) return;
   events_started_ = true;
   std::vector<std::string> macs;
   macs.reserve(retained_.size());
@@ -40,10 +40,9 @@ void core::poll_events(actions& out, std::int64_t now_ms) {
   out.push_back(act::fetch_events{events_.query(now_ms, std::move(macs))});
 }
 
-actions core::on_events_done(wyze::result<wyze::event_list> list, std::int64_t now_ms) {
-  actions out;
+void core::handle(actions& out, ev::events_done& done, std::int64_t now_ms) {
+  auto& list = done.list;
   events_polling_ = false;
-  if (stopping_) return out;
   if (!list) {
     const auto& failed = list.error();
     // A call the pause kept from leaving is counted apart: it cost the account nothing.
@@ -58,7 +57,7 @@ actions core::on_events_done(wyze::result<wyze::event_list> list, std::int64_t n
     last_event_error_ = failed.message;
     event_pages_ = 0;
     schedule_events(out);
-    return out;
+    return;
   }
   ++stats_.event_calls["ok"];
   if (last_event_error_) out.push_back(line(level::info, "wyze", "event polls work again"));
@@ -78,17 +77,13 @@ actions core::on_events_done(wyze::result<wyze::event_list> list, std::int64_t n
   }
   start_download(out);
   // More events than one answer holds: the rest at once, up to max_event_pages calls an interval.
-  if (page.full && ++event_pages_ < max_event_pages) {
-    poll_events(out, now_ms);
-    return out;
-  }
+  if (page.full && ++event_pages_ < max_event_pages) return poll_events(out, now_ms);
   if (page.full)
     out.push_back(line(level::info, "wyze", "more than ", max_event_pages * event_state::page_size,
                        " new events in one interval; the rest come with the next event poll"));
   event_pages_ = 0;
   save_events(out);
   schedule_events(out);
-  return out;
 }
 
 bool core::take_event(actions& out, const wyze::camera_event& event, std::int64_t now_ms) {
@@ -116,7 +111,7 @@ bool core::take_event(actions& out, const wyze::camera_event& event, std::int64_
                           .raw("tags", tags)
                           .object(),
                       false};
-    if (connected_) {
+    if (connected()) {
       out.push_back(act::publish{std::move(m)});
     } else {
       // Not retained, so the broker cannot keep it: held until the broker is back (the newest ones).
@@ -170,19 +165,19 @@ void core::queue_thumbnails() {
 
 // One download at a time: a burst of pictures never becomes a burst of connections.
 void core::start_download(actions& out) {
-  if (downloading_ || stopping_) return;
+  if (downloading_) return;
   if (pictures_.empty()) return save_events(out);
   downloading_ = std::move(pictures_.front());
   pictures_.pop_front();
   out.push_back(act::download{downloading_->camera, downloading_->url, settings_.events.max_picture});
 }
 
-actions core::on_picture_done(const std::string& camera, wyze::result<wyze::picture> picture, std::int64_t) {
-  actions out;
-  if (!downloading_ || downloading_->camera != camera) return out;
+void core::handle(actions& out, ev::picture_done& done, std::int64_t) {
+  const auto& camera = done.camera;
+  auto& picture = done.picture;
+  if (!downloading_ || downloading_->camera != camera) return;
   auto job = std::move(*downloading_);
   downloading_.reset();
-  if (stopping_) return out;
   if (picture) {
     ++stats_.pictures["ok"];
     auto bytes = std::make_shared<const std::string>(std::move(picture.value().bytes));
@@ -222,7 +217,6 @@ actions core::on_picture_done(const std::string& camera, wyze::result<wyze::pict
     }
   }
   start_download(out);
-  return out;
 }
 
 void core::save_events(actions& out) {

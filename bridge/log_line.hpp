@@ -1,6 +1,6 @@
 #pragma once
 // The core's log lines as actions: parts streamed into one text.
-#include "bridge/core.hpp"
+#include "bridge/actions.hpp"
 
 #include <sstream>
 

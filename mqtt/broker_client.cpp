@@ -86,7 +86,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::atomic<bool> acks_posted{false};
   std::vector<std::pair<std::string, int>> subscriptions;  ///< filter, QoS
   std::deque<message> queue;
-  std::function<std::optional<message>()> source;
+  bool window_wanted = false;  ///< the owner has more to publish (request_window)
+  bool window_closed = false;  ///< stopping: the owner is not asked for more
+  bool pumping = false;        ///< inside pump(): a publish() from the window handler only queues
   std::size_t in_flight = 0;
   std::uint64_t oversized_seen = 0;  ///< incoming messages dropped for their size
   std::vector<std::function<void()>> delivered_waiters;
@@ -273,30 +275,36 @@ struct client::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  // Sends the queue, then what the source has, while the window has room. Once the queue is
-  // empty and nothing is in flight, the source had nothing more either (or we are disconnected).
+  // Sends the queue while the window has room, then tells the owner how much room is left if it
+  // asked (what it publishes then is sent by the same loop). Once the queue is empty, nothing is in
+  // flight and the owner wants nothing more, everything is delivered (or we are disconnected).
   void pump() {
-    while (state == phase::connected && in_flight < publish_window) {
-      message m;
-      if (!queue.empty()) {
-        m = std::move(queue.front());
+    if (pumping) return;
+    pumping = true;
+    while (state == phase::connected) {
+      while (!queue.empty() && in_flight < publish_window) {
+        send(std::move(queue.front()));
         queue.pop_front();
-      } else if (auto next = source ? source() : std::nullopt) {
-        m = std::move(*next);
-      } else {
-        break;
       }
-      try {
-        auto msg = mqtt::make_message(m.topic, m.payload, m.qos < 0 ? settings.qos : m.qos, m.retain);
-        // NOLINTNEXTLINE(performance-no-int-to-ptr): as in connect()
-        paho->publish(msg, reinterpret_cast<void*>(generation.load()), publish_listener);
-        ++in_flight;
-        ++published;
-      } catch (const mqtt::exception& e) {
-        LOG_AT(warn, "mqtt", "cannot publish ", m.topic, ": ", e.what());
-      }
+      if (!queue.empty() || in_flight >= publish_window || !window_wanted || window_closed || !events.window) break;
+      window_wanted = false;
+      events.window(publish_window - in_flight);
+      if (queue.empty()) break;  // it had nothing more
     }
-    if (queue.empty() && in_flight == 0) notify_delivered();
+    pumping = false;
+    if (queue.empty() && in_flight == 0 && (!window_wanted || window_closed)) notify_delivered();
+  }
+
+  void send(message m) {
+    try {
+      auto msg = mqtt::make_message(m.topic, m.payload, m.qos < 0 ? settings.qos : m.qos, m.retain);
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): as in connect()
+      paho->publish(msg, reinterpret_cast<void*>(generation.load()), publish_listener);
+      ++in_flight;
+      ++published;
+    } catch (const mqtt::exception& e) {
+      LOG_AT(warn, "mqtt", "cannot publish ", m.topic, ": ", e.what());
+    }
   }
 
   void on_published(std::size_t count) {
@@ -344,9 +352,10 @@ void client::publish(message m) {
   impl_->pump();
 }
 
-void client::set_source(std::function<std::optional<message>()> next) { impl_->source = std::move(next); }
-
-void client::flush() { impl_->pump(); }
+void client::request_window() {
+  impl_->window_wanted = true;
+  impl_->pump();
+}
 
 void client::subscribe(std::string topic_filter, int qos) {
   if (impl_->state == impl::phase::connected) impl_->subscribe_now(topic_filter, qos);
@@ -372,7 +381,7 @@ void client::stop(message last, std::chrono::milliseconds timeout, std::function
   auto& me = *impl_;
   me.stopped_callback = std::move(done);
   me.retry_timer.cancel();
-  me.source = nullptr;  // what is still queued there can wait for the next start: `last` goes now
+  me.window_closed = true;  // what the owner still has queued can wait for the next start: `last` goes now
   if (me.state != impl::phase::connected) {
     me.state = impl::phase::stopping;
     return me.on_stopped();

@@ -34,6 +34,9 @@ struct client_events {
   std::function<void()> disconnected;  ///< the connection was lost; reconnecting has begun
   /// A message arrived; `retained`: the broker sent it from its store (e.g. at subscribing).
   std::function<void(std::string topic, std::string payload, bool retained)> message;
+  /// The publish window has room for `room` more messages, after request_window(): publish() up to
+  /// that many now, and call request_window() again if there are more.
+  std::function<void(std::size_t room)> window;
 };
 
 class client {
@@ -48,13 +51,10 @@ class client {
   /// republishes everything from `connected`.
   void publish(message m);
 
-  /// Where publications come from once the queue is empty: called while the publish window has
-  /// room, it returns nullopt when it has nothing more for now. Call flush() when it has more.
-  /// Messages are made as the window frees, so a large burst is never held in memory at once.
-  void set_source(std::function<std::optional<message>()> next);
-
-  /// Publishes what the source has, as far as the window allows (nothing while disconnected).
-  void flush();
+  /// The owner has messages to publish: client_events::window is reported once the window has room
+  /// (at once if it has; never while disconnected). The owner makes its messages as the window
+  /// frees, so a large burst is never held in memory at once.
+  void request_window();
 
   /// Subscribes now and after every reconnect, at `qos` (-1: mqtt.qos).
   void subscribe(std::string topic_filter, int qos = -1);

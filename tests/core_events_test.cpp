@@ -66,7 +66,7 @@ std::function<std::uint64_t()> fixed_random() {
 // What the retained queue holds now, by topic.
 std::map<std::string, std::string> drained(bridge::core& core) {
   std::map<std::string, std::string> out;
-  while (auto m = core.next_message()) out[m->topic] = m->payload;
+  for (auto& m : core_helpers::window(core)) out[m.topic] = m.payload;
   return out;
 }
 
@@ -79,10 +79,10 @@ bool logged(const bridge::actions& actions, const std::string& part) {
 // A core with camera AA01 known and connected, its first event call made at t0.
 struct started {
   explicit started(bridge::core_settings s = settings()) : core(std::move(s), fixed_random()) {
-    core.on_start(t0);
-    first_poll = core.on_poll_done(listing({camera("AA01"), camera("AA02")}), t0);
-    core.on_broker_connected(t0);
-    core.on_message("wyze/bridge/readback", "0", t0);  // the read-back marker came back
+    core.on(bridge::ev::started{}, t0);
+    first_poll = core.on(bridge::ev::poll_done{listing({camera("AA01"), camera("AA02")})}, t0);
+    core.on(bridge::ev::broker_up{}, t0);
+    core.on(bridge::ev::message{"wyze/bridge/readback", "0"}, t0);  // the read-back marker came back
     drained(core);
   }
   bridge::core core;
@@ -147,16 +147,17 @@ TEST_CASE("the event poll starts with the first device list and asks for every c
   CHECK(calls[0].query.macs == std::vector<std::string>{"AA01", "AA02"});
   CHECK(calls[0].query.begin_ms == t0 - 5 * minute);
   // Nothing new: the next call one interval later, and no other call meanwhile.
-  auto quiet = s.core.on_events_done(answer({}), t0 + 200);
+  auto quiet = s.core.on(bridge::ev::events_done{answer({})}, t0 + 200);
   CHECK(all_of<bridge::act::fetch_events>(quiet).empty());
   CHECK(all_of<bridge::act::start_timer>(quiet) == std::vector<bridge::act::start_timer>{{bridge::timer::events, 15s}});
   CHECK(all_of<bridge::act::save_events>(quiet).empty());  // nothing changed
-  CHECK(all_of<bridge::act::fetch_events>(s.core.on_timer(bridge::timer::events, t0 + 15'200)).size() == 1);
+  CHECK(all_of<bridge::act::fetch_events>(s.core.on(bridge::ev::timer_fired{bridge::timer::events}, t0 + 15'200))
+            .size() == 1);
 }
 
 TEST_CASE("a motion event turns motion on, and it turns off motion_off_after the last motion event") {
   started s;
-  auto first = s.core.on_events_done(answer({event("e1", t0 - 2000)}), t0);
+  auto first = s.core.on(bridge::ev::events_done{answer({event("e1", t0 - 2000)})}, t0);
   auto queued = drained(s.core);
   CHECK(queued["wyze/AA01/motion"] == "on");
   CHECK(queued["wyze/AA01/last_event"] == "2026-11-26T09:59:58Z");
@@ -168,13 +169,13 @@ TEST_CASE("a motion event turns motion on, and it turns off motion_off_after the
   CHECK(all_of<bridge::act::save_events>(first).size() == 1);
 
   // Another motion 30 s later: off 60 s after that one, not after the first.
-  s.core.on_timer(bridge::timer::events, t0 + 30'000);
-  auto second = s.core.on_events_done(answer({event("e2", t0 + 29'000)}), t0 + 30'000);
+  s.core.on(bridge::ev::timer_fired{bridge::timer::events}, t0 + 30'000);
+  auto second = s.core.on(bridge::ev::events_done{answer({event("e2", t0 + 29'000)})}, t0 + 30'000);
   CHECK(all_of<bridge::act::start_timer>(second).at(0) == bridge::act::start_timer{bridge::timer::motion, 60s});
   drained(s.core);
-  s.core.on_timer(bridge::timer::motion, t0 + 60'000);  // a stale wake-up: still on
+  s.core.on(bridge::ev::timer_fired{bridge::timer::motion}, t0 + 60'000);  // a stale wake-up: still on
   CHECK(drained(s.core).count("wyze/AA01/motion") == 0);
-  s.core.on_timer(bridge::timer::motion, t0 + 90'000);
+  s.core.on(bridge::ev::timer_fired{bridge::timer::motion}, t0 + 90'000);
   CHECK(drained(s.core)["wyze/AA01/motion"] == "off");
 }
 
@@ -186,14 +187,14 @@ TEST_CASE("motion left on when the bridge stopped is off at the next start") {
   restarted.recorded_ids = {"AA01"};
   restarted.events.recorded_events = true;
   bridge::core core(restarted, fixed_random());
-  core.on_start(t0);
-  core.on_poll_done(listing({camera("AA01")}), t0);
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0);
   CHECK(drained(core)["wyze/AA01/motion"] == "off");
 }
 
 TEST_CASE("an event older than 5 minutes updates last_event, not motion, and is not announced") {
   started s;
-  auto old = s.core.on_events_done(answer({event("e1", t0 - 6 * minute)}), t0);
+  auto old = s.core.on(bridge::ev::events_done{answer({event("e1", t0 - 6 * minute)})}, t0);
   auto queued = drained(s.core);
   CHECK(queued["wyze/AA01/last_event"] == "2026-11-26T09:54:00Z");
   CHECK(queued.count("wyze/AA01/motion") == 0);
@@ -204,7 +205,7 @@ TEST_CASE("a sound event is announced and sets last_event without motion, and a 
   started s;
   auto person = event("p1", t0 - 100);
   person.tags = {101};
-  auto done = s.core.on_events_done(answer({event("s1", t0 - 200, 2), person}), t0);
+  auto done = s.core.on(bridge::ev::events_done{answer({event("s1", t0 - 200, 2), person})}, t0);
   auto events = published_to(done, "wyze/AA01/event");
   REQUIRE(events.size() == 2);
   CHECK(json::parse(events[0]).at("event_type") == "sound");
@@ -219,23 +220,25 @@ TEST_CASE("a full answer is followed at once by the next page, and a failure wai
   std::vector<wyze::camera_event> page;
   page.reserve(20);
   for (int i = 0; i < 20; ++i) page.push_back(event(std::string("b") + std::to_string(i), t0 - 100 + i));
-  auto full = s.core.on_events_done(answer(page), t0);
+  auto full = s.core.on(bridge::ev::events_done{answer(page)}, t0);
   auto next = all_of<bridge::act::fetch_events>(full);
   REQUIRE(next.size() == 1);
   CHECK(next[0].query.begin_ms == t0 - 100 + 19);
   CHECK(all_of<bridge::act::start_timer>(full).size() == 1);  // only the motion timer
-  auto failed = s.core.on_events_done(wyze::error{wyze::failure::transport, "get_event_list: timed out"}, t0 + 100);
+  auto failed =
+      s.core.on(bridge::ev::events_done{wyze::error{wyze::failure::transport, "get_event_list: timed out"}}, t0 + 100);
   CHECK(logged(failed, "event poll failed: get_event_list: timed out (the device list is polled as usual)"));
   CHECK(all_of<bridge::act::start_timer>(failed) ==
         std::vector<bridge::act::start_timer>{{bridge::timer::events, 15s}});
   CHECK(all_of<bridge::act::fetch>(failed).empty());
   // The same failure again is not said again at warn level.
-  s.core.on_timer(bridge::timer::events, t0 + 15'100);
-  auto again = s.core.on_events_done(wyze::error{wyze::failure::transport, "get_event_list: timed out"}, t0 + 15'200);
+  s.core.on(bridge::ev::timer_fired{bridge::timer::events}, t0 + 15'100);
+  auto again = s.core.on(bridge::ev::events_done{wyze::error{wyze::failure::transport, "get_event_list: timed out"}},
+                         t0 + 15'200);
   for (const auto& l : all_of<bridge::act::log>(again)) CHECK(l.level != common::logging::level::warn);
   CHECK(s.core.stats().event_calls.at("error") == 2);
   // A device-list poll is due on its own timer, whatever the event poll does.
-  CHECK(all_of<bridge::act::fetch>(s.core.on_timer(bridge::timer::poll, t0 + 60'000)).size() == 1);
+  CHECK(all_of<bridge::act::fetch>(s.core.on(bridge::ev::timer_fired{bridge::timer::poll}, t0 + 60'000)).size() == 1);
 }
 
 TEST_CASE("pictures download one at a time, the newest per camera, and a failed one is tried once more") {
@@ -246,21 +249,23 @@ TEST_CASE("pictures download one at a time, the newest per camera, and a failed 
   b.picture_url = "https://pictures.example/e2.jpg?X-Amz-Signature=secret2";
   auto c = event("e3", t0 - 100);
   c.picture_url = "https://pictures.example/e3.jpg?X-Amz-Signature=secret3";
-  auto done = s.core.on_events_done(answer({a, b, c}), t0);
+  auto done = s.core.on(bridge::ev::events_done{answer({a, b, c})}, t0);
   auto downloads = all_of<bridge::act::download>(done);
   REQUIRE(downloads.size() == 1);
   CHECK(downloads[0] == bridge::act::download{"AA01", c.picture_url, 1u << 20});  // e1 was replaced by e3
   for (const auto& l : all_of<bridge::act::log>(done)) CHECK(l.text.find("secret") == std::string::npos);
 
-  auto ok = s.core.on_picture_done("AA01", wyze::picture{"\xFF\xD8\xFF jpeg", "image/jpeg"}, t0 + 100);
+  auto ok = s.core.on(bridge::ev::picture_done{"AA01", wyze::picture{"\xFF\xD8\xFF jpeg", "image/jpeg"}}, t0 + 100);
   CHECK(drained(s.core)["wyze/AA01/picture"] == "\xFF\xD8\xFF jpeg");
   auto next = all_of<bridge::act::download>(ok);
   REQUIRE(next.size() == 1);
   CHECK(next[0].camera == "AA02");
 
-  auto failed = s.core.on_picture_done("AA02", wyze::error{wyze::failure::http_status, "HTTP 503"}, t0 + 200);
+  auto failed =
+      s.core.on(bridge::ev::picture_done{"AA02", wyze::error{wyze::failure::http_status, "HTTP 503"}}, t0 + 200);
   REQUIRE(all_of<bridge::act::download>(failed).size() == 1);  // once more
-  auto twice = s.core.on_picture_done("AA02", wyze::error{wyze::failure::http_status, "HTTP 503"}, t0 + 300);
+  auto twice =
+      s.core.on(bridge::ev::picture_done{"AA02", wyze::error{wyze::failure::http_status, "HTTP 503"}}, t0 + 300);
   CHECK(all_of<bridge::act::download>(twice).empty());
   CHECK(logged(twice, "the picture of camera AA02 could not be downloaded: HTTP 503; the previous picture stays"));
   CHECK(s.core.stats().pictures.at("ok") == 1);
@@ -268,17 +273,18 @@ TEST_CASE("pictures download one at a time, the newest per camera, and a failed 
   // The queue is empty: the picture times are saved.
   CHECK(all_of<bridge::act::save_events>(twice).size() == 1);
   // The same events again download nothing.
-  s.core.on_timer(bridge::timer::events, t0 + 15'000);
-  CHECK(all_of<bridge::act::download>(s.core.on_events_done(answer({a, b, c}), t0 + 15'000)).empty());
+  s.core.on(bridge::ev::timer_fired{bridge::timer::events}, t0 + 15'000);
+  CHECK(all_of<bridge::act::download>(s.core.on(bridge::ev::events_done{answer({a, b, c})}, t0 + 15'000)).empty());
 }
 
 TEST_CASE("a picture larger than events.max_picture is refused once, with a clear line, and not tried again") {
   started s(settings(true, true));
   auto a = event("e1", t0 - 300);
   a.picture_url = "https://pictures.example/e1.jpg";
-  s.core.on_events_done(answer({a}), t0);
-  auto refused = s.core.on_picture_done(
-      "AA01", wyze::error{wyze::failure::too_large, "the answer is larger than 1048576 bytes"}, t0 + 100);
+  s.core.on(bridge::ev::events_done{answer({a})}, t0);
+  auto refused = s.core.on(bridge::ev::picture_done{"AA01", wyze::error{wyze::failure::too_large,
+                                                                        "the answer is larger than 1048576 bytes"}},
+                           t0 + 100);
   CHECK(all_of<bridge::act::download>(refused).empty());
   CHECK(logged(refused, "the picture of camera AA01 was refused: it is larger than events.max_picture (1 MiB)"));
   CHECK(s.core.stats().pictures.at("too_large") == 1);
@@ -286,20 +292,20 @@ TEST_CASE("a picture larger than events.max_picture is refused once, with a clea
 
 TEST_CASE("event messages that come while the broker is away are sent when it is back") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);
-  core.on_poll_done(listing({camera("AA01")}), t0);
-  auto early = core.on_events_done(answer({event("e1", t0 - 10)}), t0);
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0);
+  auto early = core.on(bridge::ev::events_done{answer({event("e1", t0 - 10)})}, t0);
   CHECK(published_to(early, "wyze/AA01/event").empty());
-  auto connected = core.on_broker_connected(t0 + 500);
+  auto connected = core.on(bridge::ev::broker_up{}, t0 + 500);
   CHECK(published_to(connected, "wyze/AA01/event").size() == 1);
 }
 
 TEST_CASE("with events off there is no event call, and without pictures no download") {
   bridge::core core(settings(false, false), fixed_random());
-  core.on_start(t0);
+  core.on(bridge::ev::started{}, t0);
   auto cam = camera("AA01");
   cam.thumbnail = wyze::shared_value(wyze::camera_thumbnail{t0, "https://pictures.example/thumb.jpg"});
-  auto polled = core.on_poll_done(listing({cam}), t0);
+  auto polled = core.on(bridge::ev::poll_done{listing({cam})}, t0);
   CHECK(all_of<bridge::act::fetch_events>(polled).empty());
   CHECK(all_of<bridge::act::download>(polled).empty());
   auto topics = drained(core);
@@ -307,16 +313,16 @@ TEST_CASE("with events off there is no event call, and without pictures no downl
   CHECK(topics.count("wyze/AA01/picture") == 0);
 
   bridge::core thumbnails(settings(false, true), fixed_random());
-  thumbnails.on_start(t0);
-  auto first = thumbnails.on_poll_done(listing({cam}), t0);
+  thumbnails.on(bridge::ev::started{}, t0);
+  auto first = thumbnails.on(bridge::ev::poll_done{listing({cam})}, t0);
   REQUIRE(all_of<bridge::act::download>(first).size() == 1);
-  thumbnails.on_picture_done("AA01", wyze::picture{"\x89PNG\r\n\x1A\n png", "image/png"}, t0 + 100);
+  thumbnails.on(bridge::ev::picture_done{"AA01", wyze::picture{"\x89PNG\r\n\x1A\n png", "image/png"}}, t0 + 100);
   auto published = drained(thumbnails);
   CHECK(published["wyze/AA01/picture"] == "\x89PNG\r\n\x1A\n png");
   // The image entity says what the picture is.
   auto config = json::parse(published["homeassistant/device/wyze_AA01/config"]);
   CHECK(config.at("cmps").at("picture").at("content_type") == "image/png");
   // The same thumbnail in the next list: no second download.
-  thumbnails.on_timer(bridge::timer::poll, t0 + 60'000);
-  CHECK(all_of<bridge::act::download>(thumbnails.on_poll_done(listing({cam}), t0 + 60'000)).empty());
+  thumbnails.on(bridge::ev::timer_fired{bridge::timer::poll}, t0 + 60'000);
+  CHECK(all_of<bridge::act::download>(thumbnails.on(bridge::ev::poll_done{listing({cam})}, t0 + 60'000)).empty());
 }

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 
 namespace json = boost::json;
@@ -71,7 +72,7 @@ std::vector<std::string> log_lines(const bridge::actions& actions) {
 // Everything the retained queue gives now (what act::flush would publish), as topics.
 std::vector<std::string> drained(bridge::core& core) {
   std::vector<std::string> out;
-  while (auto m = core.next_message()) out.push_back(m->topic + (m->payload.empty() ? " <cleared>" : ""));
+  for (auto& m : core_helpers::window(core)) out.push_back(m.topic + (m.payload.empty() ? " <cleared>" : ""));
   return out;
 }
 
@@ -83,19 +84,88 @@ bool contains(const std::vector<std::string>& lines, const std::string& text) {
 
 TEST_CASE("start subscribes to Home Assistant's birth and poll requests and polls at once") {
   bridge::core core(settings(), fixed_random());
-  auto actions = core.on_start(t0);
+  auto actions = core.on(bridge::ev::started{}, t0);
   CHECK(all_of<bridge::act::subscribe>(actions) ==
         std::vector<bridge::act::subscribe>{{"homeassistant/status"}, {"wyze/bridge/request/+"}, {"wyze/+/+/set"}});
   CHECK(all_of<bridge::act::fetch>(actions).size() == 1);
   CHECK_FALSE(has<bridge::act::start_timer>(actions));  // no --once broker deadline
 }
 
+TEST_CASE("the life cycle: starting, running once the broker is up, away while it is lost, stopped at stop") {
+  bridge::core core(settings(), fixed_random());
+  CHECK(core.current_phase() == bridge::phase::starting);
+  CHECK(core_helpers::printed(core.on(bridge::ev::started{}, t0)) ==
+        std::vector<std::string>{"subscribe homeassistant/status", "subscribe wyze/bridge/request/+",
+                                 "subscribe wyze/+/+/set", "cancel_timer poll", "fetch"});
+  CHECK(core.current_phase() == bridge::phase::starting);
+  auto up = core_helpers::printed(core.on(bridge::ev::broker_up{}, t0 + 10));
+  CHECK(core.current_phase() == bridge::phase::running);
+  // The read-back first (what earlier runs may have left, the marker, its deadline), then online and
+  // the bridge's own topics; the cameras wait for the read-back's end, bridge/devices for a poll.
+  CHECK(up == std::vector<std::string>{
+                  "subscribe homeassistant/device/+/config", "subscribe homeassistant/+/+/+/config",
+                  "subscribe wyze/+/power", "subscribe wyze/+/notifications", "subscribe wyze/+/motion_detection",
+                  "subscribe wyze/+/attributes", "subscribe wyze/bridge/readback", "publish wyze/bridge/readback 42",
+                  "start_timer readback 3000 ms", "publish wyze/bridge/state online", "flush",
+                  "publish wyze/bridge/info "
+                  R"({"version":"1.0.0","started_at":"2026-11-26T10:00:00Z","last_poll":"2026-11-26T10:00:00Z",)"
+                  R"("last_success":null,"poll_interval_s":60,"cameras":0,"last_error":null,"log_level":"info"})"});
+  CHECK(core_helpers::window(core).empty());  // reading back: nothing goes out
+  core.on(bridge::ev::broker_down{}, t0 + 20);
+  CHECK(core.current_phase() == bridge::phase::broker_away);
+  core.on(bridge::ev::broker_up{}, t0 + 30);
+  CHECK(core.current_phase() == bridge::phase::running);
+  core.on(bridge::ev::stop{}, t0 + 40);
+  CHECK(core.current_phase() == bridge::phase::stopped);
+  CHECK(core.on(bridge::ev::broker_up{}, t0 + 50).empty());
+}
+
+TEST_CASE("--once drains: once everything is published it waits for the broker's acknowledgements, then exits") {
+  bridge::core core(settings(true), fixed_random());
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0 + 100);
+  auto read = core_helpers::printed(core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0 + 200));
+  CHECK(read.back() == "when_delivered");
+  CHECK(core.current_phase() == bridge::phase::draining);
+  auto delivered = core_helpers::printed(core.on(bridge::ev::delivered{}, t0 + 300));
+  CHECK(delivered == std::vector<std::string>{"cancel_timer poll", "cancel_timer birth", "cancel_timer once",
+                                              "cancel_timer readback", "cancel_timer events", "cancel_timer motion",
+                                              "exit 0"});
+  CHECK(core.current_phase() == bridge::phase::stopped);
+}
+
+TEST_CASE("the publish window gets at most the messages it has room for, and is asked for again when full") {
+  bridge::core core(settings(), fixed_random());
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  core.on(bridge::ev::poll_done{listing({camera("AA01"), camera("AA02")})}, t0 + 500);
+  auto first = core_helpers::printed(core.on(bridge::ev::publish_window{4}, t0 + 600));
+  auto topic_of = [](const std::string& line) { return line.substr(0, line.find(' ', sizeof "publish")); };
+  std::vector<std::string> topics;
+  std::transform(first.begin(), first.end(), std::back_inserter(topics), topic_of);
+  // The bridge's device, then camera by camera: its config, then its states.
+  CHECK(topics == std::vector<std::string>{"publish homeassistant/device/wyze_mqtt_bridge_wyze/config",
+                                           "publish homeassistant/device/wyze_AA01/config",
+                                           "publish wyze/AA01/conn_state", "publish wyze/AA01/ip", "flush"});
+  auto rest = core_helpers::printed(core.on(bridge::ev::publish_window{100}, t0 + 700));
+  topics.clear();
+  std::transform(rest.begin(), rest.end(), std::back_inserter(topics), topic_of);
+  // The rest, and no flush: nothing is left.
+  CHECK(topics == std::vector<std::string>{"publish wyze/AA01/firmware", "publish wyze/AA01/attributes",
+                                           "publish homeassistant/device/wyze_AA02/config",
+                                           "publish wyze/AA02/conn_state", "publish wyze/AA02/ip",
+                                           "publish wyze/AA02/firmware", "publish wyze/AA02/attributes"});
+  CHECK(core.on(bridge::ev::publish_window{100}, t0 + 800).empty());
+}
+
 TEST_CASE("a poll publishes the selected cameras, then only what changed, and schedules the next poll") {
   auto s = settings();
   s.exclude = {"cam AA03"};
   bridge::core core(s, fixed_random());
-  core.on_start(t0);
-  auto first = core.on_poll_done(listing({camera("AA01"), camera("AA02"), camera("AA03")}), t0 + 500);
+  core.on(bridge::ev::started{}, t0);
+  auto first = core.on(bridge::ev::poll_done{listing({camera("AA01"), camera("AA02"), camera("AA03")})}, t0 + 500);
   CHECK(has<bridge::act::flush>(first));
   CHECK(all_of<bridge::act::start_timer>(first) == std::vector<bridge::act::start_timer>{{bridge::timer::poll, 60s}});
   auto topics = drained(core);
@@ -106,46 +176,48 @@ TEST_CASE("a poll publishes the selected cameras, then only what changed, and sc
   CHECK(info.at("cameras") == 2);
   CHECK(info.at("last_success") == "2026-11-26T10:00:00Z");
 
-  CHECK(has<bridge::act::fetch>(core.on_timer(bridge::timer::poll, t0 + 60'000)));
-  core.on_poll_done(listing({camera("AA01"), camera("AA02"), camera("AA03")}), t0 + 60'500);
+  CHECK(has<bridge::act::fetch>(core.on(bridge::ev::timer_fired{bridge::timer::poll}, t0 + 60'000)));
+  core.on(bridge::ev::poll_done{listing({camera("AA01"), camera("AA02"), camera("AA03")})}, t0 + 60'500);
   CHECK(drained(core).empty());  // nothing changed
 
-  core.on_timer(bridge::timer::poll, t0 + 120'000);
-  core.on_poll_done(listing({camera("AA01"), camera("AA02", "10.0.0.9"), camera("AA03", "10.0.0.9")}), t0 + 120'500);
+  core.on(bridge::ev::timer_fired{bridge::timer::poll}, t0 + 120'000);
+  core.on(bridge::ev::poll_done{listing({camera("AA01"), camera("AA02", "10.0.0.9"), camera("AA03", "10.0.0.9")})},
+          t0 + 120'500);
   CHECK(drained(core) == std::vector<std::string>{"wyze/AA02/ip", "wyze/AA02/attributes"});
 }
 
 TEST_CASE("the cloud goes offline after 3 failed polls in a row and online again after a success") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);
-  CHECK(published_to(core.on_poll_done(listing({camera("AA01")}), t0), "wyze/bridge/cloud") ==
+  core.on(bridge::ev::started{}, t0);
+  CHECK(published_to(core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0), "wyze/bridge/cloud") ==
         std::vector<std::string>{"online"});
   for (int failed = 1; failed <= 2; ++failed) {
-    auto actions = core.on_poll_done(failure(), t0 + failed * std::int64_t{60'000});
+    auto actions = core.on(bridge::ev::poll_done{failure()}, t0 + failed * std::int64_t{60'000});
     CHECK(published_to(actions, "wyze/bridge/cloud").empty());
   }
-  auto third = core.on_poll_done(failure(), t0 + 180'000);
+  auto third = core.on(bridge::ev::poll_done{failure()}, t0 + 180'000);
   CHECK(published_to(third, "wyze/bridge/cloud") == std::vector<std::string>{"offline"});
   CHECK(contains(log_lines(third), "bridge: Wyze cloud is unreachable (3 failed polls in a row)"));
-  CHECK(published_to(core.on_poll_done(failure(), t0 + 240'000), "wyze/bridge/cloud").empty());
-  auto back = core.on_poll_done(listing({camera("AA01")}), t0 + 300'000);
+  CHECK(published_to(core.on(bridge::ev::poll_done{failure()}, t0 + 240'000), "wyze/bridge/cloud").empty());
+  auto back = core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0 + 300'000);
   CHECK(published_to(back, "wyze/bridge/cloud") == std::vector<std::string>{"online"});
   CHECK(contains(log_lines(back), "bridge: Wyze cloud is reachable"));
 }
 
 TEST_CASE("the same poll failure is logged once as an error, then quietly until it changes") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);
-  CHECK(contains(log_lines(core.on_poll_done(failure("A"), t0)), "wyze: poll failed: A"));
-  CHECK(contains(log_lines(core.on_poll_done(failure("A"), t0)), "wyze: poll failed again: A"));
-  CHECK(all_of<bridge::act::log>(core.on_poll_done(failure("A"), t0)).front().level == common::logging::level::debug);
-  CHECK(contains(log_lines(core.on_poll_done(failure("B"), t0)), "wyze: poll failed: B"));
+  core.on(bridge::ev::started{}, t0);
+  CHECK(contains(log_lines(core.on(bridge::ev::poll_done{failure("A")}, t0)), "wyze: poll failed: A"));
+  CHECK(contains(log_lines(core.on(bridge::ev::poll_done{failure("A")}, t0)), "wyze: poll failed again: A"));
+  CHECK(all_of<bridge::act::log>(core.on(bridge::ev::poll_done{failure("A")}, t0)).front().level ==
+        common::logging::level::debug);
+  CHECK(contains(log_lines(core.on(bridge::ev::poll_done{failure("B")}, t0)), "wyze: poll failed: B"));
 }
 
 TEST_CASE("the read-back holds cameras back until the marker returns, then clears only what is no longer ours") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);
-  auto connected = core.on_broker_connected(t0);
+  core.on(bridge::ev::started{}, t0);
+  auto connected = core.on(bridge::ev::broker_up{}, t0);
   CHECK(all_of<bridge::act::subscribe>(connected) ==
         std::vector<bridge::act::subscribe>{{"homeassistant/device/+/config", 0},
                                             {"homeassistant/+/+/+/config", 0},
@@ -160,15 +232,16 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
         std::vector<bridge::act::start_timer>{{bridge::timer::readback, 3s}});
 
   // What an earlier run left: a camera that is still there and one that is gone.
-  core.on_message("wyze/AA01/attributes", "{}", t0);
-  core.on_message("wyze/GONE/attributes", "{}", t0);
-  core.on_message("homeassistant/device/wyze_GONE/config",
-                  R"({"dev":{"ids":["wyze_GONE"],"via_device":"wyze_mqtt_bridge_wyze"}})", t0);
-  core.on_message("homeassistant/device/zigbee_1/config", R"({"dev":{"ids":["zigbee_1"]}})", t0);
-  CHECK(core.on_poll_done(listing({camera("AA01")}), t0).size() > 0);
+  core.on(bridge::ev::message{"wyze/AA01/attributes", "{}"}, t0);
+  core.on(bridge::ev::message{"wyze/GONE/attributes", "{}"}, t0);
+  core.on(bridge::ev::message{"homeassistant/device/wyze_GONE/config",
+                              R"({"dev":{"ids":["wyze_GONE"],"via_device":"wyze_mqtt_bridge_wyze"}})"},
+          t0);
+  core.on(bridge::ev::message{"homeassistant/device/zigbee_1/config", R"({"dev":{"ids":["zigbee_1"]}})"}, t0);
+  CHECK(core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0).size() > 0);
   CHECK(drained(core).empty());  // still reading back: no camera goes out yet
 
-  auto marker = core.on_message("wyze/bridge/readback", "42", t0);
+  auto marker = core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
   CHECK(all_of<bridge::act::cancel_timer>(marker) == std::vector<bridge::act::cancel_timer>{{bridge::timer::readback}});
   CHECK(all_of<bridge::act::unsubscribe>(marker).size() == 7);
   CHECK(published(marker) ==
@@ -179,42 +252,42 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
   CHECK(contains(log_lines(marker), "bridge: clearing 8 retained topics of cameras that are gone"));
   CHECK(drained(core).size() == 6);  // the bridge device, then AA01's config and states
   // Messages after the read-back are not taken as ours.
-  core.on_message("wyze/LATE/attributes", "{}", t0);
-  CHECK(published(core.on_poll_done(listing({camera("AA01")}), t0)).size() == 1);  // bridge/info only
+  core.on(bridge::ev::message{"wyze/LATE/attributes", "{}"}, t0);
+  CHECK(published(core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0)).size() == 1);  // bridge/info only
 }
 
 TEST_CASE("nothing is cleared while no poll has succeeded: the account's cameras are not known yet") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);
-  core.on_broker_connected(t0);
-  core.on_message("wyze/GONE/attributes", "{}", t0);
-  auto window_over = core.on_timer(bridge::timer::readback, t0 + 3000);  // the marker never came
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/GONE/attributes", "{}"}, t0);
+  auto window_over = core.on(bridge::ev::timer_fired{bridge::timer::readback}, t0 + 3000);  // the marker never came
   CHECK(all_of<bridge::act::unsubscribe>(window_over).size() == 7);
   CHECK(published(window_over).empty());
   for (int i = 0; i < 3; ++i)
-    for (const auto& line : published(core.on_poll_done(failure(), t0)))
+    for (const auto& line : published(core.on(bridge::ev::poll_done{failure()}, t0)))
       CHECK(line.find("<cleared>") == std::string::npos);
-  auto success = core.on_poll_done(listing({camera("AA01")}), t0);
+  auto success = core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0);
   CHECK(contains(published(success), "wyze/GONE/attributes <cleared>"));
 }
 
 TEST_CASE("Home Assistant's birth republishes everything once, after the delay, however often it repeats") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);
-  core.on_broker_connected(t0);
-  core.on_message("wyze/bridge/readback", "42", t0);
-  core.on_poll_done(listing({camera("AA01")}), t0);
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0);
   drained(core);
 
-  auto birth = core.on_message("homeassistant/status", "online", t0);
+  auto birth = core.on(bridge::ev::message{"homeassistant/status", "online"}, t0);
   CHECK(all_of<bridge::act::start_timer>(birth) == std::vector<bridge::act::start_timer>{{bridge::timer::birth, 1s}});
   CHECK(contains(log_lines(birth), "bridge: Home Assistant started; republishing discovery and states in 1000 ms"));
   CHECK_FALSE(has<bridge::act::flush>(birth));
   // A second birth while the republish is scheduled shares it.
-  CHECK_FALSE(has<bridge::act::start_timer>(core.on_message("homeassistant/status", "online", t0 + 500)));
-  CHECK(core.on_message("homeassistant/status", "offline", t0 + 600).empty());
+  CHECK_FALSE(has<bridge::act::start_timer>(core.on(bridge::ev::message{"homeassistant/status", "online"}, t0 + 500)));
+  CHECK(core.on(bridge::ev::message{"homeassistant/status", "offline"}, t0 + 600).empty());
 
-  auto republish = core.on_timer(bridge::timer::birth, t0 + 1500);
+  auto republish = core.on(bridge::ev::timer_fired{bridge::timer::birth}, t0 + 1500);
   CHECK(has<bridge::act::flush>(republish));
   auto again = published(republish);
   REQUIRE(again.size() == 3);  // cloud, info and devices
@@ -226,10 +299,10 @@ TEST_CASE("Home Assistant's birth republishes everything once, after the delay, 
 
 TEST_CASE("poll requests during a poll share it, and each gets an answer") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);  // a poll is running
-  CHECK_FALSE(has<bridge::act::fetch>(core.on_message("wyze/bridge/request/poll", "", t0)));
-  CHECK_FALSE(has<bridge::act::fetch>(core.on_message("wyze/bridge/request/poll", "x", t0)));
-  auto done = core.on_poll_done(listing({camera("AA01"), camera("AA02")}), t0);
+  core.on(bridge::ev::started{}, t0);  // a poll is running
+  CHECK_FALSE(has<bridge::act::fetch>(core.on(bridge::ev::message{"wyze/bridge/request/poll", ""}, t0)));
+  CHECK_FALSE(has<bridge::act::fetch>(core.on(bridge::ev::message{"wyze/bridge/request/poll", "x"}, t0)));
+  auto done = core.on(bridge::ev::poll_done{listing({camera("AA01"), camera("AA02")})}, t0);
   CHECK(published_to(done, "wyze/bridge/response/poll") ==
         std::vector<std::string>{R"({"status":"ok","data":{"cameras":2},"cameras":2})",
                                  R"({"status":"ok","data":{"cameras":2},"cameras":2})"});
@@ -237,49 +310,49 @@ TEST_CASE("poll requests during a poll share it, and each gets an answer") {
     if (p.message.topic == "wyze/bridge/response/poll") CHECK_FALSE(p.message.retain);
 
   // Idle: a request polls at once, and a failure is answered with its reason.
-  auto request = core.on_message("wyze/bridge/request/poll", "", t0 + 1000);
+  auto request = core.on(bridge::ev::message{"wyze/bridge/request/poll", ""}, t0 + 1000);
   CHECK(has<bridge::act::fetch>(request));
   CHECK(has<bridge::act::cancel_timer>(request));  // the scheduled poll is replaced
-  CHECK(published_to(core.on_poll_done(failure("HTTP 500"), t0 + 2000), "wyze/bridge/response/poll") ==
+  CHECK(published_to(core.on(bridge::ev::poll_done{failure("HTTP 500")}, t0 + 2000), "wyze/bridge/response/poll") ==
         std::vector<std::string>{R"({"status":"error","error":"HTTP 500"})"});
   // No request, no answer.
-  CHECK(published_to(core.on_poll_done(listing({}), t0), "wyze/bridge/response/poll").empty());
+  CHECK(published_to(core.on(bridge::ev::poll_done{listing({})}, t0), "wyze/bridge/response/poll").empty());
 }
 
 TEST_CASE("--once exits 0 once the poll and the clean-up are acknowledged by the broker") {
   bridge::core core(settings(true), fixed_random());
-  auto start = core.on_start(t0);
+  auto start = core.on(bridge::ev::started{}, t0);
   CHECK(all_of<bridge::act::start_timer>(start) == std::vector<bridge::act::start_timer>{{bridge::timer::once, 30s}});
-  core.on_broker_connected(t0);
-  auto polled = core.on_poll_done(listing({camera("AA01")}), t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  auto polled = core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0);
   CHECK_FALSE(has<bridge::act::start_timer>(polled));     // no next poll
   CHECK_FALSE(has<bridge::act::when_delivered>(polled));  // the read-back is not over yet
-  auto read = core.on_message("wyze/bridge/readback", "42", t0);
+  auto read = core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
   CHECK(has<bridge::act::when_delivered>(read));
-  auto delivered = core.on_delivered();
+  auto delivered = core.on(bridge::ev::delivered{}, 0);
   CHECK(all_of<bridge::act::exit>(delivered) == std::vector<bridge::act::exit>{{0, {"wyze/bridge/state", "offline"}}});
   CHECK(all_of<bridge::act::cancel_timer>(delivered).size() == 6);
 }
 
 TEST_CASE("--once waits for a broker that was lost until it is back") {
   bridge::core core(settings(true), fixed_random());
-  core.on_start(t0);
-  core.on_broker_connected(t0);
-  core.on_message("wyze/bridge/readback", "42", t0);
-  core.on_broker_lost();
-  CHECK_FALSE(has<bridge::act::when_delivered>(core.on_poll_done(listing({camera("AA01")}), t0)));
-  CHECK(has<bridge::act::when_delivered>(core.on_broker_connected(t0 + 1000)));
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  core.on(bridge::ev::broker_down{}, 0);
+  CHECK_FALSE(has<bridge::act::when_delivered>(core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0)));
+  CHECK(has<bridge::act::when_delivered>(core.on(bridge::ev::broker_up{}, t0 + 1000)));
 }
 
 TEST_CASE("--once exits 1 when the poll fails, or when the broker does not connect in time") {
   bridge::core failing(settings(true), fixed_random());
-  failing.on_start(t0);
-  CHECK(all_of<bridge::act::exit>(failing.on_poll_done(failure(), t0)).at(0).code == 1);
+  failing.on(bridge::ev::started{}, t0);
+  CHECK(all_of<bridge::act::exit>(failing.on(bridge::ev::poll_done{failure()}, t0)).at(0).code == 1);
 
   bridge::core no_broker(settings(true), fixed_random());
-  no_broker.on_start(t0);
-  no_broker.on_poll_done(listing({camera("AA01")}), t0);
-  auto timeout = no_broker.on_timer(bridge::timer::once, t0 + 30'000);
+  no_broker.on(bridge::ev::started{}, t0);
+  no_broker.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0);
+  auto timeout = no_broker.on(bridge::ev::timer_fired{bridge::timer::once}, t0 + 30'000);
   CHECK(all_of<bridge::act::exit>(timeout).at(0).code == 1);
   CHECK(contains(log_lines(timeout),
                  "bridge: the broker at mqtt://127.0.0.1:1883 did not accept the connection within 30 s"));
@@ -287,16 +360,16 @@ TEST_CASE("--once exits 1 when the poll fails, or when the broker does not conne
 
 TEST_CASE("a stop during a poll exits at once, and the poll's late answer changes nothing") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);
-  auto stop = core.on_stop();
+  core.on(bridge::ev::started{}, t0);
+  auto stop = core.on(bridge::ev::stop{}, 0);
   CHECK(all_of<bridge::act::exit>(stop) == std::vector<bridge::act::exit>{{0, {"wyze/bridge/state", "offline"}}});
   CHECK(all_of<bridge::act::cancel_timer>(stop).size() == 6);
   CHECK(contains(log_lines(stop), "bridge: stopping: publishing offline and disconnecting"));
-  CHECK(core.on_stop().empty());
-  CHECK(core.on_poll_done(listing({camera("AA01")}), t0).empty());
+  CHECK(core.on(bridge::ev::stop{}, 0).empty());
+  CHECK(core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0).empty());
   CHECK(drained(core).empty());
-  CHECK(core.on_timer(bridge::timer::poll, t0).empty());
-  CHECK(core.on_message("wyze/bridge/request/poll", "", t0).empty());
+  CHECK(core.on(bridge::ev::timer_fired{bridge::timer::poll}, t0).empty());
+  CHECK(core.on(bridge::ev::message{"wyze/bridge/request/poll", ""}, t0).empty());
 }
 
 namespace {
@@ -312,7 +385,9 @@ struct shell {
   std::vector<std::string> answers, logs;
   static constexpr std::int64_t poll_takes = 500;
 
-  explicit shell(bridge::core_settings s) : core(std::move(s), fixed_random()) { run(core.on_start(now)); }
+  explicit shell(bridge::core_settings s) : core(std::move(s), fixed_random()) {
+    run(core.on(bridge::ev::started{}, now));
+  }
 
   void run(const bridge::actions& actions) {
     for (const auto& a : actions) {
@@ -336,10 +411,10 @@ struct shell {
       now = at;
       if (poll_first) {
         poll_done_at.reset();
-        run(core.on_poll_done(listing({camera("AA01")}), now));
+        run(core.on(bridge::ev::poll_done{listing({camera("AA01")})}, now));
       } else {
         due.erase(next->second);
-        run(core.on_timer(next->second, now));
+        run(core.on(bridge::ev::timer_fired{next->second}, now));
       }
     }
     now = until;
@@ -358,7 +433,7 @@ TEST_CASE("a flood of poll requests against Wyze's hosts costs one device-list c
   int requests = 0;
   for (std::int64_t t = t0 + 1000; t < t0 + 11'000; t += 50, ++requests) {
     bridge.advance(t);
-    bridge.run(bridge.core.on_message("wyze/bridge/request/poll", "", t));
+    bridge.run(bridge.core.on(bridge::ev::message{"wyze/bridge/request/poll", ""}, t));
   }
   CHECK(requests == 200);
   CHECK(bridge.fetches == 2);  // the first poll, then one at 10 s after it
@@ -375,10 +450,10 @@ TEST_CASE("a flood of poll requests against Wyze's hosts costs one device-list c
 TEST_CASE("a poll request long after the last poll polls at once, and elsewhere than Wyze 1 s apart is enough") {
   shell bridge(settings());  // min_poll_spacing 1 s
   bridge.advance(t0 + 30'000);
-  bridge.run(bridge.core.on_message("wyze/bridge/request/poll", "", bridge.now));
+  bridge.run(bridge.core.on(bridge::ev::message{"wyze/bridge/request/poll", ""}, bridge.now));
   CHECK(bridge.fetches == 2);
   bridge.advance(t0 + 30'600);
-  bridge.run(bridge.core.on_message("wyze/bridge/request/poll", "", bridge.now));
+  bridge.run(bridge.core.on(bridge::ev::message{"wyze/bridge/request/poll", ""}, bridge.now));
   CHECK(bridge.fetches == 2);
   bridge.advance(t0 + 31'000);
   CHECK(bridge.fetches == 3);
@@ -389,11 +464,11 @@ TEST_CASE("a poll request long after the last poll polls at once, and elsewhere 
 TEST_CASE("Home Assistant born every 5 s for 3 minutes republishes once a minute, and the last birth is covered") {
   shell bridge(settings());
   bridge.advance(t0 + 1000);
-  bridge.run(bridge.core.on_broker_connected(bridge.now));
-  bridge.run(bridge.core.on_message("wyze/bridge/readback", "42", bridge.now));
+  bridge.run(bridge.core.on(bridge::ev::broker_up{}, bridge.now));
+  bridge.run(bridge.core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, bridge.now));
   for (std::int64_t t = t0 + 2000; t <= t0 + 182'000; t += 5000) {
     bridge.advance(t);
-    bridge.run(bridge.core.on_message("homeassistant/status", "online", t));
+    bridge.run(bridge.core.on(bridge::ev::message{"homeassistant/status", "online"}, t));
   }
   auto scheduled = std::count_if(bridge.logs.begin(), bridge.logs.end(), [](const std::string& l) {
     return l.starts_with("Home Assistant started; republishing");
@@ -419,10 +494,10 @@ wyze::Camera controllable(std::string mac, std::string model = "WYZE_CAKP2JFUS")
 // A core past start, read-back and a first poll of `cameras`, with nothing left to publish.
 bridge::core ready_core(std::initializer_list<wyze::Camera> cameras, bridge::core_settings s = settings()) {
   bridge::core core(std::move(s), fixed_random());
-  core.on_start(t0);
-  core.on_broker_connected(t0);
-  core.on_message("wyze/bridge/readback", "42", t0);
-  core.on_poll_done(listing(cameras), t0);
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  core.on(bridge::ev::poll_done{listing(cameras)}, t0);
   drained(core);
   return core;
 }
@@ -430,7 +505,7 @@ bridge::core ready_core(std::initializer_list<wyze::Camera> cameras, bridge::cor
 // What the retained queue gives now, as "topic payload".
 std::vector<std::string> drained_payloads(bridge::core& core) {
   std::vector<std::string> out;
-  while (auto m = core.next_message()) out.push_back(m->topic + " " + m->payload);
+  for (auto& m : core_helpers::window(core)) out.push_back(m.topic + " " + m.payload);
   return out;
 }
 
@@ -447,14 +522,14 @@ const wyze::result<wyze::done> accepted = wyze::done{};
 
 TEST_CASE("a switch command is one cloud call, and its state and answer follow the cloud's answer") {
   auto core = ready_core({controllable("AA01")});
-  auto sent = core.on_message("wyze/AA01/power/set", "OFF", t0 + 1000);
+  auto sent = core.on(bridge::ev::message{"wyze/AA01/power/set", "OFF"}, t0 + 1000);
   auto commands = all_of<bridge::act::command>(sent);
   REQUIRE(commands.size() == 1);
   CHECK(commands[0].camera == "AA01");
   CHECK(commands[0].call == wyze::camera_command{"AA01", "WYZE_CAKP2JFUS", "power_off", {}});
   CHECK(drained_payloads(core).empty());  // nothing changes before the cloud answers
 
-  auto done = core.on_command_done("AA01", accepted, t0 + 1500);
+  auto done = core.on(bridge::ev::command_done{"AA01", accepted}, t0 + 1500);
   CHECK(has<bridge::act::flush>(done));
   CHECK(contains(drained_payloads(core), "wyze/AA01/power off"));
   CHECK(answers(done) ==
@@ -466,7 +541,8 @@ TEST_CASE("command payloads: on/off in any case, 1/0, true/false, and anything e
   for (std::string payload : {"on", "ON", "On", "1", "true", "TRUE", " on\n", "off", "OFF", "0", "false", "False"}) {
     CAPTURE(payload);
     auto core = ready_core({controllable("AA01")});
-    auto commands = all_of<bridge::act::command>(core.on_message("wyze/AA01/notifications/set", payload, t0));
+    auto commands =
+        all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA01/notifications/set", payload}, t0));
     REQUIRE(commands.size() == 1);
     bool on = payload.find('n') != std::string::npos || payload.find('N') != std::string::npos || payload == "1" ||
               payload == "true" || payload == "TRUE";
@@ -477,7 +553,7 @@ TEST_CASE("command payloads: on/off in any case, 1/0, true/false, and anything e
                                 std::string("o\0ff", 4), "\x1b[2Joff"}) {
     CAPTURE(payload.substr(0, 20));
     auto core = ready_core({controllable("AA01")});
-    auto refused = core.on_message("wyze/AA01/power/set", payload, t0);
+    auto refused = core.on(bridge::ev::message{"wyze/AA01/power/set", payload}, t0);
     CHECK_FALSE(has<bridge::act::command>(refused));
     auto replies = answers(refused);
     REQUIRE(replies.size() == 1);
@@ -488,27 +564,27 @@ TEST_CASE("command payloads: on/off in any case, 1/0, true/false, and anything e
   }
   // A button takes anything.
   auto core = ready_core({controllable("AA01")});
-  auto pressed = all_of<bridge::act::command>(core.on_message("wyze/AA01/restart/set", "whatever", t0));
+  auto pressed = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA01/restart/set", "whatever"}, t0));
   REQUIRE(pressed.size() == 1);
   CHECK(pressed[0].call.action == "restart");
 }
 
 TEST_CASE("a retained command is never carried out: it is logged and cleared") {
   auto core = ready_core({controllable("AA01")});
-  auto actions = core.on_message("wyze/AA01/power/set", "off", t0, true);
+  auto actions = core.on(bridge::ev::message{"wyze/AA01/power/set", "off", true}, t0);
   CHECK_FALSE(has<bridge::act::command>(actions));
   CHECK(all_of<bridge::act::publish>(actions) ==
         std::vector<bridge::act::publish>{{{"wyze/AA01/power/set", "", true}}});
   CHECK(all_of<bridge::act::log>(actions).at(0).level == common::logging::level::warn);
   CHECK(core.stats().commands.at({"power", "ignored"}) == 1);
   // The broker echoes the clearing as an empty message: nothing happens, nothing is answered.
-  auto echo = core.on_message("wyze/AA01/power/set", "", t0);
+  auto echo = core.on(bridge::ev::message{"wyze/AA01/power/set", ""}, t0);
   CHECK_FALSE(has<bridge::act::command>(echo));
   CHECK_FALSE(has<bridge::act::publish>(echo));
   // Also before the first poll (the subscription delivers retained commands at once).
   bridge::core fresh(settings(), fixed_random());
-  fresh.on_start(t0);
-  CHECK(published(fresh.on_message("wyze/AA01/power/set", "off", t0, true)) ==
+  fresh.on(bridge::ev::started{}, t0);
+  CHECK(published(fresh.on(bridge::ev::message{"wyze/AA01/power/set", "off", true}, t0)) ==
         std::vector<std::string>{"wyze/AA01/power/set <cleared>"});
 }
 
@@ -517,33 +593,35 @@ TEST_CASE("a burst of commands for one camera is at most two cloud calls, and th
   std::size_t calls = 0, replaced = 0;
   bridge::actions last;
   for (int i = 0; i < 100; ++i) {
-    auto actions = core.on_message("wyze/AA01/power/set", i % 2 ? "on" : "off", t0 + std::int64_t{i} * 10);
+    auto actions = core.on(bridge::ev::message{"wyze/AA01/power/set", i % 2 ? "on" : "off"}, t0 + std::int64_t{i} * 10);
     calls += all_of<bridge::act::command>(actions).size();
     for (const auto& a : answers(actions)) replaced += a.at("status") == "error";
   }
   CHECK(calls == 1);  // power_off in flight; the rest waits, each replacing the one before
   CHECK(replaced == 98);
-  auto first = core.on_command_done("AA01", accepted, t0 + 2000);
+  auto first = core.on(bridge::ev::command_done{"AA01", accepted}, t0 + 2000);
   auto second = all_of<bridge::act::command>(first);
   REQUIRE(second.size() == 1);
   CHECK(second[0].call.action == "power_on");  // the last of the burst
-  CHECK(all_of<bridge::act::command>(core.on_command_done("AA01", accepted, t0 + 2500)).empty());
+  CHECK(all_of<bridge::act::command>(core.on(bridge::ev::command_done{"AA01", accepted}, t0 + 2500)).empty());
   CHECK(contains(drained_payloads(core), "wyze/AA01/power on"));
   // Other cameras are not held up by AA01's queue; other entities of AA01 queue beside power.
   auto core2 = ready_core({controllable("AA01"), controllable("AA02")});
-  CHECK(all_of<bridge::act::command>(core2.on_message("wyze/AA01/power/set", "off", t0)).size() == 1);
-  CHECK(all_of<bridge::act::command>(core2.on_message("wyze/AA02/power/set", "off", t0)).size() == 1);
-  CHECK(all_of<bridge::act::command>(core2.on_message("wyze/AA01/motion_detection/set", "off", t0)).empty());
-  auto next = all_of<bridge::act::command>(core2.on_command_done("AA01", accepted, t0 + 100));
+  CHECK(all_of<bridge::act::command>(core2.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0)).size() == 1);
+  CHECK(all_of<bridge::act::command>(core2.on(bridge::ev::message{"wyze/AA02/power/set", "off"}, t0)).size() == 1);
+  CHECK(
+      all_of<bridge::act::command>(core2.on(bridge::ev::message{"wyze/AA01/motion_detection/set", "off"}, t0)).empty());
+  auto next = all_of<bridge::act::command>(core2.on(bridge::ev::command_done{"AA01", accepted}, t0 + 100));
   REQUIRE(next.size() == 1);
   CHECK(next[0].call.properties == std::vector<std::pair<std::string, std::string>>{{"P1047", "0"}, {"P1001", "0"}});
 }
 
 TEST_CASE("a refused command publishes the unchanged state again, so Home Assistant's switch snaps back") {
   auto core = ready_core({controllable("AA01")});
-  core.on_message("wyze/AA01/power/set", "off", t0);
-  auto refused = core.on_command_done(
-      "AA01", wyze::error{wyze::failure::rejected, "run_action: the device is offline (code 3019)"}, t0 + 500);
+  core.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0);
+  auto refused = core.on(bridge::ev::command_done{"AA01", wyze::error{wyze::failure::rejected,
+                                                                      "run_action: the device is offline (code 3019)"}},
+                         t0 + 500);
   CHECK(drained_payloads(core) == std::vector<std::string>{"wyze/AA01/power on"});
   CHECK(answers(refused) == std::vector<json::object>{{{"status", "error"},
                                                        {"camera", "AA01"},
@@ -554,55 +632,55 @@ TEST_CASE("a refused command publishes the unchanged state again, so Home Assist
       contains(log_lines(refused), "wyze: cam AA01: power off failed: run_action: the device is offline (code 3019)"));
   CHECK(core.stats().commands.at({"power", "error"}) == 1);
   // The next poll agrees with what is shown: nothing to publish.
-  core.on_poll_done(listing({controllable("AA01")}), t0 + 60'000);
+  core.on(bridge::ev::poll_done{listing({controllable("AA01")})}, t0 + 60'000);
   CHECK(drained_payloads(core).empty());
 }
 
 TEST_CASE("the capability table decides per model, and unknown cameras and entities are refused without a call") {
   auto core = ready_core({controllable("AA01", "GW_GC1"), controllable("AA02", "WVOD1"), controllable("AA03")});
-  auto og = core.on_message("wyze/AA01/power/set", "off", t0);
+  auto og = core.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0);
   CHECK_FALSE(has<bridge::act::command>(og));
   CHECK(answers(og).at(0).at("error") ==
         "Cam OG cameras have no power control the Wyze cloud carries out (see the README's table of models)");
-  CHECK_FALSE(has<bridge::act::command>(core.on_message("wyze/AA02/power/set", "off", t0)));  // battery
-  auto outdoor = all_of<bridge::act::command>(core.on_message("wyze/AA02/motion_detection/set", "on", t0));
+  CHECK_FALSE(has<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/power/set", "off"}, t0)));  // battery
+  auto outdoor = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/motion_detection/set", "on"}, t0));
   REQUIRE(outdoor.size() == 1);
   CHECK(outdoor[0].call.properties == std::vector<std::pair<std::string, std::string>>{{"P1029", "1"}});
-  auto unknown = core.on_message("wyze/NOPE/power/set", "off", t0);
+  auto unknown = core.on(bridge::ev::message{"wyze/NOPE/power/set", "off"}, t0);
   CHECK(answers(unknown).at(0).at("error") == "no camera \"NOPE\" is published (not in the account, or excluded)");
-  auto entity = core.on_message("wyze/AA03/siren/set", "on", t0);
+  auto entity = core.on(bridge::ev::message{"wyze/AA03/siren/set", "on"}, t0);
   CHECK(answers(entity).at(0).at("error") ==
         "\"siren\" is not a camera command; a camera takes power, restart, notifications and motion_detection");
   CHECK(core.stats().commands.at({"unknown", "refused"}) == 1);  // no label from the topic
   for (const auto* topic : {"wyze/AA03/set", "wyze/AA03/power/x/set", "wyze/bridge/request/set"})
-    CHECK_FALSE(has<bridge::act::command>(core.on_message(topic, "on", t0)));
+    CHECK_FALSE(has<bridge::act::command>(core.on(bridge::ev::message{topic, "on"}, t0)));
   // Before the first poll the cameras are not known.
   bridge::core fresh(settings(), fixed_random());
-  fresh.on_start(t0);
-  CHECK(answers(fresh.on_message("wyze/AA03/power/set", "off", t0)).at(0).at("error") ==
+  fresh.on(bridge::ev::started{}, t0);
+  CHECK(answers(fresh.on(bridge::ev::message{"wyze/AA03/power/set", "off"}, t0)).at(0).at("error") ==
         "the account's cameras are not known yet; try again after the first poll");
 }
 
 TEST_CASE("after a command, a device list that still shows the old value is not believed for a while") {
   auto core = ready_core({controllable("AA01")});
-  core.on_message("wyze/AA01/power/set", "off", t0);
-  core.on_command_done("AA01", accepted, t0 + 500);
+  core.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0);
+  core.on(bridge::ev::command_done{"AA01", accepted}, t0 + 500);
   drained(core);
-  core.on_poll_done(listing({controllable("AA01")}), t0 + 30'000);  // Wyze's list lags: still on
+  core.on(bridge::ev::poll_done{listing({controllable("AA01")})}, t0 + 30'000);  // Wyze's list lags: still on
   CHECK(drained_payloads(core).empty());
   auto off = controllable("AA01");
   off.power = false;
-  core.on_poll_done(listing({off}), t0 + 60'000);  // it agrees now
+  core.on(bridge::ev::poll_done{listing({off})}, t0 + 60'000);  // it agrees now
   CHECK(drained_payloads(core).empty());
-  core.on_poll_done(listing({controllable("AA01")}), t0 + 90'000);  // switched on in the Wyze app
+  core.on(bridge::ev::poll_done{listing({controllable("AA01")})}, t0 + 90'000);  // switched on in the Wyze app
   CHECK(contains(drained_payloads(core), "wyze/AA01/power on"));
   // A list that never agrees wins once command_settle is over.
-  core.on_message("wyze/AA01/power/set", "off", t0 + 100'000);
-  core.on_command_done("AA01", accepted, t0 + 100'500);
+  core.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0 + 100'000);
+  core.on(bridge::ev::command_done{"AA01", accepted}, t0 + 100'500);
   drained(core);
-  core.on_poll_done(listing({controllable("AA01")}), t0 + 100'500 + 119'000);
+  core.on(bridge::ev::poll_done{listing({controllable("AA01")})}, t0 + 100'500 + 119'000);
   CHECK(drained_payloads(core).empty());
-  core.on_poll_done(listing({controllable("AA01")}), t0 + 100'500 + 121'000);
+  core.on(bridge::ev::poll_done{listing({controllable("AA01")})}, t0 + 100'500 + 121'000);
   CHECK(contains(drained_payloads(core), "wyze/AA01/power on"));
 }
 
@@ -611,17 +689,17 @@ TEST_CASE("with mqtt.commands off nothing is subscribed and command topics are i
   s.commands = false;
   s.publishing.discovery_settings.commands = false;
   bridge::core core(s, fixed_random());
-  auto start = core.on_start(t0);
+  auto start = core.on(bridge::ev::started{}, t0);
   for (const auto& sub : all_of<bridge::act::subscribe>(start)) CHECK(sub.filter.find("/set") == std::string::npos);
   auto ready = ready_core({controllable("AA01")}, s);
-  CHECK(ready.on_message("wyze/AA01/power/set", "off", t0).empty());
+  CHECK(ready.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0).empty());
 }
 
 TEST_CASE("commands on with an anonymous broker login: a warning at start names the risk and the fix") {
   auto s = settings();
   s.anonymous_broker = true;
   bridge::core core(s, fixed_random());
-  auto lines = log_lines(core.on_start(t0));
+  auto lines = log_lines(core.on(bridge::ev::started{}, t0));
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find("anyone who can publish to mqtt://127.0.0.1:1883 can power the cameras off") !=
         std::string::npos);
@@ -630,22 +708,23 @@ TEST_CASE("commands on with an anonymous broker login: a warning at start names 
 
 TEST_CASE("a command answered after stop is dropped, and the button restarts and publishes no state") {
   auto core = ready_core({controllable("AA01")});
-  auto pressed = all_of<bridge::act::command>(core.on_message("wyze/AA01/restart/set", "PRESS", t0));
+  auto pressed = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA01/restart/set", "PRESS"}, t0));
   REQUIRE(pressed.size() == 1);
-  auto done = core.on_command_done("AA01", accepted, t0 + 100);
+  auto done = core.on(bridge::ev::command_done{"AA01", accepted}, t0 + 100);
   CHECK(answers(done).at(0).at("status") == "ok");
   CHECK(drained_payloads(core).empty());
-  core.on_message("wyze/AA01/power/set", "off", t0);
-  core.on_stop();
-  CHECK(core.on_command_done("AA01", accepted, t0 + 200).empty());
-  CHECK(core.on_command_done("NOT_IN_FLIGHT", accepted, t0 + 200).empty());
+  core.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0);
+  core.on(bridge::ev::stop{}, 0);
+  CHECK(core.on(bridge::ev::command_done{"AA01", accepted}, t0 + 200).empty());
+  CHECK(core.on(bridge::ev::command_done{"NOT_IN_FLIGHT", accepted}, t0 + 200).empty());
 }
 
 // ---- the bridge API (SPEC §9) ----
 
 TEST_CASE("bridge/request/options changes the log level at once, answered with the request's transaction") {
   auto core = ready_core({controllable("AA01")});
-  auto changed = core.on_message("wyze/bridge/request/options", R"({"log_level":"debug","transaction":{"id":7}})", t0);
+  auto changed = core.on(
+      bridge::ev::message{"wyze/bridge/request/options", R"({"log_level":"debug","transaction":{"id":7}})"}, t0);
   CHECK(all_of<bridge::act::set_log_level>(changed) ==
         std::vector<bridge::act::set_log_level>{{common::logging::level::debug}});
   CHECK(published_to(changed, "wyze/bridge/response/options") ==
@@ -664,7 +743,7 @@ TEST_CASE("bridge/request/options changes the log level at once, answered with t
     const std::string& payload = refusal.first;
     const std::string& error = refusal.second;
     CAPTURE(payload.substr(0, 40));
-    auto refused = core.on_message("wyze/bridge/request/options", payload, t0);
+    auto refused = core.on(bridge::ev::message{"wyze/bridge/request/options", payload}, t0);
     CHECK_FALSE(has<bridge::act::set_log_level>(refused));
     auto answer = json::parse(published_to(refused, "wyze/bridge/response/options").at(0)).as_object();
     CHECK(answer.at("status") == "error");
@@ -672,14 +751,14 @@ TEST_CASE("bridge/request/options changes the log level at once, answered with t
     if (payload.find("transaction") != std::string::npos) CHECK(answer.contains("transaction"));
   }
   // A name cut inside a character still answers valid UTF-8 (Boost.JSON's parser checks it).
-  auto cut = core.on_message("wyze/bridge/request/" + std::string(63, 'a') + "\xc3\xa9", "", t0);
+  auto cut = core.on(bridge::ev::message{"wyze/bridge/request/" + std::string(63, 'a') + "\xc3\xa9", ""}, t0);
   json::error_code ec;
   json::parse(all_of<bridge::act::publish>(cut).at(0).message.payload, ec);
   CHECK_FALSE(ec);
   // A "topic" with a wildcard is no topic name: nothing is answered (no publication to a filter).
-  CHECK(core.on_message("wyze/bridge/request/p+ll", "now", t0).empty());
-  CHECK(core.on_message("wyze/bridge/request/#", "now", t0).empty());
-  auto unknown = core.on_message("wyze/bridge/request/restart", R"({"transaction":"x"})", t0);
+  CHECK(core.on(bridge::ev::message{"wyze/bridge/request/p+ll", "now"}, t0).empty());
+  CHECK(core.on(bridge::ev::message{"wyze/bridge/request/#", "now"}, t0).empty());
+  auto unknown = core.on(bridge::ev::message{"wyze/bridge/request/restart", R"({"transaction":"x"})"}, t0);
   CHECK(
       published_to(unknown, "wyze/bridge/response/restart") ==
       std::vector<std::string>{
@@ -688,10 +767,10 @@ TEST_CASE("bridge/request/options changes the log level at once, answered with t
 
 TEST_CASE("poll requests that share one poll each get their own transaction back") {
   auto core = ready_core({controllable("AA01")});
-  core.on_message("wyze/bridge/request/poll", R"({"transaction":1})", t0 + 20'000);
-  core.on_message("wyze/bridge/request/poll", "now please", t0 + 20'001);
-  core.on_message("wyze/bridge/request/poll", R"({"transaction":"b"})", t0 + 20'002);
-  auto done = core.on_poll_done(listing({controllable("AA01")}), t0 + 21'000);
+  core.on(bridge::ev::message{"wyze/bridge/request/poll", R"({"transaction":1})"}, t0 + 20'000);
+  core.on(bridge::ev::message{"wyze/bridge/request/poll", "now please"}, t0 + 20'001);
+  core.on(bridge::ev::message{"wyze/bridge/request/poll", R"({"transaction":"b"})"}, t0 + 20'002);
+  auto done = core.on(bridge::ev::poll_done{listing({controllable("AA01")})}, t0 + 21'000);
   CHECK(published_to(done, "wyze/bridge/response/poll") ==
         std::vector<std::string>{R"({"status":"ok","data":{"cameras":1},"cameras":1,"transaction":1})",
                                  R"({"status":"ok","data":{"cameras":1},"cameras":1})",
@@ -701,10 +780,10 @@ TEST_CASE("poll requests that share one poll each get their own transaction back
 
 TEST_CASE("bridge/devices lists the published cameras and follows additions, changes and removals") {
   bridge::core core(settings(), fixed_random());
-  core.on_start(t0);
-  core.on_broker_connected(t0);
-  core.on_message("wyze/bridge/readback", "42", t0);
-  auto first = core.on_poll_done(listing({controllable("AA01"), controllable("AA02", "GW_GC1")}), t0);
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  auto first = core.on(bridge::ev::poll_done{listing({controllable("AA01"), controllable("AA02", "GW_GC1")})}, t0);
   auto devices = json::parse(published_to(first, "wyze/bridge/devices").at(0)).as_array();
   REQUIRE(devices.size() == 2);
   CHECK(devices[0] == json::object{{"id", "AA01"},
@@ -719,27 +798,28 @@ TEST_CASE("bridge/devices lists the published cameras and follows additions, cha
   CHECK(devices[1].at("entities") == json::array{"conn_state", "ip", "firmware"});
   CHECK(all_of<bridge::act::publish>(first).at(0).message.retain);
   // Nothing changed: not published again.
-  CHECK(published_to(core.on_poll_done(listing({controllable("AA01"), controllable("AA02", "GW_GC1")}), t0),
-                     "wyze/bridge/devices")
-            .empty());
+  CHECK(
+      published_to(core.on(bridge::ev::poll_done{listing({controllable("AA01"), controllable("AA02", "GW_GC1")})}, t0),
+                   "wyze/bridge/devices")
+          .empty());
   auto renamed = controllable("AA01");
   renamed.nickname = "Porch";
-  auto change = core.on_poll_done(listing({renamed}), t0);
+  auto change = core.on(bridge::ev::poll_done{listing({renamed})}, t0);
   devices = json::parse(published_to(change, "wyze/bridge/devices").at(0)).as_array();
   REQUIRE(devices.size() == 1);
   CHECK(devices[0].at("nickname") == "Porch");
   // Every (re)connect and Home Assistant birth publishes it again.
-  CHECK(published_to(core.on_broker_connected(t0), "wyze/bridge/devices").size() == 1);
+  CHECK(published_to(core.on(bridge::ev::broker_up{}, t0), "wyze/bridge/devices").size() == 1);
 }
 
 TEST_CASE("the ids of the published cameras are recorded, and recorded ids that are gone are cleared at start") {
   auto s = settings();
   s.recorded_ids = {"AA01", "GONE", "not/ours"};
   bridge::core core(s, fixed_random());
-  core.on_start(t0);
-  core.on_broker_connected(t0);
-  core.on_message("wyze/bridge/readback", "42", t0);  // the broker gave nothing back
-  auto polled = core.on_poll_done(listing({controllable("AA01"), controllable("AA02")}), t0);
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);  // the broker gave nothing back
+  auto polled = core.on(bridge::ev::poll_done{listing({controllable("AA01"), controllable("AA02")})}, t0);
   CHECK(all_of<bridge::act::record>(polled) == std::vector<bridge::act::record>{{{"AA01", "AA02"}}});
   auto cleared = published(polled);
   for (const char* topic : {"wyze/GONE/conn_state <cleared>", "wyze/GONE/power <cleared>",
@@ -752,7 +832,8 @@ TEST_CASE("the ids of the published cameras are recorded, and recorded ids that 
     CHECK(line.find("AA01") == std::string::npos);
     CHECK(line.find("not/ours") == std::string::npos);
   }
-  CHECK_FALSE(has<bridge::act::record>(core.on_poll_done(listing({controllable("AA01"), controllable("AA02")}), t0)));
-  CHECK(all_of<bridge::act::record>(core.on_poll_done(listing({controllable("AA02")}), t0)) ==
+  CHECK_FALSE(has<bridge::act::record>(
+      core.on(bridge::ev::poll_done{listing({controllable("AA01"), controllable("AA02")})}, t0)));
+  CHECK(all_of<bridge::act::record>(core.on(bridge::ev::poll_done{listing({controllable("AA02")})}, t0)) ==
         std::vector<bridge::act::record>{{{"AA02"}}});
 }

@@ -62,20 +62,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   core_settings.min_poll_spacing = std::chrono::seconds(10);
   bridge::core core(core_settings, [] { return std::uint64_t{7}; });
   const std::int64_t t0 = 1795687200000;
-  core.on_start(t0);
+  core.on(bridge::ev::started{}, t0);
   wyze::device_list list;
   list.cameras.push_back(camera);
-  core.on_poll_done(std::move(list), t0 + 100);
-  core.on_broker_connected(t0 + 200);
+  core.on(bridge::ev::poll_done{std::move(list)}, t0 + 100);
+  core.on(bridge::ev::broker_up{}, t0 + 200);
   int fetches = 0, commands = 0;
   for (std::int64_t at : {t0 + 300, t0 + 400}) {  // during the read-back, then (the marker) after it
     // Retained: never a call, and nothing published but the clearing of that very topic.
-    for (const auto& action : core.on_message(topic, payload, at, true)) {
+    for (const auto& action : core.on(bridge::ev::message{topic, payload, true}, at)) {
       if (std::holds_alternative<bridge::act::command>(action)) __builtin_trap();
       if (const auto* p = std::get_if<bridge::act::publish>(&action))
         if (p->message.topic == topic && !p->message.payload.empty()) __builtin_trap();
     }
-    for (const auto& action : core.on_message(topic, payload, at)) {
+    for (const auto& action : core.on(bridge::ev::message{topic, payload}, at)) {
       if (std::holds_alternative<bridge::act::fetch>(action)) ++fetches;
       if (std::holds_alternative<bridge::act::command>(action)) ++commands;
       if (const auto* p = std::get_if<bridge::act::publish>(&action)) {
@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (t.find_first_of("#+") != std::string::npos) __builtin_trap();
       }
     }
-    core.on_message("wyze/bridge/readback", "7", at);
+    core.on(bridge::ev::message{"wyze/bridge/readback", "7"}, at);
   }
   if (fetches > 0) __builtin_trap();  // a poll 300 ms after the last one: never (10 s spacing)
   // A valid command is sent once; the second, the same, waits behind it (one call in flight).
