@@ -44,6 +44,17 @@ std::optional<bool> switch_value(std::string_view payload) {
   return std::nullopt;
 }
 
+// "power, restart, notifications and motion_detection": the keys of the rows with a command.
+std::string command_keys() {
+  std::vector<std::string_view> keys;
+  for (const auto& row : broker::camera_entities())
+    if (!row.command.empty()) keys.push_back(row.key);
+  std::string out;
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    out.append(i == 0 ? "" : i + 1 == keys.size() ? " and " : ", ").append(keys[i]);
+  return out;
+}
+
 }  // namespace
 
 bool core::is_command_topic(const std::string& topic) const {
@@ -94,9 +105,7 @@ void core::on_command(actions& out, const std::string& topic, const std::string&
     answer_command(out, camera, entity, payload, why);
   };
   const broker::entity_row* row = slash == std::string::npos ? nullptr : broker::command_row(entity);
-  if (!row)
-    return refuse("\"" + clip(entity) +
-                  "\" is not a camera command; a camera takes power, restart, notifications and motion_detection");
+  if (!row) return refuse("\"" + clip(entity) + "\" is not a camera command; a camera takes " + command_keys());
   const wyze::Camera* known = retained_.find(camera);
   if (!known)
     return refuse(last_success_
@@ -106,7 +115,7 @@ void core::on_command(actions& out, const std::string& topic, const std::string&
     return refuse(wyze::model_name(known->product_model.value_or("?")) + " cameras have no " + std::string(row->key) +
                   " control the Wyze cloud carries out (see the README's table of models)");
   std::string value = "press";
-  if (wyze::state_of(*row->control)) {
+  if (row->value) {
     auto on = switch_value(payload);
     if (!on) return refuse("send on or off (also 1/0, true/false) to " + std::string(row->key));
     value = *on ? "on" : "off";
@@ -134,15 +143,16 @@ void core::dispatch(actions& out, const std::string& camera) {
     queue->second.queued.erase(queue->second.queued.begin());
     const wyze::Camera* known = retained_.find(camera);
     const broker::entity_row* row = broker::command_row(next.entity);
-    auto call = known && row ? wyze::command_for(*known, *row->control, next.value == "on") : std::nullopt;
+    const auto* call = known && row ? wyze::call_for(*known, row->commands) : nullptr;
     if (!call) {  // the camera left the account (or changed model) since the command was queued
       count_command(next.entity, "refused");
       answer_command(out, camera, next.entity, next.value, "the camera is no longer in the account");
       continue;
     }
     out.push_back(line(level::info, "bridge", broker::camera_display_name(*known), ": ", next.entity, " ", next.value));
+    auto command = wyze::command_for(*known, *call, next.value == "on");
     queue->second.in_flight = std::move(next);
-    out.push_back(act::command{camera, std::move(*call)});
+    out.push_back(act::command{camera, std::move(command)});
     return;
   }
   commands_.erase(queue);
@@ -159,9 +169,9 @@ void core::handle(actions& out, ev::command_done& done_call, std::int64_t now_ms
   std::string name = known ? broker::camera_display_name(*known) : camera;
   if (outcome) {
     count_command(done.entity, "ok");
-    if (wyze::state_of(*row->control)) {
+    if (row->value) {
       bool on = done.value == "on";
-      retained_.set_state(camera, *row->control, on);
+      retained_.set_state(camera, *row, on);
       expected_[{camera, done.entity}] = {on, now_ms + command_settle.count()};
     }
     out.push_back(line(level::info, "bridge", name, ": ", done.entity, " ", done.value, " done"));
@@ -183,7 +193,7 @@ void core::apply_expectations(wyze::camera_list& cameras, std::int64_t now_ms) {
   for (auto& camera : cameras) {
     std::string id = camera.id();
     for (auto it = expected_.lower_bound({id, ""}); it != expected_.end() && it->first.first == id;) {
-      auto field = wyze::state_of(*broker::command_row(it->first.second)->control);
+      auto field = broker::command_row(it->first.second)->value;
       if (camera.*field == it->second.on) {
         it = expected_.erase(it);  // the cloud agrees now
         continue;

@@ -158,9 +158,9 @@ const wyze::Camera* retained_state::find(const std::string& id) const {
   return it == cameras_.end() ? nullptr : &it->second;
 }
 
-void retained_state::set_state(const std::string& id, wyze::control which, bool on) {
+void retained_state::set_state(const std::string& id, const broker::entity_row& row, bool on) {
   auto it = cameras_.find(id);
-  auto field = wyze::state_of(which);
+  auto field = row.value;
   if (it == cameras_.end() || !field) return;
   wyze::Camera changed = it->second;
   changed.*field = on;

@@ -69,9 +69,9 @@ class retained_state {
   /// The camera with topic id `id`, or nullptr.
   const wyze::Camera* find(const std::string& id) const;
 
-  /// Sets a control's state of camera `id` (after the cloud carried a command out) and queues the
-  /// topics whose payload changed.
-  void set_state(const std::string& id, wyze::control which, bool on);
+  /// Sets the value of switch `row` of camera `id` (after the cloud carried a command out) and queues
+  /// the topics whose payload changed.
+  void set_state(const std::string& id, const broker::entity_row& row, bool on);
 
   /// Changes the event state of camera `id` (motion, last event, picture) and queues the topics
   /// whose payload changed; false when there is no such camera.

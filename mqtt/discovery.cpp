@@ -66,6 +66,7 @@ component_config component(const std::string& object_id, const entity_row& row, 
       .string_if("pl_prs", row.payload_press);
   if (!icon_first) c.members.string_if("ic", row.icon);
   c.members.string_if("stat_cla", row.state_class)
+      .string_if("unit_of_meas", row.unit)
       .string_if("pl_on", row.payload_on)
       .string_if("pl_off", row.payload_off)
       .string_if("json_attr_t", attributes_topic);

@@ -39,6 +39,35 @@ const wyze::camera_events& events_of(const wyze::Camera& c) {
   return c.events ? *c.events : none;
 }
 
+template <std::optional<bool> wyze::Camera::*value>
+std::string on_off_of(const wyze::Camera& c) {
+  return on_off(c.*value);
+}
+
+template <std::optional<bool> wyze::Camera::*value>
+bool reported(const wyze::Camera& c) {
+  return (c.*value).has_value();
+}
+
+// A switch: its state is `value` (`on`/`off`, no topic while the cloud does not report it), its
+// command sets it through the call of `commands` for the camera's model.
+template <std::optional<bool> wyze::Camera::*value>
+constexpr entity_row switch_row(std::string_view key, std::string_view name, std::string_view category,
+                                std::string_view icon, std::span<const wyze::model_call> commands) {
+  return {.key = key,
+          .platform = "switch",
+          .name = name,
+          .entity_category = category,
+          .icon = icon,
+          .state = on_off_of<value>,
+          .reported = reported<value>,
+          .payload_on = "on",
+          .payload_off = "off",
+          .command = "set",
+          .commands = commands,
+          .value = value};
+}
+
 constexpr entity_row camera_rows[] = {
     {.key = "conn_state",
      .platform = "binary_sensor",
@@ -61,51 +90,32 @@ constexpr entity_row camera_rows[] = {
      .icon = "mdi:chip",
      .state = [](const wyze::Camera& c) { return or_unknown(c.firmware_ver); },
      .attributes_key = attributes_key},
-    // Controls (SPEC §7): each only on the models whose cloud call works (wyze/capabilities.cpp).
-    {.key = "power",
-     .platform = "switch",
-     .name = "Power",
-     .icon = "mdi:power",
-     .state = [](const wyze::Camera& c) { return on_off(c.power); },
-     .reported = [](const wyze::Camera& c) { return c.power.has_value(); },
-     .has = [](const wyze::Camera& c) { return wyze::supports(c, wyze::control::power); },
-     .payload_on = "on",
-     .payload_off = "off",
-     .command = "set",
-     .control = wyze::control::power},
+    // Sensors of some models (SPEC §10): only for the models listed, only while reported.
+    {.key = "battery",
+     .platform = "sensor",
+     .name = "Battery",
+     .device_class = "battery",
+     .entity_category = "diagnostic",
+     .state = [](const wyze::Camera& c) { return std::to_string(*c.battery); },
+     // No entity while the cloud reports no level: it would only ever show "unknown".
+     .has = [](const wyze::Camera& c) { return c.battery.has_value(); },
+     .models = wyze::capability::battery,
+     .state_class = "measurement",
+     .unit = "%"},
+    // Controls (SPEC §7): each only on the models whose cloud call works (wyze/capabilities.hpp).
+    switch_row<&wyze::Camera::power>("power", "Power", "", "mdi:power", wyze::capability::power),
     {.key = "restart",
      .platform = "button",
      .name = "Restart",
      .device_class = "restart",
      .entity_category = "config",
-     .has = [](const wyze::Camera& c) { return wyze::supports(c, wyze::control::restart); },
      .command = "set",
      .payload_press = "PRESS",
-     .control = wyze::control::restart},
-    {.key = "notifications",
-     .platform = "switch",
-     .name = "Notifications",
-     .entity_category = "config",
-     .icon = "mdi:bell",
-     .state = [](const wyze::Camera& c) { return on_off(c.notifications); },
-     .reported = [](const wyze::Camera& c) { return c.notifications.has_value(); },
-     .has = [](const wyze::Camera& c) { return wyze::supports(c, wyze::control::notifications); },
-     .payload_on = "on",
-     .payload_off = "off",
-     .command = "set",
-     .control = wyze::control::notifications},
-    {.key = "motion_detection",
-     .platform = "switch",
-     .name = "Motion detection",
-     .entity_category = "config",
-     .icon = "mdi:motion-sensor",
-     .state = [](const wyze::Camera& c) { return on_off(c.motion_detection); },
-     .reported = [](const wyze::Camera& c) { return c.motion_detection.has_value(); },
-     .has = [](const wyze::Camera& c) { return wyze::supports(c, wyze::control::motion_detection); },
-     .payload_on = "on",
-     .payload_off = "off",
-     .command = "set",
-     .control = wyze::control::motion_detection},
+     .commands = wyze::capability::restart},
+    switch_row<&wyze::Camera::notifications>("notifications", "Notifications", "config", "mdi:bell",
+                                             wyze::capability::notifications),
+    switch_row<&wyze::Camera::motion_detection>("motion_detection", "Motion detection", "config", "mdi:motion-sensor",
+                                                wyze::capability::motion_detection),
     // Events (SPEC §8): only with events.enabled (motion, event, last_event) or events.pictures.
     {.key = "motion",
      .platform = "binary_sensor",
@@ -195,6 +205,8 @@ std::span<const entity_row> bridge_entities() { return bridge_rows; }
 
 bool has_entity(const entity_row& row, const wyze::Camera& camera, bool commands) {
   if (!commands && !row.command.empty()) return false;
+  if (!row.models.empty() && !wyze::is_model(camera, row.models)) return false;
+  if (!row.commands.empty() && !wyze::call_for(camera, row.commands)) return false;
   return !row.has || row.has(camera);
 }
 

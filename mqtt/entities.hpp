@@ -1,8 +1,11 @@
 #pragma once
 // The one table of entities (SPEC §4, §5): every topic a camera or the bridge device publishes and
-// every Home Assistant entity it announces is a row here. States, discovery in both modes, the
-// retained slots, the read-back and the clean-up all iterate these rows, so a new sensor is one row
-// (plus the parser line for its field in wyze/camera.cpp).
+// every Home Assistant entity it announces is a row here. A row owns its entity end to end: its
+// Home Assistant fields, where its state comes from, which cameras have it (models, or the model
+// table of its cloud command), and how it is commanded (wyze/capabilities.hpp). States, discovery
+// in both modes, the retained slots, the read-back, the clean-up and the commands all iterate these
+// rows, so a new sensor is one row (plus the parser line for its field in wyze/camera.cpp) and a
+// new switch is one row and one table (README, "Add an entity").
 #include "wyze/camera.hpp"
 #include "wyze/capabilities.hpp"
 
@@ -29,12 +32,15 @@ struct entity_row {
   /// Camera rows: true when the cloud reports the value (nullptr: always). An unreported value
   /// has no state topic, so a value that stops being reported is cleared.
   bool (*reported)(const wyze::Camera&) = nullptr;
-  /// Camera rows: the models that have this entity (nullptr: every camera).
+  /// Camera rows: which cameras have this entity beyond `models` and `commands` (nullptr: all).
   bool (*has)(const wyze::Camera&) = nullptr;
+  /// Camera rows: the models that have this entity (empty: every camera).
+  std::span<const std::string_view> models{};
   /// Bridge rows: the bridge topic the state comes from (`state`, `cloud`, `info`).
   std::string_view bridge_topic{};
   std::string_view value_template{};
   std::string_view state_class{};
+  std::string_view unit{};        ///< sensors: the unit of measurement
   std::string_view payload_on{};  ///< binary sensors
   std::string_view payload_off{};
   std::string_view attributes_key{};  ///< the row whose topic carries this entity's JSON attributes
@@ -43,8 +49,11 @@ struct entity_row {
   std::string_view command{};
   std::string_view payload_press{};   ///< buttons
   bool available_with_bridge = true;  ///< bridge rows: unavailable while the bridge is offline
-  /// Camera rows with a command: what it controls (wyze/capabilities.hpp).
-  std::optional<wyze::control> control{};
+  /// Camera rows with a command: the cloud call of each model that has it (the cameras of other
+  /// models do not have the entity).
+  std::span<const wyze::model_call> commands{};
+  /// Switch rows: the camera's field its state reads and its command sets (nullptr: a button).
+  std::optional<bool> wyze::Camera::*value = nullptr;
   /// Event rows (SPEC §8): the config key that turns them on (`events` or `pictures`), else empty.
   /// Their retained values stay valid from one run to the next (the last event's time and picture
   /// are not known again until the next event), so they are cleared only when the entity goes.

@@ -243,3 +243,19 @@ TEST_CASE("an entry's values do not leak into the next entry") {
   REQUIRE(list.problems.size() == 1);
   CHECK(list.problems[0] == "device 2 is not a JSON object; skipped");
 }
+
+TEST_CASE("device_params.electricity is the battery level when it is a number from 0 to 100") {
+  auto list = parse(R"({"mac":"AA21","product_type":"Camera","device_params":{"electricity":87}},
+      {"mac":"AA22","product_type":"Camera","device_params":{"electricity":"0"}},
+      {"mac":"AA23","product_type":"Camera","device_params":{"electricity":101}},
+      {"mac":"AA24","product_type":"Camera","device_params":{"electricity":null}},
+      {"mac":"AA25","product_type":"Camera","device_params":{"electricity":-1}},
+      {"mac":"AA26","product_type":"Camera","electricity":50})");
+  REQUIRE(list.cameras.size() == 6);
+  CHECK(list.cameras[0].battery == 87);
+  CHECK(list.cameras[1].battery == 0);
+  CHECK_FALSE(list.cameras[2].battery);  // not a percentage
+  CHECK_FALSE(list.cameras[3].battery);
+  CHECK_FALSE(list.cameras[4].battery);
+  CHECK_FALSE(list.cameras[5].battery);  // only device_params carries it
+}

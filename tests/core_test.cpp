@@ -244,12 +244,13 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
   auto marker = core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
   CHECK(all_of<bridge::act::cancel_timer>(marker) == std::vector<bridge::act::cancel_timer>{{bridge::timer::readback}});
   CHECK(all_of<bridge::act::unsubscribe>(marker).size() == 7);
-  CHECK(published(marker) ==
-        std::vector<std::string>{"wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>",
-                                 "wyze/GONE/firmware <cleared>", "wyze/GONE/power <cleared>",
-                                 "wyze/GONE/notifications <cleared>", "wyze/GONE/motion_detection <cleared>",
-                                 "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"});
-  CHECK(contains(log_lines(marker), "bridge: clearing 8 retained topics of cameras that are gone"));
+  CHECK(published(marker) == std::vector<std::string>{"wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>",
+                                                      "wyze/GONE/firmware <cleared>", "wyze/GONE/battery <cleared>",
+                                                      "wyze/GONE/power <cleared>", "wyze/GONE/notifications <cleared>",
+                                                      "wyze/GONE/motion_detection <cleared>",
+                                                      "wyze/GONE/attributes <cleared>",
+                                                      "homeassistant/device/wyze_GONE/config <cleared>"});
+  CHECK(contains(log_lines(marker), "bridge: clearing 9 retained topics of cameras that are gone"));
   CHECK(drained(core).size() == 6);  // the bridge device, then AA01's config and states
   // Messages after the read-back are not taken as ours.
   core.on(bridge::ev::message{"wyze/LATE/attributes", "{}"}, t0);
@@ -826,7 +827,7 @@ TEST_CASE("the ids of the published cameras are recorded, and recorded ids that 
                             "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"})
     CHECK_MESSAGE(contains(cleared, topic), topic);
   CHECK(std::count_if(cleared.begin(), cleared.end(), [](const std::string& l) { return l.ends_with("<cleared>"); }) ==
-        8);  // 7 states and the device's config: nothing else
+        9);  // 8 states and the device's config: nothing else
   for (const auto& line : cleared) {
     if (!line.ends_with("<cleared>")) continue;
     CHECK(line.find("AA01") == std::string::npos);

@@ -39,7 +39,7 @@ const std::set<std::string> device_root_keys{
 // key HA accepts; a misspelt key would make HA reject the whole message.
 const std::set<std::string> entity_keys{"p", "name", "uniq_id", "default_entity_id", "dev_cla", "stat_t", "pl_on",
                                         "pl_off", "ent_cat", "ic", "json_attr_t", "avty", "avty_mode", "val_tpl",
-                                        "stat_cla", "cmd_t", "pl_prs", "dev", "o",
+                                        "stat_cla", "unit_of_meas", "cmd_t", "pl_prs", "dev", "o",
                                         // Full keys HA accepts (event and image entities).
                                         "event_types", "image_topic", "content_type"};
 const std::set<std::string> device_keys{"ids", "cns", "name", "mf", "mdl", "mdl_id", "sw", "hw", "via_device"};
@@ -187,6 +187,49 @@ TEST_CASE("the control entities follow the capability table and mqtt.commands") 
   CHECK(keys_of(settings(), cam) == std::vector<std::string>{"conn_state", "firmware", "ip", "notifications"});
 }
 
+TEST_CASE("a battery camera that reports its level has a battery sensor, and a wired one that reports one does not") {
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    CAPTURE(static_cast<int>(mode));
+    auto components_of = [&](const wyze::Camera& cam) {
+      std::map<std::string, json::object> by_id;
+      for (const auto& m : broker::camera_discovery(settings(mode), cam))
+        for (auto& c : check_conformance(m, mode)) by_id[std::string(c.at("uniq_id").as_string())] = c;
+      return by_id;
+    };
+    for (const char* model : {"WVOD1", "HL_WCO2", "AN_RSCW", "GW_BE1"}) {
+      CAPTURE(model);
+      auto cam = porch();
+      cam.product_model = model;
+      cam.battery = 64;
+      auto by_id = components_of(cam);
+      REQUIRE(by_id.count("wyze_2CAA8E123456_battery"));
+      const auto& battery = by_id.at("wyze_2CAA8E123456_battery");
+      CHECK(battery.at("name") == "Battery");
+      CHECK(battery.at("dev_cla") == "battery");
+      CHECK(battery.at("ent_cat") == "diagnostic");
+      CHECK(battery.at("stat_t") == "wyze/2CAA8E123456/battery");
+      CHECK(battery.at("stat_cla") == "measurement");
+      CHECK(battery.at("unit_of_meas") == "%");
+      if (mode == broker::discovery_mode::components)
+        CHECK(battery.at("default_entity_id") == "sensor.wyze_2caa8e123456_battery");
+      auto states = broker::camera_states("wyze", cam);
+      CHECK(std::count(states.begin(), states.end(), broker::message{"wyze/2CAA8E123456/battery", "64"}) == 1);
+      // No level reported (yet): no entity, which would only ever show "unknown".
+      cam.battery.reset();
+      CHECK_FALSE(components_of(cam).count("wyze_2CAA8E123456_battery"));
+    }
+    // Wired doorbells and cameras report an electricity too, which is not a battery (ha-wyzeapi #454).
+    for (const char* model : {"WYZEDB3", "HL_DB2", "WYZE_CAKP2JFUS", "GW_GC1"}) {
+      CAPTURE(model);
+      auto cam = porch();
+      cam.product_model = model;
+      cam.battery = 100;
+      CHECK_FALSE(components_of(cam).count("wyze_2CAA8E123456_battery"));
+      for (const auto& m : broker::camera_states("wyze", cam)) CHECK(m.topic != "wyze/2CAA8E123456/battery");
+    }
+  }
+}
+
 TEST_CASE("components mode publishes the same entities on per-component topics") {
   auto messages = broker::camera_discovery(settings(broker::discovery_mode::components), porch());
   REQUIRE(messages.size() == 7);
@@ -272,11 +315,17 @@ TEST_CASE("the discovery topics of a camera are known from its id alone, in both
   for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
     for (const std::string mac : {"2C:AA:8E:00:00:01", "GW_ODD-ID"}) {
       CAPTURE(mac);
-      wyze::Camera cam{.mac = mac};
-      cam.product_model = "WYZE_CAKP2JFUS";  // a model with every entity
-      std::vector<std::string> published;
-      for (const auto& m : broker::camera_discovery(settings(mode), cam)) published.push_back(m.topic);
-      CHECK(broker::camera_discovery_topics(settings(mode), cam.id()) == published);
+      // Between them, a wired camera and a battery camera have every entity.
+      wyze::Camera wired{.mac = mac}, battery{.mac = mac};
+      wired.product_model = "WYZE_CAKP2JFUS";
+      battery.product_model = "WVOD1";
+      battery.battery = 50;
+      std::set<std::string> published;
+      for (const auto& cam : {wired, battery})
+        for (const auto& m : broker::camera_discovery(settings(mode), cam)) published.insert(m.topic);
+      auto by_id = broker::camera_discovery_topics(settings(mode), wired.id());
+      CHECK(std::set<std::string>(by_id.begin(), by_id.end()) == published);
+      CHECK(by_id.size() == published.size());  // each once
     }
   }
 }
@@ -401,8 +450,13 @@ TEST_CASE("the event entities pass the conformance checks in both modes, and onl
     CHECK(picture.at("content_type") == "image/jpeg");
     CHECK_FALSE(picture.contains("stat_t"));
     if (mode == broker::discovery_mode::components) {
-      CHECK(broker::camera_discovery_topics(s, cam.id()).size() == by_id.size());
-      CHECK(broker::camera_discovery_topics(settings(mode), cam.id()).size() == by_id.size() - 4);
+      auto all = broker::camera_discovery_topics(s, cam.id());
+      for (const auto& m : broker::camera_discovery(s, cam))
+        CHECK_MESSAGE(std::find(all.begin(), all.end(), m.topic) != all.end(), m.topic);
+      auto feature_rows = std::count_if(broker::camera_entities().begin(), broker::camera_entities().end(),
+                                        [](const auto& row) { return !row.feature.empty(); });
+      CHECK(static_cast<std::ptrdiff_t>(
+                all.size() - broker::camera_discovery_topics(settings(mode), cam.id()).size()) == feature_rows);
     }
   }
   // Events off: none of them.

@@ -400,8 +400,10 @@ std::size_t sim_state_topics(std::size_t cameras) {
   for (std::size_t i = 0; i < cameras; ++i) {
     wyze::Camera cam{.mac = sim::account::generated_mac(i)};
     cam.product_model = sim::account::generated_model(i);
-    // The simulator reports every one of these for every camera.
+    // The simulator reports every one of these for every camera (a battery level for the battery
+    // models, and for some wired ones, which is not theirs).
     cam.online = cam.power = cam.notifications = cam.motion_detection = true;
+    cam.battery = 50;
     topics += ::broker::camera_states("wyze", cam).size();
   }
   return topics;

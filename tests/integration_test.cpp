@@ -115,6 +115,24 @@ TEST_CASE("--once publishes every camera with its discovery, then exits 0") {
   }
 }
 
+TEST_CASE("a battery camera's level is a sensor, and a wired camera that reports one gets none") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 8);  // camera 8 is a Battery Cam Pro (AN_RSCW); camera 1, a Cam v3, reports 100 too
+  auto bridge = run_once(dir, write_config(dir, sim, mqtt));
+  auto topics = retained(mqtt.port());
+  CHECK(topics["wyze/" + sim_mac(7) + "/battery"] == "93");
+  auto config = json::parse(topics["homeassistant/device/wyze_" + sim_mac(7) + "/config"]).as_object();
+  const auto& battery = config.at("cmps").at("battery").as_object();
+  CHECK(battery.at("dev_cla") == "battery");
+  CHECK(battery.at("unit_of_meas") == "%");
+  CHECK(topics.count("wyze/" + sim_mac(0) + "/battery") == 0);
+  CHECK_FALSE(json::parse(topics["homeassistant/device/wyze_" + sim_mac(0) + "/config"])
+                  .at("cmps")
+                  .as_object()
+                  .contains("battery"));
+}
+
 TEST_CASE("the legacy login of the original protocol notes works too") {
   temp_dir dir;
   broker mqtt(dir);

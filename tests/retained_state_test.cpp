@@ -158,9 +158,10 @@ TEST_CASE("at start, what earlier runs left for cameras that are gone is cleared
   poll(now, {camera("AA01", "10.0.0.1")});
   CHECK(topics(now.stale(read_back)) ==
         std::vector<std::string>{"wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>",
-                                 "wyze/AA02/firmware <cleared>", "wyze/AA02/power <cleared>",
-                                 "wyze/AA02/notifications <cleared>", "wyze/AA02/motion_detection <cleared>",
-                                 "wyze/AA02/attributes <cleared>", "homeassistant/device/wyze_AA02/config <cleared>"});
+                                 "wyze/AA02/firmware <cleared>", "wyze/AA02/battery <cleared>",
+                                 "wyze/AA02/power <cleared>", "wyze/AA02/notifications <cleared>",
+                                 "wyze/AA02/motion_detection <cleared>", "wyze/AA02/attributes <cleared>",
+                                 "homeassistant/device/wyze_AA02/config <cleared>"});
 }
 
 TEST_CASE("a switch of discovery mode clears the configs of the old mode") {

@@ -96,6 +96,8 @@ Camera to_camera(const device_entry& e, bool thumbnails) {
   if (auto push = integer(f[d::push_switch]); push && *push >= 0 && *push <= 2) cam.notifications = *push == 1;
   cam.motion_detection = first_of(flag(p[d::param_motion_alarm_switch]), flag(f[d::motion_alarm_switch]));
   cam.timezone = first_of(text(f[d::timezone_name]), text(f[d::device_timezone]));
+  if (auto level = integer(p[d::param_electricity]); level && *level >= 0 && *level <= 100)
+    cam.battery = static_cast<int>(*level);
   if (auto ts = integer(e.thumbs[d::thumbnails_ts]); thumbnails && ts && *ts > 0) {
     // Only an https URL is kept: a picture is never fetched over anything else.
     auto url = text(e.thumbs[d::thumbnails_url]);
@@ -110,7 +112,7 @@ constexpr std::array<std::string_view, device_entry::top_count> top_names{
     "hardware_ver", "ip",          "conn_state",          "conn_state_ts", "ssid",
     "power_switch", "push_switch", "motion_alarm_switch", "timezone_name", "device_timezone"};
 constexpr std::array<std::string_view, device_entry::param_count> param_names{"ip", "ssid", "power_switch",
-                                                                              "motion_alarm_switch"};
+                                                                              "motion_alarm_switch", "electricity"};
 constexpr std::array<std::string_view, device_entry::thumb_count> thumb_names{"thumbnails_url", "thumbnails_ts"};
 
 // A device entry has some 80 keys, a dozen of them read: most keys are rejected by their length

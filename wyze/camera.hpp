@@ -68,6 +68,7 @@ struct Camera {
   std::optional<bool> notifications{};     ///< push_switch 1 on; 0 (or 2, as the app shows it) off
   std::optional<bool> motion_detection{};  ///< device_params.motion_alarm_switch 1 / 0
   std::optional<std::string> timezone{};
+  std::optional<int> battery{};  ///< device_params.electricity, 0–100 (whatever the model: see capabilities)
   /// Only when pictures come from the device list's thumbnails (device_list_builder).
   shared_value<camera_thumbnail> thumbnail{};
   /// Absent while events and pictures are off: a 10,000-camera account pays a pointer a camera.
@@ -130,7 +131,14 @@ struct device_entry {
     device_timezone,
     top_count
   };
-  enum param : std::uint8_t { param_ip, param_ssid, param_power_switch, param_motion_alarm_switch, param_count };
+  enum param : std::uint8_t {
+    param_ip,
+    param_ssid,
+    param_power_switch,
+    param_motion_alarm_switch,
+    param_electricity,
+    param_count
+  };
   enum thumb : std::uint8_t { thumbnails_url, thumbnails_ts, thumb_count };
 
   std::array<raw_field, top_count> fields{};

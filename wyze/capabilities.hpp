@@ -1,22 +1,19 @@
 #pragma once
-// Which camera controls the Wyze cloud carries out, per model, and the cloud calls that do it
-// (SPEC §7). A model has a control only where its call is known to work; the sources of every entry
-// are in the README ("Camera control").
+// How the Wyze cloud carries out a camera entity's command (SPEC §7, §10), as data: each entity row
+// (mqtt/entities.cpp) names one of the tables below, and a table says, for sets of models, which
+// cloud call does it. A model has a command only where a peer's code shows the call works; the
+// sources of every entry are in the README ("Camera control") and beside the tables.
 #include "wyze/camera.hpp"
 
+#include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace wyze {
-
-/// What Home Assistant can do to a camera.
-enum class control { power, restart, notifications, motion_detection };
-
-/// The name of a control as an entity key: `power`, `restart`, `notifications`, `motion_detection`.
-std::string_view control_name(control which);
 
 /// One command as cloud calls: a `run_action` with `action`, or one `set_property` per entry of
 /// `properties` (pid, value), in order.
@@ -29,15 +26,58 @@ struct camera_command {
   bool operator==(const camera_command&) const = default;
 };
 
-/// The camera's field that holds the state of `which` (nullptr for restart, which has none).
-std::optional<bool> Camera::*state_of(control which);
+/// A call of Wyze's /app API: `run_action` with the key for on (a button: its only key) and for
+/// off, or `set_property` of each pid with "1" (on) or "0" (off), in order.
+struct app_call {
+  std::string_view action_on{}, action_off{};
+  std::array<std::string_view, 2> pids{};
+};
 
-/// True when the cloud can carry out `which` on a camera of model `product_model`.
-bool supports(std::string_view product_model, control which);
-bool supports(const Camera& camera, control which);
+/// The models that share one call for an entity.
+struct model_call {
+  std::span<const std::string_view> models;
+  app_call call;
+};
 
-/// The cloud calls that switch `which` on or off (`restart` ignores `on`); nullopt when the
-/// camera's model does not support it.
-std::optional<camera_command> command_for(const Camera& camera, control which, bool on);
+/// The cloud call of `camera`'s model in `table`, or nullptr when the model has none.
+const app_call* call_for(const Camera& camera, std::span<const model_call> table);
+
+/// The cloud calls that switch on or off (a button ignores `on`) through `call`.
+camera_command command_for(const Camera& camera, const app_call& call, bool on);
+
+/// True when `camera`'s model is one of `models`.
+bool is_model(const Camera& camera, std::span<const std::string_view> models);
+
+/// The tables of the entities with a command, and the model sets of entities without one: each
+/// named by one entity row.
+namespace capability {
+
+// Mains-powered cameras: run_action and set_property work (ha-wyzeapi, wyzeapy, docker-wyze-bridge).
+// Every model not listed in a table gets no control at all: the Cam OG family, the Floodlight Pro,
+// the Battery Cam Pro, the Cam Pan v4 and the Solar Cam Pan answer run_action without acting on it
+// (GW_GC1 says `result: 3`) and are controlled through Wyze's device-management API, which this
+// bridge does not speak yet; models Wyze releases later are added once their calls are known.
+inline constexpr std::string_view mains[] = {"WYZEC1",  "WYZEC1-JZ",   "WYZE_CAKP2JFUS", "HL_CAM3P",
+                                             "HL_CAM4", "WYZECP1_JEF", "HL_PAN2",        "HL_PAN3",
+                                             "HL_PANP", "HL_CFL2",     "WYZEDB3",        "HL_DB2"};
+// Battery cameras sleep: no power off, no restart (ha-wyzeapi switch.py).
+inline constexpr std::string_view outdoor[] = {"WVOD1", "HL_WCO2"};
+// Doorbell Pro: no off function, no motion switch (ha-wyzeapi POWER_/MOTION_SWITCH_UNSUPPORTED).
+inline constexpr std::string_view doorbell_pro[] = {"GW_BE1"};
+
+inline constexpr model_call power[] = {{mains, {.action_on = "power_on", .action_off = "power_off"}}};
+inline constexpr model_call restart[] = {{mains, {.action_on = "restart"}}};
+// "0" is off; "2" looks off in the app while notifications go on (docker-wyze-bridge #1313).
+inline constexpr app_call p1{.pids = {"P1", ""}};
+inline constexpr model_call notifications[] = {{mains, p1}, {outdoor, p1}, {doorbell_pro, p1}};
+// Motion detection: P1047 and P1001 together on most cameras (newer ones need both, older ones
+// ignore the second); P1029 on the battery-powered Outdoor cameras.
+inline constexpr model_call motion_detection[] = {{mains, {.pids = {"P1047", "P1001"}}},
+                                                  {outdoor, {.pids = {"P1029", ""}}}};
+/// device_params.electricity is the battery's level on these (ha-wyzeapi sensor.py
+/// CAMERAS_WITH_BATTERIES); wired doorbells report one too, which is not theirs (ha-wyzeapi #454).
+inline constexpr std::string_view battery[] = {"WVOD1", "HL_WCO2", "AN_RSCW", "GW_BE1"};
+
+}  // namespace capability
 
 }  // namespace wyze
