@@ -351,9 +351,24 @@ std::string subscriber::request_poll(const std::string& base) {
 
 std::map<std::string, std::string> retained(std::uint16_t port, const std::string& filter) {
   subscriber reader(port, filter);
-  // Retained messages arrive right after the subscription; stop once none came for 300 ms — or,
-  // while none came at all, for 1.2 s (a busy machine, e.g. the sanitized suite on two cores, can
-  // take longer than 300 ms to deliver the first one).
+  // The broker sends a subscription's retained messages before anything published after it, so a
+  // marker published now under the filter comes back after the last of them (the bridge's own
+  // read-back works so): no guess at how long a busy machine takes to deliver them.
+  std::string marker;
+  if (filter.ends_with("#")) marker = filter.substr(0, filter.size() - 1) + "harness-readback-marker";
+  for (auto at = marker.find('+'); at != std::string::npos; at = marker.find('+')) marker[at] = 'x';
+  if (!marker.empty()) {
+    static int markers = 0;
+    const std::string token = std::to_string(getpid()) + "-" + std::to_string(++markers);
+    reader.publish(marker, token, false);
+    if (reader.wait_for(marker, token, 5s)) {
+      std::map<std::string, std::string> out;
+      for (auto& [topic, m] : reader.snapshot())
+        if (m.retained) out[topic] = m.payload;
+      return out;
+    }
+  }
+  // An exact topic: stop once none came for 300 ms — or, while none came at all, for 1.2 s.
   std::size_t seen = 0;
   auto start = std::chrono::steady_clock::now();
   auto deadline = start + 10s;
