@@ -92,7 +92,7 @@ void core::handle(actions& out, ev::poll_done& done, std::int64_t now_ms) {
     stats_.cameras_online =
         std::count_if(cameras.begin(), cameras.end(), [](const auto& c) { return c.online == true; });
     auto camera_count = cameras.size();
-    apply_expectations(cameras, now_ms);
+    commands_.hold(cameras, now_ms);  // commanded values the list does not show yet
     auto changes = retained_.update(std::move(cameras));
     queue_thumbnails();
     start_download(out);

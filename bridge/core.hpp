@@ -7,6 +7,7 @@
 // Nothing calls back into it: the retained messages go out as the answer to ev::publish_window.
 #include "bridge/actions.hpp"
 #include "bridge/birth_schedule.hpp"
+#include "bridge/command_queue.hpp"
 #include "bridge/event_state.hpp"
 #include "bridge/metrics.hpp"
 #include "bridge/poll_schedule.hpp"
@@ -217,18 +218,6 @@ class core {
   std::deque<broker::message> held_events_;  ///< event messages that came while the broker was away
 
   // Commands (core_commands.cpp).
-  struct pending_command {
-    std::string entity;  ///< a row key
-    std::string value;   ///< "on", "off", or "press"
-  };
-  struct camera_commands {
-    std::optional<pending_command> in_flight;
-    std::vector<pending_command> queued;  ///< at most one per entity: a newer one replaces it
-  };
-  struct expectation {
-    bool on;
-    std::int64_t until_ms;
-  };
   bool is_command_topic(const std::string& topic) const;
   void on_command(actions& out, const std::string& topic, const std::string& payload, bool retained,
                   std::int64_t now_ms);
@@ -236,8 +225,6 @@ class core {
   void answer_command(actions& out, const std::string& camera, const std::string& entity, const std::string& value,
                       const std::string& error);
   void count_command(const std::string& entity, const char* result);
-  /// Holds commanded values against device lists that still show the old one (command_settle).
-  void apply_expectations(wyze::camera_list& cameras, std::int64_t now_ms);
 
   core_settings settings_;
   std::function<std::uint64_t()> random_;
@@ -258,11 +245,10 @@ class core {
   readback readback_ = readback::not_started;
   std::set<std::string> read_back_;  ///< our retained topics found on the broker at start
   std::string readback_marker_;
-  std::map<std::string, camera_commands> commands_;                      ///< by camera id
-  std::map<std::pair<std::string, std::string>, expectation> expected_;  ///< by (camera id, entity)
-  std::optional<std::size_t> devices_hash_;                              ///< of the bridge/devices last published
-  std::set<std::string> recorded_;                                       ///< ids last recorded as published
-  bool features_written_ = false;  ///< the record holds this run's events and pictures settings
+  command_queue commands_;
+  std::optional<std::size_t> devices_hash_;  ///< of the bridge/devices last published
+  std::set<std::string> recorded_;           ///< ids last recorded as published
+  bool features_written_ = false;            ///< the record holds this run's events and pictures settings
 };
 
 /// True when `camera` passes `include` (empty = all) and is not in `exclude`; entries match the

@@ -120,50 +120,38 @@ void core::on_command(actions& out, const std::string& topic, const std::string&
     if (!on) return refuse("send on or off (also 1/0, true/false) to " + std::string(row->key));
     value = *on ? "on" : "off";
   }
-  auto& queue = commands_[camera];
-  auto same = std::find_if(queue.queued.begin(), queue.queued.end(),
-                           [&](const pending_command& p) { return p.entity == entity; });
-  if (same != queue.queued.end()) {
+  if (auto replaced = commands_.add(camera, entity, value)) {
     count_command(entity, "replaced");
-    answer_command(out, camera, entity, same->value,
+    answer_command(out, camera, entity, *replaced,
                    "replaced by a newer command for the same entity before it was sent");
-    same->value = value;
-  } else {
-    queue.queued.push_back({entity, value});
   }
   dispatch(out, camera);
 }
 
 // Sends the camera's next queued command unless one is in flight.
 void core::dispatch(actions& out, const std::string& camera) {
-  auto queue = commands_.find(camera);
-  if (queue == commands_.end() || queue->second.in_flight) return;
-  while (!queue->second.queued.empty()) {
-    pending_command next = queue->second.queued.front();
-    queue->second.queued.erase(queue->second.queued.begin());
+  while (auto next = commands_.next(camera)) {
     const wyze::Camera* known = retained_.find(camera);
-    const broker::entity_row* row = broker::command_row(next.entity);
+    const broker::entity_row* row = broker::command_row(next->entity);
     const auto* call = known && row ? wyze::call_for(*known, row->commands) : nullptr;
     if (!call) {  // the camera left the account (or changed model) since the command was queued
-      count_command(next.entity, "refused");
-      answer_command(out, camera, next.entity, next.value, "the camera is no longer in the account");
+      commands_.finish(camera);
+      count_command(next->entity, "refused");
+      answer_command(out, camera, next->entity, next->value, "the camera is no longer in the account");
       continue;
     }
-    out.push_back(line(level::info, "bridge", broker::camera_display_name(*known), ": ", next.entity, " ", next.value));
-    auto command = wyze::command_for(*known, *call, next.value == "on");
-    queue->second.in_flight = std::move(next);
-    out.push_back(act::command{camera, std::move(command)});
+    out.push_back(
+        line(level::info, "bridge", broker::camera_display_name(*known), ": ", next->entity, " ", next->value));
+    out.push_back(act::command{camera, wyze::command_for(*known, *call, next->value == "on")});
     return;
   }
-  commands_.erase(queue);
 }
 
 void core::handle(actions& out, ev::command_done& done_call, std::int64_t now_ms) {
   const auto& [camera, outcome] = done_call;
-  auto queue = commands_.find(camera);
-  if (queue == commands_.end() || !queue->second.in_flight) return;
-  pending_command done = std::move(*queue->second.in_flight);
-  queue->second.in_flight.reset();
+  auto finished = commands_.finish(camera);
+  if (!finished) return;
+  auto& done = *finished;
   const broker::entity_row* row = broker::command_row(done.entity);
   const wyze::Camera* known = retained_.find(camera);
   std::string name = known ? broker::camera_display_name(*known) : camera;
@@ -172,7 +160,7 @@ void core::handle(actions& out, ev::command_done& done_call, std::int64_t now_ms
     if (row->value) {
       bool on = done.value == "on";
       retained_.set_state(camera, *row, on);
-      expected_[{camera, done.entity}] = {on, now_ms + command_settle.count()};
+      commands_.expect(camera, done.entity, row->value, on, now_ms + command_settle.count());
     }
     out.push_back(line(level::info, "bridge", name, ": ", done.entity, " ", done.value, " done"));
     answer_command(out, camera, done.entity, done.value, {});
@@ -185,23 +173,6 @@ void core::handle(actions& out, ev::command_done& done_call, std::int64_t now_ms
   }
   out.push_back(act::flush{});
   dispatch(out, camera);
-}
-
-void core::apply_expectations(wyze::camera_list& cameras, std::int64_t now_ms) {
-  std::erase_if(expected_, [&](const auto& entry) { return now_ms > entry.second.until_ms; });
-  if (expected_.empty()) return;
-  for (auto& camera : cameras) {
-    std::string id = camera.id();
-    for (auto it = expected_.lower_bound({id, ""}); it != expected_.end() && it->first.first == id;) {
-      auto field = broker::command_row(it->first.second)->value;
-      if (camera.*field == it->second.on) {
-        it = expected_.erase(it);  // the cloud agrees now
-        continue;
-      }
-      camera.*field = it->second.on;
-      ++it;
-    }
-  }
 }
 
 }  // namespace bridge

@@ -1,6 +1,7 @@
 #include "mqtt/broker_client.hpp"
 
 #include "common/log.hpp"
+#include "mqtt/connection_machine.hpp"
 
 #include <mqtt/async_client.h>
 #include <boost/asio/post.hpp>
@@ -17,11 +18,7 @@ namespace {
 // Publications in flight at once: enough to keep the broker busy, few enough that a burst of
 // thousands never exceeds Paho's own in-flight limit.
 constexpr std::size_t publish_window = 512;
-constexpr std::chrono::seconds max_backoff{60};
-// A connection attempt that has had no answer by then is given up (and Paho's own timeout, later,
-// never races it). Paho sometimes reports neither success nor failure for a connect made after a
-// lost connection (eclipse/paho.mqtt.c #283, #1393): without this the bridge would wait forever.
-constexpr std::chrono::seconds connect_timeout{10};
+// Later than connection_machine::connect_timeout, so Paho's own timeout never races ours.
 constexpr std::chrono::seconds paho_connect_timeout{30};
 
 // A Paho action listener that forwards to plain functions (which run on Paho's thread).
@@ -32,32 +29,16 @@ class forwarding_listener final : public mqtt::iaction_listener {
   void on_failure(const mqtt::token& t) override { failure(t); }
 };
 
-std::string connect_failure_reason(int rc, const std::string& url) {
-  switch (rc) {
-    case 4:
-      return "bad user name or password: check mqtt.username and mqtt.password";
-    case 5:
-      return "not authorized: the broker refuses this client; set mqtt.username and mqtt.password "
-             "(mosquitto 2 refuses anonymous clients unless allow_anonymous is true)";
-    case 2:
-      return "the broker rejected the client id: set mqtt.client_id (at most 23 characters)";
-    case 3:
-      return "the broker is unavailable";
-    default:
-      return "cannot reach " + url + " (" + mqtt::exception::error_str(rc) + ", code " + std::to_string(rc) +
-             "); for mqtts:// check mqtt.ca_file and that the certificate names this host";
-  }
-}
-
 }  // namespace
 
 struct client::impl : std::enable_shared_from_this<impl> {
-  enum class phase { idle, connecting, connected, stopping, stopped };
+  using phase = connection_machine::phase;
 
   impl(net::any_io_executor ex, client_settings s, client_events e)
       : executor(std::move(ex)),
         settings(std::move(s)),
         events(std::move(e)),
+        machine(settings.url, settings.client_id),
         retry_timer(executor),
         connect_deadline(executor),
         stop_deadline(executor) {}
@@ -65,6 +46,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   net::any_io_executor executor;
   client_settings settings;
   client_events events;
+  connection_machine machine;  ///< decides; this adapter carries out
   // Declared before `paho`, so they outlive it: Paho's threads may still call them until the
   // client is destroyed (a --once that fails before its connect completed crashed with "pure
   // virtual method called" when they were destroyed first).
@@ -78,9 +60,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   net::steady_timer retry_timer;
   net::steady_timer connect_deadline;
   net::steady_timer stop_deadline;
-  std::chrono::seconds backoff{1};
-  phase state = phase::idle;
-  /// One per connection; late acks of an older one are ignored. Atomic: Paho's thread reads it.
+  /// The machine's generation, for Paho's thread: late acks of an older connection are ignored.
   std::atomic<std::uintptr_t> generation{0};
   std::atomic<std::size_t> acks{0};  ///< acknowledgements not yet handed to the loop
   std::atomic<bool> acks_posted{false};
@@ -113,8 +93,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
         }
       };
     };
-    connect_listener.success = forward([](impl& me, std::uintptr_t gen, int) { me.on_connected(gen); });
-    connect_listener.failure = forward([](impl& me, std::uintptr_t gen, int rc) { me.on_connect_failed(gen, rc); });
+    connect_listener.success = forward([](impl& me, std::uintptr_t gen, int) { me.step(me.machine.connected(gen)); });
+    connect_listener.failure = forward([](impl& me, std::uintptr_t gen, int rc) {
+      me.step(me.machine.failed(gen, rc, mqtt::exception::error_str(rc)));
+    });
     // Acknowledgements come by the thousand: counted on Paho's thread, handed over in batches.
     auto acknowledged = [weak](const mqtt::token& t) {
       auto self = weak.lock();
@@ -139,11 +121,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
                                                        static_cast<int>(publish_window) * 2, nullptr);
     std::weak_ptr<impl> weak = weak_from_this();
     client->set_connection_lost_handler([weak, gen](const std::string& cause) {
-      if (auto self = weak.lock()) self->on_loop([cause, gen](impl& me) { me.on_connection_lost(gen, cause); });
+      if (auto self = weak.lock()) self->on_loop([cause, gen](impl& me) { me.step(me.machine.lost(gen, cause)); });
     });
     // Besides the connect token's success: Paho has been seen to skip that one (paho.mqtt.c #1393).
     client->set_connected_handler([weak, gen](const std::string&) {
-      if (auto self = weak.lock()) self->on_loop([gen](impl& me) { me.on_connected(gen); });
+      if (auto self = weak.lock()) self->on_loop([gen](impl& me) { me.step(me.machine.connected(gen)); });
     });
     client->set_message_callback([weak, gen](const mqtt::const_message_ptr& m) {
       auto self = weak.lock();
@@ -155,7 +137,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         return;
       }
       self->on_loop([topic = m->get_topic(), payload = m->to_string(), retained = m->is_retained(), gen](impl& me) {
-        if (me.state == phase::connected && gen == me.generation && me.events.message)
+        if (me.machine.current() == phase::connected && gen == me.generation && me.events.message)
           me.events.message(topic, payload, retained);
       });
     });
@@ -181,64 +163,50 @@ struct client::impl : std::enable_shared_from_this<impl> {
     return builder.finalize();
   }
 
-  void connect() {
-    if (state == phase::stopping || state == phase::stopped) return;
-    state = phase::connecting;
-    auto gen = ++generation;
-    connect_deadline.expires_after(connect_timeout);
-    connect_deadline.async_wait([weak = weak_from_this(), gen](boost::system::error_code ec) {
-      if (auto self = weak.lock(); self && !ec) self->on_connect_timeout(gen);
-    });
+  // Carries out what the connection machine decided, in order.
+  void step(connection_actions todo) {
+    generation = machine.generation();
+    for (auto& a : todo) std::visit([this](auto& action) { run(action); }, a);
+  }
+
+  void run(conn::connect& c) {
     try {
-      paho = make_paho(gen);  // the last attempt's client (lost, failed or stuck) goes once this one exists
+      paho = make_paho(c.generation);  // the last attempt's client (lost, failed or stuck) goes once this one exists
       // NOLINTNEXTLINE(performance-no-int-to-ptr): Paho's context carries the generation, never dereferenced
-      paho->connect(options(), reinterpret_cast<void*>(gen), connect_listener);
+      paho->connect(options(), reinterpret_cast<void*>(c.generation), connect_listener);
     } catch (const mqtt::exception& e) {
-      on_connect_failed(gen, e.get_return_code());
+      step(machine.failed(c.generation, e.get_return_code(), mqtt::exception::error_str(e.get_return_code())));
     }
   }
-
-  void on_connect_timeout(std::uintptr_t gen) {
-    if (gen != generation || state != phase::connecting) return;
-    LOG_AT(warn, "mqtt", "cannot connect: ", settings.url, " did not answer within ", connect_timeout.count(),
-           " s (is it an MQTT broker, and is it overloaded?); retrying in ", backoff.count(), " s");
-    // A late answer to the abandoned attempt is not this connection's; its client goes now, which
-    // closes the socket, so the broker sees the attempt end (or with the next attempt, should no
-    // client be had now).
-    ++generation;
+  void run(conn::abandon& a) {
     try {
-      paho = make_paho(generation);
-    } catch (const mqtt::exception&) {
+      paho = make_paho(a.generation);
+    } catch (const mqtt::exception&) {  // then with the next attempt
     }
-    retry_later();
   }
-
-  void retry_later() {
-    if (state == phase::stopping || state == phase::stopped) return;
-    state = phase::idle;
-    retry_timer.expires_after(backoff);
-    retry_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      if (auto self = weak.lock(); self && !ec) self->connect();
+  void run(conn::start_deadline& d) {
+    connect_deadline.expires_after(d.after);
+    connect_deadline.async_wait([weak = weak_from_this(), gen = d.generation](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->step(self->machine.timed_out(gen));
     });
-    backoff = std::min(backoff * 2, max_backoff);
   }
-
-  void on_connected(std::uintptr_t gen) {
-    if (gen != generation || state != phase::connecting) return;
-    connect_deadline.cancel();
-    state = phase::connected;
-    backoff = std::chrono::seconds(1);
-    LOG_AT(info, "mqtt", "connected to ", settings.url, " as ", settings.client_id);
+  void run(conn::cancel_deadline&) { connect_deadline.cancel(); }
+  void run(conn::retry_after& r) {
+    retry_timer.expires_after(r.after);
+    retry_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->step(self->machine.start());
+    });
+  }
+  void run(conn::up&) {
     for (const auto& [filter, qos] : subscriptions) subscribe_now(filter, qos);
     if (events.connected) events.connected();
   }
-
-  void on_connect_failed(std::uintptr_t gen, int rc) {
-    if (gen != generation || state != phase::connecting) return;
-    connect_deadline.cancel();
-    LOG_AT(warn, "mqtt", "cannot connect: ", connect_failure_reason(rc, settings.url), "; retrying in ",
-           backoff.count(), " s");
-    retry_later();
+  void run(conn::down&) {
+    drop_pending();
+    if (events.disconnected) events.disconnected();
+  }
+  void run(conn::log& l) {
+    if (common::logging::enabled(l.level)) common::logging::write(l.level, "mqtt", l.text);
   }
 
   // Said once at warn level; later ones at debug, so a flood of them cannot flood the log.
@@ -250,17 +218,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
       LOG_AT(debug, "mqtt", "dropped a message of ", size, " bytes on ", topic);
   }
 
-  void on_connection_lost(std::uintptr_t gen, const std::string& cause) {
-    if (gen != generation || state != phase::connected) return;
-    LOG_AT(warn, "mqtt", "connection to the broker lost", cause.empty() ? "" : ": " + cause, "; reconnecting");
-    drop_pending();
-    retry_later();
-    if (events.disconnected) events.disconnected();
-  }
-
   // What was queued or in flight on a lost connection is gone; `connected` republishes it all.
   void drop_pending() {
-    ++generation;
     queue.clear();
     in_flight = 0;
     acks = 0;
@@ -281,7 +240,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void pump() {
     if (pumping) return;
     pumping = true;
-    while (state == phase::connected) {
+    while (machine.current() == phase::connected) {
       while (!queue.empty() && in_flight < publish_window) {
         send(std::move(queue.front()));
         queue.pop_front();
@@ -321,8 +280,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::function<void()> stopped_callback;
 
   void on_stopped() {
-    if (state == phase::stopped) return;
-    state = phase::stopped;
+    if (machine.current() == phase::stopped) return;
+    machine.stopped();
     retry_timer.cancel();
     connect_deadline.cancel();
     stop_deadline.cancel();
@@ -336,7 +295,7 @@ client::client(net::any_io_executor executor, client_settings settings, client_e
 }
 
 client::~client() {
-  if (impl_->state == impl::phase::connected) {
+  if (impl_->machine.current() == impl::phase::connected) {
     try {
       impl_->paho->disconnect()->wait_for(std::chrono::seconds(2));
     } catch (const mqtt::exception&) {
@@ -344,10 +303,10 @@ client::~client() {
   }
 }
 
-void client::start() { impl_->connect(); }
+void client::start() { impl_->step(impl_->machine.start()); }
 
 void client::publish(message m) {
-  if (impl_->state != impl::phase::connected) return;
+  if (impl_->machine.current() != impl::phase::connected) return;
   impl_->queue.push_back(std::move(m));
   impl_->pump();
 }
@@ -358,13 +317,13 @@ void client::request_window() {
 }
 
 void client::subscribe(std::string topic_filter, int qos) {
-  if (impl_->state == impl::phase::connected) impl_->subscribe_now(topic_filter, qos);
+  if (impl_->machine.current() == impl::phase::connected) impl_->subscribe_now(topic_filter, qos);
   impl_->subscriptions.emplace_back(std::move(topic_filter), qos);
 }
 
 void client::unsubscribe(const std::string& topic_filter) {
   std::erase_if(impl_->subscriptions, [&](const auto& s) { return s.first == topic_filter; });
-  if (impl_->state != impl::phase::connected) return;
+  if (impl_->machine.current() != impl::phase::connected) return;
   try {
     impl_->paho->unsubscribe(topic_filter);
   } catch (const mqtt::exception& e) {
@@ -382,8 +341,8 @@ void client::stop(message last, std::chrono::milliseconds timeout, std::function
   me.stopped_callback = std::move(done);
   me.retry_timer.cancel();
   me.window_closed = true;  // what the owner still has queued can wait for the next start: `last` goes now
-  if (me.state != impl::phase::connected) {
-    me.state = impl::phase::stopping;
+  if (me.machine.current() != impl::phase::connected) {
+    me.machine.stopping();
     return me.on_stopped();
   }
   // At least QoS 1: its acknowledgement means the broker has it, and everything sent before it.
@@ -399,8 +358,8 @@ void client::stop(message last, std::chrono::milliseconds timeout, std::function
   });
   when_delivered([weak = impl_->weak_from_this()] {
     auto self = weak.lock();
-    if (!self || self->state == impl::phase::stopped) return;
-    self->state = impl::phase::stopping;
+    if (!self || self->machine.current() == impl::phase::stopped) return;
+    self->machine.stopping();
     try {
       self->paho->disconnect(1000, nullptr, self->disconnect_listener);
     } catch (const mqtt::exception&) {
@@ -409,7 +368,7 @@ void client::stop(message last, std::chrono::milliseconds timeout, std::function
   });
 }
 
-bool client::connected() const { return impl_->state == impl::phase::connected; }
+bool client::connected() const { return impl_->machine.current() == impl::phase::connected; }
 
 std::uint64_t client::messages_published() const { return impl_->published; }
 
