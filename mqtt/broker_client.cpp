@@ -242,7 +242,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     pumping = true;
     while (machine.current() == phase::connected) {
       while (!queue.empty() && in_flight < publish_window) {
-        send(std::move(queue.front()));
+        send(queue.front());
         queue.pop_front();
       }
       if (!queue.empty() || in_flight >= publish_window || !window_wanted || window_closed || !events.window) break;
@@ -254,7 +254,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     if (queue.empty() && in_flight == 0 && (!window_wanted || window_closed)) notify_delivered();
   }
 
-  void send(message m) {
+  void send(const message& m) {
     try {
       auto msg = mqtt::make_message(m.topic, m.payload, m.qos < 0 ? settings.qos : m.qos, m.retain);
       // NOLINTNEXTLINE(performance-no-int-to-ptr): as in connect()

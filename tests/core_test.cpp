@@ -102,14 +102,14 @@ TEST_CASE("the life cycle: starting, running once the broker is up, away while i
   CHECK(core.current_phase() == bridge::phase::running);
   // The read-back first (what earlier runs may have left, the marker, its deadline), then online and
   // the bridge's own topics; the cameras wait for the read-back's end, bridge/devices for a poll.
+  const std::string info = R"(publish wyze/bridge/info {"version":"1.0.0","started_at":"2026-11-26T10:00:00Z",)"
+                           R"("last_poll":"2026-11-26T10:00:00Z","last_success":null,"poll_interval_s":60,"cameras":0,)"
+                           R"("last_error":null,"log_level":"info"})";
   CHECK(up == std::vector<std::string>{
                   "subscribe homeassistant/device/+/config", "subscribe homeassistant/+/+/+/config",
                   "subscribe wyze/+/power", "subscribe wyze/+/notifications", "subscribe wyze/+/motion_detection",
                   "subscribe wyze/+/attributes", "subscribe wyze/bridge/readback", "publish wyze/bridge/readback 42",
-                  "start_timer readback 3000 ms", "publish wyze/bridge/state online", "flush",
-                  "publish wyze/bridge/info "
-                  R"({"version":"1.0.0","started_at":"2026-11-26T10:00:00Z","last_poll":"2026-11-26T10:00:00Z",)"
-                  R"("last_success":null,"poll_interval_s":60,"cameras":0,"last_error":null,"log_level":"info"})"});
+                  "start_timer readback 3000 ms", "publish wyze/bridge/state online", "flush", info});
   CHECK(core_helpers::window(core).empty());  // reading back: nothing goes out
   core.on(bridge::ev::broker_down{}, t0 + 20);
   CHECK(core.current_phase() == bridge::phase::broker_away);
