@@ -44,15 +44,19 @@ std::optional<bool> switch_value(std::string_view payload) {
   return std::nullopt;
 }
 
-// "power, restart, notifications and motion_detection": the keys of the rows with a command.
-std::string command_keys() {
-  std::vector<std::string_view> keys;
-  for (const auto& row : broker::camera_entities())
-    if (!row.command.empty()) keys.push_back(row.key);
-  std::string out;
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    out.append(i == 0 ? "" : i + 1 == keys.size() ? " and " : ", ").append(keys[i]);
-  return out;
+// "power, restart, notifications and motion_detection": the keys of the rows with a command, made
+// once (the table does not change).
+const std::string& command_keys() {
+  static const std::string listed = [] {
+    std::vector<std::string_view> keys;
+    for (const auto& row : broker::camera_entities())
+      if (!row.command.empty()) keys.push_back(row.key);
+    std::string out;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      out.append(i == 0 ? "" : i + 1 == keys.size() ? " and " : ", ").append(keys[i]);
+    return out;
+  }();
+  return listed;
 }
 
 }  // namespace

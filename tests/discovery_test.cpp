@@ -97,6 +97,14 @@ std::vector<json::object> check_conformance(const broker::message& m, broker::di
   return components;
 }
 
+// Every component config a camera's discovery holds (checked against HA's rules), by unique id.
+std::map<std::string, json::object> components_by_id(const broker::discovery_settings& s, const wyze::Camera& cam) {
+  std::map<std::string, json::object> by_id;
+  for (const auto& m : broker::camera_discovery(s, cam))
+    for (auto& c : check_conformance(m, s.mode)) by_id[std::string(c.at("uniq_id").as_string())] = c;
+  return by_id;
+}
+
 }  // namespace
 
 TEST_CASE("device mode publishes one retained config per camera with dev, o and its components") {
@@ -190,12 +198,7 @@ TEST_CASE("the control entities follow the capability table and mqtt.commands") 
 TEST_CASE("a battery camera that reports its level has a battery sensor, and a wired one that reports one does not") {
   for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
     CAPTURE(static_cast<int>(mode));
-    auto components_of = [&](const wyze::Camera& cam) {
-      std::map<std::string, json::object> by_id;
-      for (const auto& m : broker::camera_discovery(settings(mode), cam))
-        for (auto& c : check_conformance(m, mode)) by_id[std::string(c.at("uniq_id").as_string())] = c;
-      return by_id;
-    };
+    auto components_of = [&](const wyze::Camera& cam) { return components_by_id(settings(mode), cam); };
     for (const char* model : {"WVOD1", "HL_WCO2", "AN_RSCW", "GW_BE1"}) {
       CAPTURE(model);
       auto cam = porch();
@@ -434,9 +437,7 @@ TEST_CASE("the event entities pass the conformance checks in both modes, and onl
     CAPTURE(static_cast<int>(mode));
     auto s = settings(mode);
     s.events = s.pictures = true;
-    std::map<std::string, json::object> by_id;
-    for (const auto& m : broker::camera_discovery(s, cam))
-      for (auto& c : check_conformance(m, mode)) by_id[std::string(c.at("uniq_id").as_string())] = c;
+    auto by_id = components_by_id(s, cam);
     auto& motion = by_id.at("wyze_2CAA8E123456_motion");
     CHECK(motion.at("dev_cla") == "motion");
     CHECK(motion.at("stat_t") == "wyze/2CAA8E123456/motion");
