@@ -150,3 +150,13 @@ void write(level lvl, std::string_view component, std::string_view raw_message) 
 }
 
 }  // namespace common::logging
+
+namespace common::logging {
+
+sink process_log() {
+  return [](level lvl, std::string_view component, std::string_view message) {
+    if (enabled(lvl)) write(lvl, component, message);
+  };
+}
+
+}  // namespace common::logging

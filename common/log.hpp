@@ -1,5 +1,6 @@
 #pragma once
 // One line per event: time, level, component, message. Never pass a secret in.
+#include <functional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -41,6 +42,13 @@ std::string escape(std::string_view text);
 /// Writes one line to stderr in the configured format: text with the message escaped, or JSON
 /// that is valid whatever the message holds.
 void write(level lvl, std::string_view component, std::string_view message);
+
+/// Where a component's lines go when it is handed one (the session machine): the process's log in
+/// the daemon, a list a unit test reads in tests, so a test can assert the exact lines.
+using sink = std::function<void(level lvl, std::string_view component, std::string_view message)>;
+
+/// The process's log: write() for lines at or above the threshold.
+sink process_log();
 
 /// Streams its arguments into one line.
 template <class... Args>

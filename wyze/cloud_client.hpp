@@ -1,12 +1,14 @@
 #pragma once
-// The Wyze account as the bridge uses it: log in only when needed (and never in a loop), fetch
-// the device list, refresh tokens before they expire or when the cloud says so, and honour
-// Wyze's rate limits. All on the caller's event loop, through an http_transport.
+// The Wyze account as the bridge uses it: every endpoint's requests and answers, carried out on the
+// caller's event loop through an http_transport. What the session allows (login spacing, refresh,
+// renew-and-retry once, the two rate-limit pauses) is decided by wyze::session_machine; this class
+// builds the requests, sends them and runs one account operation at a time.
 #include "wyze/capabilities.hpp"
 #include "wyze/events.hpp"
 #include "wyze/http.hpp"
 #include "wyze/protocol.hpp"
 #include "wyze/session.hpp"
+#include "wyze/session_machine.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -44,8 +46,9 @@ class cloud_client {
   /// Called whenever the session changed and should be saved.
   using persist_function = std::function<void(const session&)>;
 
+  /// `log`: where its lines go (a unit test passes its own to read them).
   cloud_client(http_transport& transport, account_settings settings, now_ms_function now_ms, session initial,
-               persist_function persist);
+               persist_function persist, common::logging::sink log = common::logging::process_log());
 
   /// Fetches the account's cameras, logging in or refreshing the token first when needed.
   void fetch_cameras(std::function<void(result<device_list>)> done);
@@ -69,27 +72,36 @@ class cloud_client {
   const std::map<std::string, std::uint64_t, std::less<>>& requests() const { return requests_; }
 
   /// Logins attempted since start.
-  std::uint64_t logins() const { return logins_; }
+  std::uint64_t logins() const { return machine_.logins(); }
   /// Token refreshes attempted since start.
-  std::uint64_t refreshes() const { return refreshes_; }
-  const session& state() const { return session_; }
+  std::uint64_t refreshes() const { return machine_.refreshes(); }
+  const session& state() const { return machine_.state(); }
 
  private:
   using step_done = std::function<void(result<done>)>;
-  using list_done = std::function<void(result<device_list>)>;
+  /// One request of an operation and how its answer is read.
+  template <class T>
+  struct attempt {
+    lane which = lane::account;
+    std::string_view path;
+    http_request request;
+    std::function<result<T>(http_response&)> read;
+  };
+  /// Makes an operation's request afresh for each sending (the current token, a new nonce, a new
+  /// stream).
+  template <class T>
+  using plan = std::function<attempt<T>()>;
 
+  /// Sends `make`'s request and reads its answer; a 2001/2002 renews the token and sends it once
+  /// more when `may_renew`. `in_line`: the call runs as the queue's current operation (a renewal
+  /// then runs at once; outside the queue it waits in line).
+  template <class T>
+  void call(std::shared_ptr<const plan<T>> make, bool may_renew, bool in_line, std::function<void(result<T>)> done);
+  void renew(failure kind, const std::string& token_used, step_done next);
   void login(step_done next);
-  void finish_login(result<tokens> outcome, const step_done& next);
-  /// The fingerprint of the configured credentials (credentials_fingerprint), computed when needed.
-  const std::string& credentials();
   void refresh(step_done next);
-  void renew_token(step_done next);
-  void renew_after(failure kind, step_done retry);
-  error paused_error() const;
-  error events_paused_error() const;
-  void request_events(event_query query, bool may_renew_token, std::function<void(result<event_list>)> done);
-  /// Pauses the event poll only (a rate-limit answer of the event list).
-  void pause_events(std::int64_t until_ms, std::string reason);
+  /// The error an operation answers with when `failed` is not retried.
+  error given_up(lane which, std::string_view path, error failed, int status);
   using operation = std::function<void(std::function<void()> finished)>;
   /// Runs `op` once every operation queued before it has finished: one cloud operation at a time,
   /// so two of them never renew the token at once (the second refresh would use a spent token).
@@ -98,33 +110,21 @@ class cloud_client {
   /// Calls `next` once a session exists (logging in or renewing first when needed); `may_renew`
   /// tells whether a 2001 answer may still renew the token and retry.
   void with_session(const std::function<void(result<done>, bool may_renew)>& next);
-  void request_list(bool may_renew_token, list_done finished);
-  void control_call(std::string_view path, std::function<std::string(const app_context&)> body, bool may_renew_token,
-                    std::function<void(result<done>)> finished);
+  /// Runs an account operation in line: the session first, then `make`'s call.
+  template <class T>
+  void in_line(std::shared_ptr<const plan<T>> make, std::function<void(result<T>)> done);
   void run_calls(const std::shared_ptr<camera_command>& command, std::size_t next, bool may_renew_token,
                  std::function<void(result<done>)> finished);
-  void post(std::string_view base, std::string_view path, std::string body,
-            std::vector<std::pair<std::string, std::string>> headers, http_handler done,
-            std::shared_ptr<body_sink> sink = nullptr);
-  void watch_rate_limit(const http_response& answer);
-  error noted(std::string_view path, error failed);
-  void pause(std::int64_t until_ms, std::string reason);
-  /// Moves a pause (`paused_until`, `pause_reason` of the session) to `until_ms` (24 h from now at
-  /// most) and saves the session; false when the pause already lasts that long.
-  bool extend_pause(std::int64_t& paused_until, std::string& pause_reason, std::int64_t until_ms, std::string reason);
-  app_context context() const;
-  void save() const;
+  http_request request_to(std::string_view base, std::string_view path, std::string body,
+                          std::vector<std::pair<std::string, std::string>> headers = {}) const;
+  void send(lane which, std::string_view path, http_request request, http_handler done);
+  void log(common::logging::level lvl, const std::string& text) const;
 
   http_transport& transport_;
   account_settings settings_;
   now_ms_function now_ms_;
-  session session_;
-  std::string fingerprint_;     ///< credentials(), cached: it is slow on purpose
-  std::string fingerprint_of_;  ///< the saved fingerprint whose salt fingerprint_ reuses
-  persist_function persist_;
-  std::string pending_reset_by_;  ///< X-RateLimit-Reset-By of the last answer
-  std::uint64_t logins_ = 0;
-  std::uint64_t refreshes_ = 0;
+  common::logging::sink log_;
+  session_machine machine_;
   std::map<std::string, std::uint64_t, std::less<>> requests_;
   std::deque<operation> queue_;
   bool busy_ = false;      ///< an operation runs
