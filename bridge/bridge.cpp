@@ -37,9 +37,9 @@ std::int64_t now_ms() {
 
 // The saved session, or a fresh one (said in the log when the file was unreadable).
 wyze::session load_session(const wyze::state_file& file) {
-  std::string problem;
-  auto session = file.load(problem);
-  if (!problem.empty()) LOG_AT(warn, "wyze", problem);
+  auto loaded = file.load();
+  if (!loaded) LOG_AT(warn, "wyze", loaded.error().message);
+  auto session = loaded ? std::move(loaded.value()) : wyze::state_file::fresh();
   if (session.current) LOG_AT(info, "wyze", "reusing the saved tokens from ", file.path(), " (no login)");
   return session;
 }
@@ -57,12 +57,12 @@ struct published_record {
 };
 
 published_record load_published(const std::string& directory, const config& cfg) {
-  std::string problem;
-  std::string text = wyze::read_small_file(directory + "/" + published_file, max_published_file, problem);
-  if (!problem.empty())
-    LOG_AT(warn, "bridge", problem, "; cameras removed while the bridge was stopped are found by the read-back only");
+  auto text = wyze::read_small_file(directory + "/" + published_file, max_published_file);
+  if (!text)
+    LOG_AT(warn, "bridge", text.error().message,
+           "; cameras removed while the bridge was stopped are found by the read-back only");
   boost::system::error_code ec;
-  auto root = boost::json::parse(text, ec);
+  auto root = boost::json::parse(text ? text.value() : std::string(), ec);
   const auto* object = ec ? nullptr : root.if_object();
   published_record record;
   if (!object) return record;
@@ -144,10 +144,12 @@ struct service::impl {
                      .saved = {},
                      .recorded_events = recorded.events,
                      .recorded_pictures = recorded.pictures};
-    std::string problem;
-    std::string text = wyze::read_small_file(state_dir + "/" + events_file, max_events_file, problem);
-    if (problem.empty()) e.saved = event_state::parse(text, problem);
-    if (!problem.empty()) LOG_AT(warn, "bridge", problem);
+    auto text = wyze::read_small_file(state_dir + "/" + events_file, max_events_file);
+    auto saved = text ? event_state::parse(text.value()) : wyze::result<event_state>(text.error());
+    if (saved)
+      e.saved = std::move(saved.value());
+    else
+      LOG_AT(warn, "bridge", saved.error().message);
     return e;
   }
 
@@ -259,7 +261,8 @@ struct service::impl {
                            });
   }
   void run(act::save_events& e) {
-    std::string problem = wyze::write_file_atomically(tokens_file.directory(), events_file, e.text);
+    auto written = wyze::write_file_atomically(tokens_file.directory(), events_file, e.text);
+    std::string problem = written ? std::string() : written.error().message;
     if (!problem.empty() && problem != last_events_problem)
       LOG_AT(warn, "bridge", problem, "; a restart may repeat or miss the events since the last save");
     last_events_problem = problem;
@@ -301,15 +304,16 @@ struct service::impl {
                              {"ids", boost::json::array(r.ids.begin(), r.ids.end())},
                              {"events", cfg.events.enabled},
                              {"pictures", cfg.events.pictures}};
-    std::string problem =
-        wyze::write_file_atomically(tokens_file.directory(), published_file, boost::json::serialize(file));
+    auto written = wyze::write_file_atomically(tokens_file.directory(), published_file, boost::json::serialize(file));
+    std::string problem = written ? std::string() : written.error().message;
     if (!problem.empty() && problem != last_record_problem) LOG_AT(warn, "bridge", problem);
     last_record_problem = problem;
   }
 
   // A session that cannot be saved costs a login at the next start: said once, not every poll.
   void save_session(const wyze::session& s) {
-    std::string problem = tokens_file.save(s);
+    auto saved = tokens_file.save(s);
+    std::string problem = saved ? std::string() : saved.error().message;
     if (!problem.empty() && problem != last_save_problem) LOG_AT(warn, "wyze", problem);
     last_save_problem = problem;
   }

@@ -4,8 +4,10 @@
 
 namespace bridge {
 
-std::optional<command_line> parse_command_line(const std::vector<std::string>& args, std::string& error) {
+wyze::result<command_line> parse_command_line(const std::vector<std::string>& args) {
   command_line cli;
+  std::string error;
+  auto refused = [&] { return wyze::error{wyze::failure::usage, error}; };
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&](const std::string& name) -> std::optional<std::string> {
@@ -17,15 +19,15 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
     auto is = [&](const std::string& name) { return arg == name || arg.starts_with(name + "="); };
     if (is("--config")) {
       auto v = value("--config");
-      if (!v) return std::nullopt;
+      if (!v) return refused();
       cli.config_path = *v;
     } else if (is("--log-level")) {
       auto v = value("--log-level");
-      if (!v) return std::nullopt;
+      if (!v) return refused();
       common::logging::level lvl;
       if (!common::logging::parse_level(*v, lvl)) {
         error = "--log-level: \"" + *v + "\" is not one of trace | debug | info | warn | error";
-        return std::nullopt;
+        return refused();
       }
       cli.log_level = lvl;
     } else if (arg == "--check-config") {
@@ -38,7 +40,7 @@ std::optional<command_line> parse_command_line(const std::vector<std::string>& a
       cli.help = true;
     } else {
       error = "unknown argument \"" + arg + "\"";
-      return std::nullopt;
+      return refused();
     }
   }
   return cli;

@@ -1,6 +1,7 @@
 #pragma once
 // The command line of SPEC §3, parsed into values.
 #include "common/log.hpp"
+#include "wyze/result.hpp"
 
 #include <optional>
 #include <string>
@@ -17,8 +18,8 @@ struct command_line {
   bool help = false;
 };
 
-/// Parses argv (without argv[0]). On a usage error returns nullopt and sets `error`.
-std::optional<command_line> parse_command_line(const std::vector<std::string>& args, std::string& error);
+/// Parses argv (without argv[0]): the values, or the usage error (failure::usage) saying what is wrong.
+wyze::result<command_line> parse_command_line(const std::vector<std::string>& args);
 
 /// The --help text.
 std::string usage();

@@ -156,9 +156,7 @@ class reader {
     return [this, &out](const YAML::Node& n, const std::string& name) {
       auto v = scalar(n, name, "address:port");
       if (!v) return;
-      std::string address;
-      unsigned short port = 0;
-      if (!v->empty() && !parse_listen(*v, address, port))
+      if (!v->empty() && !parse_listen(*v))
         return problem(n.Mark(),
                        name + ": \"" + *v + "\" is not address:port (e.g. 127.0.0.1:9105, 0.0.0.0:9105 or [::1]:9105)");
       out = *v;
@@ -519,9 +517,7 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   r.override_from("MQTT_USERNAME", m.username);
   r.override_from("MQTT_PASSWORD", m.password);
   if (auto listen = env("METRICS_LISTEN")) {
-    std::string address;
-    unsigned short port = 0;
-    if (listen->empty() || parse_listen(*listen, address, port))
+    if (listen->empty() || parse_listen(*listen))
       cfg.metrics.listen = *listen;
     else
       r.problem(r.mark_of("metrics.listen"),

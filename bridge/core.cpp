@@ -40,10 +40,12 @@ core::core(core_settings settings, std::function<std::uint64_t()> random)
       random_(std::move(random)),
       topics_(settings_.publishing.base_topic),
       retained_(settings_.publishing),
-      polls_(settings_.poll_interval, settings_.min_poll_spacing, settings_.once) {
+      polls_(settings_.poll_interval, settings_.min_poll_spacing, settings_.once),
+      event_poll_(settings_.events.enabled, settings_.events.interval, settings_.once) {
   events_ = settings_.events.saved;
   stats_.poll_interval = settings_.poll_interval;
   recorded_.insert(settings_.recorded_ids.begin(), settings_.recorded_ids.end());
+  earlier_ = {settings_.recorded_ids, settings_.events.recorded_events, settings_.events.recorded_pictures};
 }
 
 // The life cycle; every change of phase_ is in this file:
@@ -97,7 +99,7 @@ void core::handle(actions& out, ev::poll_done& done, std::int64_t now_ms) {
     queue_thumbnails();
     start_download(out);
     // The event poll starts once the cameras are known, and then runs on its own timer.
-    if (!events_started_) poll_events(out, now_ms);
+    if (!event_poll_.started()) poll_events(out, now_ms);
     out.push_back(line(level::debug, "bridge", "poll: ", camera_count, " cameras, ", changes, " changed topics"));
     out.push_back(act::flush{});
     failed_polls_ = 0;
@@ -220,8 +222,8 @@ void core::record_published(actions& out) {
 
 void core::handle(actions& out, ev::broker_up&, std::int64_t) {
   phase_ = phase::running;
-  // The read-back starts first: until it ends, no camera message may go out (see start_readback).
-  if (readback_ == readback::not_started) start_readback(out);
+  // The read-back starts first (once): until it ends, no camera message may go out.
+  if (readback_.current() == readback::phase::not_started) readback_.start(out, retained_, std::to_string(random_()));
   out.push_back(act::publish{{topics_.state, "online"}});
   publish_everything(out);
   for (auto& m : held_events_) out.push_back(act::publish{std::move(m)});
@@ -231,27 +233,10 @@ void core::handle(actions& out, ev::broker_up&, std::int64_t) {
 
 void core::handle(actions&, ev::broker_down&, std::int64_t) { phase_ = phase::broker_away; }
 
-// Reads back what earlier runs left retained, so cameras that left while the bridge was down are
-// cleared too. The broker sends a subscription's retained messages before anything published after
-// it, so a marker we publish once subscribed comes back after the last of them: the read-back ends
-// then (at the latest after readback_window). At QoS 0, so that no broker queue limit drops any of
-// them. Cameras are published only after it, or the broker would echo every config back.
-void core::start_readback(actions& out) {
-  readback_ = readback::reading;
-  readback_marker_ = std::to_string(random_());
-  for (auto& filter : retained_.readback_filters()) out.push_back(act::subscribe{std::move(filter), 0});
-  out.push_back(act::subscribe{topics_.readback, 0});
-  out.push_back(act::publish{{topics_.readback, readback_marker_, false, 0}});
-  out.push_back(act::start_timer{timer::readback, readback_window});
-}
-
+// The read-back's marker came back or its window ran out (bridge/readback.hpp).
 void core::finish_readback(actions& out) {
-  if (readback_ != readback::reading) return;
-  out.push_back(act::cancel_timer{timer::readback});
-  for (auto& filter : retained_.readback_filters()) out.push_back(act::unsubscribe{std::move(filter)});
-  out.push_back(act::unsubscribe{topics_.readback});
-  readback_ = readback::read;
-  out.push_back(line(level::debug, "bridge", "read back ", read_back_.size(), " retained topics of earlier runs"));
+  if (!readback_.reading()) return;
+  readback_.finish(out, retained_);
   clear_stale(out);
   out.push_back(act::flush{});
   finish_once_when_published(out);
@@ -259,24 +244,8 @@ void core::finish_readback(actions& out) {
 
 // Once the account's cameras are known, clears what was read back and is no longer ours.
 void core::clear_stale(actions& out) {
-  if (readback_ != readback::read || !last_success_) return;
-  readback_ = readback::cleared;
-  // What earlier runs recorded as published counts as read back, whatever the broker returned.
-  for (const auto& id : settings_.recorded_ids)
-    if (!retained_.find(id))
-      for (auto& topic : retained_.recorded_topics(id)) read_back_.insert(std::move(topic));
-  // Events or pictures that an earlier run had on and this one has off: their topics go too.
-  for (const auto& id : settings_.recorded_ids)
-    for (auto [was, now, feature] :
-         {std::tuple{settings_.events.recorded_events, settings_.events.enabled, "events"},
-          std::tuple{settings_.events.recorded_pictures, settings_.events.pictures, "pictures"}})
-      if (was && !now && retained_.find(id))
-        for (auto& topic : retained_.feature_topics(id, feature)) read_back_.insert(std::move(topic));
-  auto clears = retained_.stale(read_back_);
-  if (!clears.empty())
-    out.push_back(line(level::info, "bridge", "clearing ", clears.size(), " retained topics of cameras that are gone"));
-  for (auto& m : clears) out.push_back(act::publish{std::move(m)});
-  read_back_.clear();
+  const auto& e = settings_.events;
+  readback_.clear(out, retained_, earlier_, e.enabled, e.pictures, last_success_.has_value());
 }
 
 // The complete retained picture: after a reconnect (the broker may have lost it) or HA's birth.
@@ -289,9 +258,9 @@ void core::publish_everything(actions& out) {
 }
 
 // The queued retained messages, as many as the window has room for; nothing while reading back
-// (see start_readback: finish_readback asks for the window again).
+// (finish_readback asks for the window again).
 void core::handle(actions& out, ev::publish_window& window, std::int64_t) {
-  if (readback_ == readback::reading) return;
+  if (readback_.reading()) return;
   for (std::size_t sent = 0; sent < window.room; ++sent) {
     auto next = retained_.next();
     if (!next) return;
@@ -305,10 +274,7 @@ void core::handle(actions& out, ev::message& m, std::int64_t now_ms) {
   // A topic name never holds wildcards (nor NUL): such a "topic" is nothing to answer, clear or
   // take for ours (answering `request/p+ll` would publish to a filter; found by fuzzing).
   if (topic.find_first_of(std::string_view("+#\0", 3)) != std::string::npos) return;
-  if (readback_ == readback::reading) {
-    if (topic == topics_.readback && payload == readback_marker_) return finish_readback(out);
-    if (retained_.is_ours(topic, payload)) read_back_.insert(topic);
-  }
+  if (readback_.message(retained_, topic, payload)) return finish_readback(out);
   if (topic == settings_.status_topic) {
     if (payload == "online") births_.birth(out, now_ms, random_);
     return;
@@ -419,7 +385,8 @@ void core::handle(actions& out, ev::timer_fired& fired, std::int64_t now_ms) {
 
 // --once is done when the poll's states and the clean-up of earlier runs are acknowledged.
 void core::finish_once_when_published(actions& out) {
-  if (!settings_.once || !once_polled_ || readback_ != readback::cleared || phase_ != phase::running) return;
+  if (!settings_.once || !once_polled_ || readback_.current() != readback::phase::cleared || phase_ != phase::running)
+    return;
   phase_ = phase::draining;
   out.push_back(act::when_delivered{});
 }

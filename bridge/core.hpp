@@ -8,9 +8,12 @@
 #include "bridge/actions.hpp"
 #include "bridge/birth_schedule.hpp"
 #include "bridge/command_queue.hpp"
+#include "bridge/event_poll.hpp"
 #include "bridge/event_state.hpp"
 #include "bridge/metrics.hpp"
+#include "bridge/picture_queue.hpp"
 #include "bridge/poll_schedule.hpp"
+#include "bridge/readback.hpp"
 #include "bridge/retained_state.hpp"
 #include "common/log.hpp"
 #include "mqtt/entities.hpp"
@@ -138,8 +141,6 @@ class core {
   /// Events older than this when first seen update last_event and the picture, not motion, and
   /// are not announced on the event topic (SPEC §8).
   static constexpr std::int64_t event_fresh_ms = std::int64_t{5} * 60 * 1000;
-  /// Follow-up calls for one interval's events at most (20 events each); the rest come next time.
-  static constexpr int max_event_pages = 10;
   /// Event messages held while the broker is away (the newest ones), sent when it is back.
   static constexpr std::size_t max_held_events = 1000;
 
@@ -156,8 +157,6 @@ class core {
   const broker::bridge_topics& topics() const { return topics_; }
 
  private:
-  enum class readback { not_started, reading, read, cleared };
-
   // One handler an event (core.cpp and the files of the sub-machines); core::on calls them.
   void handle(actions& out, ev::started&, std::int64_t now_ms);
   void handle(actions& out, ev::poll_done& done, std::int64_t now_ms);
@@ -185,37 +184,19 @@ class core {
   /// transaction (JSON text, or empty for none).
   void respond(actions& out, const std::string& name, std::string answer, const std::string& transaction);
   void publish_everything(actions& out);
-  void start_readback(actions& out);
   void finish_readback(actions& out);
   void clear_stale(actions& out);
   void finish_once_when_published(actions& out);
   void finish(actions& out, int code);
 
-  // Events and pictures (core_events.cpp).
+  // Events and pictures (core_events.cpp; their sub-machines event_poll and picture_queue).
   void poll_events(actions& out, std::int64_t now_ms);
-  void schedule_events(actions& out);
   /// Publishes one new event; true when it switched motion on.
   bool take_event(actions& out, const wyze::camera_event& event, std::int64_t now_ms);
   void end_motion(actions& out, std::int64_t now_ms);
-  void queue_picture(const std::string& camera, std::string url, std::int64_t time_ms);
   void queue_thumbnails();
   void start_download(actions& out);
   void save_events(actions& out);
-  struct picture_job {
-    std::string camera;
-    std::string url;  ///< signed: never logged
-    std::int64_t time_ms = 0;
-    int attempt = 1;
-  };
-  event_state events_;
-  bool events_started_ = false, events_polling_ = false;
-  int event_pages_ = 0;                               ///< calls of this interval so far
-  std::optional<std::string> last_event_error_;       ///< said once until it changes
-  std::map<std::string, std::int64_t> motion_until_;  ///< by camera id: when motion turns off
-  std::deque<picture_job> pictures_;                  ///< at most one per camera: the newest
-  std::optional<picture_job> downloading_;
-  bool events_dirty_ = false;                ///< events_ changed since it was saved
-  std::deque<broker::message> held_events_;  ///< event messages that came while the broker was away
 
   // Commands (core_commands.cpp).
   bool is_command_topic(const std::string& topic) const;
@@ -235,6 +216,12 @@ class core {
   bridge::phase phase_ = phase::starting;
   poll_schedule polls_;
   birth_schedule births_;
+  event_state events_;
+  event_poll event_poll_;
+  motion_timers motion_;
+  picture_queue pictures_;
+  bool events_dirty_ = false;                ///< events_ changed since it was saved
+  std::deque<broker::message> held_events_;  ///< event messages that came while the broker was away
   int failed_polls_ = 0;
   std::optional<bool> cloud_online_;
   std::int64_t started_at_ = 0;
@@ -242,9 +229,8 @@ class core {
   std::optional<std::string> last_error_;
   std::vector<std::string> last_problems_;
   bool once_polled_ = false;
-  readback readback_ = readback::not_started;
-  std::set<std::string> read_back_;  ///< our retained topics found on the broker at start
-  std::string readback_marker_;
+  readback readback_{topics_.readback, readback_window};
+  earlier_run earlier_;  ///< what the state directory says an earlier run published
   command_queue commands_;
   std::optional<std::size_t> devices_hash_;  ///< of the bridge/devices last published
   std::set<std::string> recorded_;           ///< ids last recorded as published

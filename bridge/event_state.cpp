@@ -60,16 +60,15 @@ std::string event_state::serialize() const {
   return json::serialize(o) + "\n";
 }
 
-event_state event_state::parse(std::string_view text, std::string& problem) {
+wyze::result<event_state> event_state::parse(std::string_view text) {
   event_state s;
   if (text.empty()) return s;
   json::error_code ec;
   auto root = json::parse(text, ec);
   const auto* o = ec ? nullptr : root.if_object();
-  if (!o) {
-    problem = "events.json is not a JSON object; starting from the last 5 minutes of events";
-    return s;
-  }
+  if (!o)
+    return wyze::error{wyze::failure::file,
+                       "events.json is not a JSON object; starting from the last 5 minutes of events"};
   if (const auto* v = o->if_contains("newest_ms"); v && v->is_int64() && v->get_int64() > 0)
     s.newest_ms_ = v->get_int64();
   if (const auto* v = o->if_contains("ids"); v && v->is_array())

@@ -4,6 +4,7 @@
 // newest picture, so a restart downloads no picture twice. Kept in the state directory
 // (events.json), so a restart neither repeats nor loses events. Pure: no clock, no I/O.
 #include "wyze/events.hpp"
+#include "wyze/result.hpp"
 
 #include <cstdint>
 #include <map>
@@ -47,9 +48,9 @@ class event_state {
 
   /// events.json: {"newest_ms":…,"ids":[…],"pictures":{"<id>":ms,…}}.
   std::string serialize() const;
-  /// The saved state; an empty state when `text` is not one (`problem` then says why, unless
-  /// `text` is empty).
-  static event_state parse(std::string_view text, std::string& problem);
+  /// The saved state (an empty one for empty `text`), or why `text` is not one (the caller then
+  /// starts from an empty state).
+  static wyze::result<event_state> parse(std::string_view text);
 
   bool operator==(const event_state&) const = default;
 

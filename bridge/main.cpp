@@ -13,12 +13,12 @@
 namespace net = boost::asio;
 
 int main(int argc, char** argv) {
-  std::string usage_error;
-  auto cli = bridge::parse_command_line({argv + 1, argv + argc}, usage_error);
-  if (!cli) {
-    std::cerr << "wyze-mqtt-bridge: " << usage_error << "\n" << bridge::usage();
+  auto parsed = bridge::parse_command_line({argv + 1, argv + argc});
+  if (!parsed) {
+    std::cerr << "wyze-mqtt-bridge: " << parsed.error().message << "\n" << bridge::usage();
     return 2;
   }
+  const auto* cli = &parsed.value();
   if (cli->help) {
     std::cout << bridge::usage();
     return 0;

@@ -73,20 +73,18 @@ class scrape : public std::enable_shared_from_this<scrape> {
 
 }  // namespace
 
-bool parse_listen(std::string_view listen, std::string& address, unsigned short& port) {
+std::optional<listen_address> parse_listen(std::string_view listen) {
   auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return false;
+  if (colon == std::string_view::npos) return std::nullopt;
   std::string_view host = listen.substr(0, colon), digits = listen.substr(colon + 1);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   unsigned value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc{} || end != digits.data() + digits.size() || value == 0 || value > 65535) return false;
+  if (ec != std::errc{} || end != digits.data() + digits.size() || value == 0 || value > 65535) return std::nullopt;
   boost::system::error_code bad;
   net::ip::make_address(std::string(host), bad);
-  if (bad) return false;
-  address = host;
-  port = static_cast<unsigned short>(value);
-  return true;
+  if (bad) return std::nullopt;
+  return listen_address{std::string(host), static_cast<unsigned short>(value)};
 }
 
 struct metrics_server::impl : std::enable_shared_from_this<impl> {
@@ -122,11 +120,9 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
 
 metrics_server::metrics_server(const net::any_io_executor& executor, const std::string& listen, http_route route)
     : impl_(std::make_shared<impl>(executor, std::move(route))) {
-  std::string address;
-  unsigned short port = 0;
-  if (!parse_listen(listen, address, port))
-    throw std::runtime_error("metrics.listen: \"" + listen + "\" is not address:port (e.g. 127.0.0.1:9105)");
-  tcp::endpoint endpoint(net::ip::make_address(address), port);
+  auto where = parse_listen(listen);
+  if (!where) throw std::runtime_error("metrics.listen: \"" + listen + "\" is not address:port (e.g. 127.0.0.1:9105)");
+  tcp::endpoint endpoint(net::ip::make_address(where->address), where->port);
   beast::error_code ec;
   impl_->acceptor.open(endpoint.protocol(), ec);
   if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);

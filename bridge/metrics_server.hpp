@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,7 +35,13 @@ class metrics_server {
   std::shared_ptr<impl> impl_;
 };
 
-/// Splits `address:port`; false when it is not an IP address and a port from 1 to 65535.
-bool parse_listen(std::string_view listen, std::string& address, unsigned short& port);
+struct listen_address {
+  std::string address;  ///< an IP address, without the brackets of an IPv6 one
+  unsigned short port = 0;
+};
+
+/// Splits `address:port`; nullopt when it is not an IP address and a port from 1 to 65535 (the
+/// config names the key in its sentence).
+std::optional<listen_address> parse_listen(std::string_view listen);
 
 }  // namespace bridge

@@ -19,20 +19,23 @@ TEST_CASE("include and exclude match a MAC in any notation or the nickname") {
 }
 
 TEST_CASE("the command line of SPEC §3") {
-  std::string error;
-  auto cli = bridge::parse_command_line({"--config", "/c.yaml", "--once", "--log-level=debug"}, error);
-  REQUIRE(cli);
+  auto parsed = bridge::parse_command_line({"--config", "/c.yaml", "--once", "--log-level=debug"});
+  REQUIRE(parsed);
+  const auto* cli = &parsed.value();
   CHECK(cli->config_path == "/c.yaml");
   CHECK(cli->once);
   CHECK(cli->log_level == common::logging::level::debug);
   CHECK(bridge::config_path_to_use(*cli) == "/c.yaml");
 
-  CHECK_FALSE(bridge::parse_command_line({"--log-level", "loud"}, error));
-  CHECK(error == "--log-level: \"loud\" is not one of trace | debug | info | warn | error");
-  CHECK_FALSE(bridge::parse_command_line({"--conifg", "x"}, error));
-  CHECK(error == "unknown argument \"--conifg\"");
-  CHECK_FALSE(bridge::parse_command_line({"--config"}, error));
-  CHECK(error == "--config needs a value");
+  auto refused = [](std::vector<std::string> args) {
+    auto parsed = bridge::parse_command_line(args);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().kind == wyze::failure::usage);
+    return parsed.error().message;
+  };
+  CHECK(refused({"--log-level", "loud"}) == "--log-level: \"loud\" is not one of trace | debug | info | warn | error");
+  CHECK(refused({"--conifg", "x"}) == "unknown argument \"--conifg\"");
+  CHECK(refused({"--config"}) == "--config needs a value");
 }
 
 TEST_CASE("without --config the bridge reads ./config.yaml, else /etc/wyze-mqtt-bridge/config.yaml") {

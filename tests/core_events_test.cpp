@@ -129,15 +129,18 @@ TEST_CASE("the event state survives a restart through events.json, and a damaged
   bridge::event_state state;
   state.take({event("a", t0), event("b", t0)});
   state.set_picture_time("AA01", t0 - 5);
-  std::string problem;
-  auto back = bridge::event_state::parse(state.serialize(), problem);
-  CHECK(problem.empty());
+  auto parsed = bridge::event_state::parse(state.serialize());
+  REQUIRE(parsed);
+  auto& back = parsed.value();
   CHECK(back == state);
   CHECK(back.take({event("a", t0), event("b", t0)}).fresh.empty());
   CHECK(back.picture_time("AA01") == t0 - 5);
-  auto damaged = bridge::event_state::parse("{not json", problem);
-  CHECK(problem.find("events.json") != std::string::npos);
-  CHECK_FALSE(damaged.newest_ms());
+  auto damaged = bridge::event_state::parse("{not json");
+  REQUIRE_FALSE(damaged);
+  CHECK(damaged.error().message == "events.json is not a JSON object; starting from the last 5 minutes of events");
+  auto none = bridge::event_state::parse("");
+  REQUIRE(none);
+  CHECK_FALSE(none.value().newest_ms());
 }
 
 TEST_CASE("the event poll starts with the first device list and asks for every camera in one call") {

@@ -55,16 +55,16 @@ TEST_CASE("/healthz: healthy only while the broker is connected and a poll succe
 }
 
 TEST_CASE("metrics.listen takes address:port") {
-  std::string address;
-  unsigned short port = 0;
-  CHECK(bridge::parse_listen("127.0.0.1:9105", address, port));
-  CHECK(address == "127.0.0.1");
-  CHECK(port == 9105);
-  CHECK(bridge::parse_listen("[::1]:9105", address, port));
-  CHECK(address == "::1");
-  CHECK_FALSE(bridge::parse_listen("localhost:9105", address, port));
-  CHECK_FALSE(bridge::parse_listen("127.0.0.1", address, port));
-  CHECK_FALSE(bridge::parse_listen("127.0.0.1:99999", address, port));
+  auto v4 = bridge::parse_listen("127.0.0.1:9105");
+  REQUIRE(v4);
+  CHECK(v4->address == "127.0.0.1");
+  CHECK(v4->port == 9105);
+  auto v6 = bridge::parse_listen("[::1]:9105");
+  REQUIRE(v6);
+  CHECK(v6->address == "::1");
+  CHECK_FALSE(bridge::parse_listen("localhost:9105"));
+  CHECK_FALSE(bridge::parse_listen("127.0.0.1"));
+  CHECK_FALSE(bridge::parse_listen("127.0.0.1:99999"));
   std::vector<std::string> problems;
   try {
     bridge::parse_config("wyze:\n  email: a\n  password: b\n  key_id: c\n  api_key: d\nmetrics:\n  listen: 9105\n",

@@ -92,21 +92,22 @@ TEST_CASE("tokens.json is written atomically, readable by its owner only") {
   auto dir = std::filesystem::temp_directory_path() / "wyze-session-test";
   std::filesystem::remove_all(dir);
   wyze::state_file file((dir / "nested").string());
-  std::string problem;
-  auto fresh = file.load(problem);
-  CHECK(problem.empty());
+  auto loaded = file.load();
+  REQUIRE(loaded);
+  auto fresh = loaded.value();
   CHECK(fresh.phone_id.size() == 36);
   CHECK_FALSE(fresh.current);
   fresh.current = wyze::tokens{"a", "r"};
-  CHECK(file.save(fresh).empty());
+  CHECK(file.save(fresh));
   struct stat info {};
   REQUIRE(::stat(file.path().c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0600);
   // Only tokens.json is left: no temp file.
   CHECK(std::distance(std::filesystem::directory_iterator(dir / "nested"), std::filesystem::directory_iterator()) == 1);
-  auto again = file.load(problem);
-  CHECK(again.phone_id == fresh.phone_id);
-  CHECK(again.current->access_token == "a");
+  auto again = file.load();
+  REQUIRE(again);
+  CHECK(again.value().phone_id == fresh.phone_id);
+  CHECK(again.value().current->access_token == "a");
   std::filesystem::remove_all(dir);
 }
 
@@ -119,9 +120,9 @@ TEST_CASE("tokens.json: a planted symlink is never written through, a FIFO or a 
   { std::ofstream(victim) << "precious"; }
   // The temp name of earlier versions, pointing at another file.
   std::filesystem::create_symlink(victim, file.path() + ".tmp");
-  std::string problem;
-  auto fresh = file.load(problem);
-  CHECK(file.save(fresh).empty());
+  auto fresh = file.load();
+  REQUIRE(fresh);
+  CHECK(file.save(fresh.value()));
   std::ifstream in(victim);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(content == "precious");
@@ -129,14 +130,17 @@ TEST_CASE("tokens.json: a planted symlink is never written through, a FIFO or a 
 
   std::filesystem::remove(file.path());
   REQUIRE(::mkfifo(file.path().c_str(), 0600) == 0);
-  auto from_fifo = file.load(problem);  // returns at once instead of waiting for a writer
-  CHECK(problem == file.path() + " is not a regular file; starting a new session (one login)");
-  CHECK(from_fifo.phone_id.size() == 36);
+  auto from_fifo = file.load();  // returns at once instead of waiting for a writer
+  REQUIRE_FALSE(from_fifo);
+  CHECK(from_fifo.error().kind == wyze::failure::file);
+  CHECK(from_fifo.error().message == file.path() + " is not a regular file; starting a new session (one login)");
 
   std::filesystem::remove(file.path());
   { std::ofstream(file.path()) << std::string(std::size_t{100} * 1024, ' ') << "{}"; }
-  file.load(problem);
-  CHECK(problem == file.path() + " is larger than 64 KiB, too large to be ours; starting a new session (one login)");
+  auto huge = file.load();
+  REQUIRE_FALSE(huge);
+  CHECK(huge.error().message ==
+        file.path() + " is larger than 64 KiB, too large to be ours; starting a new session (one login)");
   std::filesystem::remove_all(dir);
 }
 

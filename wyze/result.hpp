@@ -18,6 +18,8 @@ enum class failure {
   rate_limited,     ///< code 1011, HTTP 429 or a rate-limit pause: Wyze asks to slow down
   login_postponed,  ///< our own throttle: no login yet, to protect the account
   too_large,        ///< the answer is larger than the request's own limit (http_request::max_body)
+  file,             ///< a local file (the state directory) cannot be read or written
+  usage,            ///< the command line is not one the bridge takes
 };
 
 /// What failed, where, and what to do — one sentence a user can act on.

@@ -103,6 +103,7 @@ result<done> session_machine::login_answered(result<tokens> outcome, std::int64_
     if (outcome.error().kind == failure::credentials) {
       session_.credentials_refused = true;
       session_.credentials_fingerprint = credentials();
+      fingerprint_of_ = session_.credentials_fingerprint;  // its own salt: the same fingerprint
     }
     save();
     return outcome.error();
