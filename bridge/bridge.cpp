@@ -136,10 +136,8 @@ struct service::impl {
   }
 
   static event_settings events(const config& cfg, const std::string& state_dir, const published_record& recorded) {
-    event_settings e{.enabled = cfg.events.enabled,
-                     .interval = cfg.events.interval,
+    event_settings e{.interval = cfg.events.interval,
                      .motion_off_after = cfg.events.motion_off_after,
-                     .pictures = cfg.events.pictures,
                      .max_picture = cfg.events.max_picture,
                      .saved = {},
                      .recorded_events = recorded.events,
@@ -158,8 +156,8 @@ struct service::impl {
     return {.publishing = {cfg.mqtt.base_topic,
                            cfg.homeassistant.discovery,
                            {cfg.homeassistant.discovery_prefix, cfg.mqtt.base_topic, cfg.homeassistant.discovery_mode,
-                            wyze_bridge::version, wyze_bridge::support_url, cfg.mqtt.commands, cfg.events.enabled,
-                            cfg.events.pictures}},
+                            wyze_bridge::version, wyze_bridge::support_url,
+                            {cfg.mqtt.commands, cfg.events.enabled, cfg.events.pictures}}},
             .status_topic = cfg.homeassistant.status_topic,
             .poll_interval = cfg.wyze.poll_interval,
             .min_poll_spacing = is_wyze_host(cfg.wyze.api_url) || is_wyze_host(cfg.wyze.auth_url)
@@ -168,7 +166,6 @@ struct service::impl {
             .include = cfg.wyze.include,
             .exclude = cfg.wyze.exclude,
             .once = mode == run_mode::once,
-            .commands = cfg.mqtt.commands,
             .anonymous_broker = cfg.mqtt.username.empty() && cfg.mqtt.cert_file.empty(),
             .log_level = common::logging::current_level(),  // --log-level included
             .recorded_ids = std::move(recorded.ids),

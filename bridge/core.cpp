@@ -41,7 +41,7 @@ core::core(core_settings settings, std::function<std::uint64_t()> random)
       topics_(settings_.publishing.base_topic),
       retained_(settings_.publishing),
       polls_(settings_.poll_interval, settings_.min_poll_spacing, settings_.once),
-      event_poll_(settings_.events.enabled, settings_.events.interval, settings_.once) {
+      event_poll_(features().events, settings_.events.interval, settings_.once) {
   events_ = settings_.events.saved;
   stats_.poll_interval = settings_.poll_interval;
   recorded_.insert(settings_.recorded_ids.begin(), settings_.recorded_ids.end());
@@ -65,7 +65,7 @@ void core::handle(actions& out, ev::started&, std::int64_t now_ms) {
   started_at_ = now_ms;
   out.push_back(act::subscribe{settings_.status_topic});
   out.push_back(act::subscribe{topics_.request("+")});
-  if (settings_.commands && !settings_.once) {
+  if (features().commands && !settings_.once) {
     out.push_back(act::subscribe{settings_.publishing.base_topic + "/+/+/set"});
     if (settings_.anonymous_broker)
       out.push_back(
@@ -185,7 +185,7 @@ void core::publish_devices(actions& out, bool always) {
   for (const auto& [id, camera] : retained_.cameras()) {
     if (text.size() > 1) text += ',';
     std::vector<std::string_view> entities;
-    for (const auto* row : broker::discovered_rows(camera, settings_.commands)) entities.push_back(row->key);
+    for (const auto* row : broker::discovered_rows(camera, features())) entities.push_back(row->key);
     auto model_name = camera.product_model ? std::optional(wyze::model_name(*camera.product_model)) : std::nullopt;
     text += broker::json_members()
                 .string("id", id)
@@ -211,7 +211,8 @@ void core::record_published(actions& out) {
   for (const auto& [id, camera] : retained_.cameras()) now.insert(id);
   // The record also says whether events and pictures are on: written again when they changed.
   const auto& e = settings_.events;
-  bool features_changed = !features_written_ && (e.recorded_events != e.enabled || e.recorded_pictures != e.pictures);
+  bool features_changed =
+      !features_written_ && (e.recorded_events != features().events || e.recorded_pictures != features().pictures);
   if (now == recorded_ && !features_changed) return;
   features_written_ = true;
   recorded_ = std::move(now);
@@ -244,8 +245,7 @@ void core::finish_readback(actions& out) {
 
 // Once the account's cameras are known, clears what was read back and is no longer ours.
 void core::clear_stale(actions& out) {
-  const auto& e = settings_.events;
-  readback_.clear(out, retained_, earlier_, e.enabled, e.pictures, last_success_.has_value());
+  readback_.clear(out, retained_, earlier_, features().events, features().pictures, last_success_.has_value());
 }
 
 // The complete retained picture: after a reconnect (the broker may have lost it) or HA's birth.
@@ -279,7 +279,7 @@ void core::handle(actions& out, ev::message& m, std::int64_t now_ms) {
     if (payload == "online") births_.birth(out, now_ms, random_);
     return;
   }
-  if (settings_.commands && is_command_topic(topic)) return on_command(out, topic, payload, retained, now_ms);
+  if (features().commands && is_command_topic(topic)) return on_command(out, topic, payload, retained, now_ms);
   if (const auto requests = topics_.request(""); topic.starts_with(requests))
     on_request(out, topic.substr(requests.size()), payload, now_ms);
 }

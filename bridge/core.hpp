@@ -94,11 +94,10 @@ enum class phase {
 };
 
 /// events.* (SPEC §8), and what an earlier run left in the state directory.
+/// Whether events and pictures are on is publishing.discovery_settings.features (events, pictures).
 struct event_settings {
-  bool enabled = false;  ///< poll the event list (publishing.events says the same to the entities)
   std::chrono::milliseconds interval{15'000};
   std::chrono::milliseconds motion_off_after{60'000};
-  bool pictures = false;  ///< publish pictures (publishing.pictures)
   std::size_t max_picture = 1u << 20;
   event_state saved;  ///< events.json
   /// The features an earlier run had on (published.json): their topics are cleared when now off.
@@ -115,9 +114,6 @@ struct core_settings {
   std::chrono::milliseconds min_poll_spacing{1'000};
   std::vector<std::string> include, exclude;
   bool once = false;  ///< --once: poll once, publish, exit
-  /// mqtt.commands: subscribe to <base>/+/+/set and carry commands out (also sets
-  /// publishing.discovery_settings.commands, which announces the entities).
-  bool commands = true;
   bool anonymous_broker = false;  ///< no mqtt.username: anyone on the broker may send commands
   common::logging::level log_level = common::logging::level::info;  ///< at start (shown in bridge/info)
   /// Camera ids an earlier run recorded as published (state directory): cleared at start when
@@ -171,6 +167,9 @@ class core {
   void handle(actions& out, ev::delivered&, std::int64_t now_ms);
   void handle(actions& out, ev::stop&, std::int64_t now_ms);
   bool connected() const { return phase_ == phase::running || phase_ == phase::draining; }
+  /// mqtt.commands (subscribe to <base>/+/+/set, carry commands out), events.enabled (poll the event
+  /// list), events.pictures: the switches that also decide which entities exist.
+  const broker::feature_flags& features() const { return settings_.publishing.discovery_settings.features; }
 
   void report_problems(actions& out, const std::vector<std::string>& problems);
   void set_cloud_online(actions& out, bool online);

@@ -115,7 +115,7 @@ void core::on_command(actions& out, const std::string& topic, const std::string&
     return refuse(last_success_
                       ? "no camera \"" + clip(camera) + "\" is published (not in the account, or excluded)"
                       : std::string("the account's cameras are not known yet; try again after the first poll"));
-  if (!broker::has_entity(*row, *known, settings_.commands))
+  if (!broker::has_entity(*row, *known, features()))
     return refuse(wyze::model_name(known->product_model.value_or("?")) + " cameras have no " + std::string(row->key) +
                   " control the Wyze cloud carries out (see the README's table of models)");
   std::string value = "press";

@@ -88,7 +88,7 @@ bool core::take_event(actions& out, const wyze::camera_event& event, std::int64_
       held_events_.push_back(std::move(m));
     }
   }
-  if (settings_.events.pictures && !event.picture_url.empty() && event.time_ms > events_.picture_time(id))
+  if (features().pictures && !event.picture_url.empty() && event.time_ms > events_.picture_time(id))
     pictures_.add(id, event.picture_url, event.time_ms);
   return motion;
 }
@@ -102,7 +102,7 @@ void core::end_motion(actions& out, std::int64_t now_ms) {
 
 // Without events, the device list's thumbnails are the pictures: one download per new one.
 void core::queue_thumbnails() {
-  if (!settings_.events.pictures || settings_.events.enabled || settings_.once) return;
+  if (!features().pictures || features().events || settings_.once) return;
   for (const auto& [id, camera] : retained_.cameras())
     if (camera.thumbnail && !camera.thumbnail->url.empty() && camera.thumbnail->ts > events_.picture_time(id))
       pictures_.add(id, camera.thumbnail->url, camera.thumbnail->ts);

@@ -33,13 +33,13 @@ std::vector<std::pair<unsigned, broker::message>> retained_state::slotted(const 
   std::vector<std::pair<unsigned, broker::message>> out;
   if (settings_.discovery) {
     auto configs = broker::camera_discovery(settings_.discovery_settings, camera);
-    auto announced = broker::discovered_rows(camera, settings_.discovery_settings.commands);
+    auto announced = broker::discovered_rows(camera, settings_.discovery_settings.features);
     for (std::size_t i = 0; i < configs.size() && i < announced.size(); ++i)
       out.emplace_back(discovery_slot(*announced[i]), std::move(configs[i]));
   }
   std::string id = camera.id();
   for (const auto& row : camera_entities())
-    if (broker::has_state(row, camera, settings_.discovery_settings.commands))
+    if (broker::has_state(row, camera, settings_.discovery_settings.features))
       out.emplace_back(row_of(row),
                        broker::message{broker::camera_topic(settings_.base_topic, id, row), row.state(camera)});
   return out;
@@ -47,11 +47,11 @@ std::vector<std::pair<unsigned, broker::message>> retained_state::slotted(const 
 
 retained_state::slots retained_state::slots_of(const wyze::Camera& camera) const {
   slots all = 0;
-  const bool commands = settings_.discovery_settings.commands;
+  const auto& features = settings_.discovery_settings.features;
   for (const auto& row : camera_entities())
-    if (broker::has_state(row, camera, commands)) all |= bit(row_of(row));
+    if (broker::has_state(row, camera, features)) all |= bit(row_of(row));
   if (settings_.discovery)
-    for (const auto* row : broker::discovered_rows(camera, commands)) all |= bit(discovery_slot(*row));
+    for (const auto* row : broker::discovered_rows(camera, features)) all |= bit(discovery_slot(*row));
   return all;
 }
 
@@ -59,10 +59,10 @@ std::vector<std::pair<unsigned, std::string>> retained_state::topics_of(const st
   std::vector<std::pair<unsigned, std::string>> out;
   const auto& d = settings_.discovery_settings;
   for (const auto& row : camera_entities())
-    if (row.state && broker::feature_on(d, row))
+    if (row.state && broker::feature_on(d.features, row))
       out.emplace_back(row_of(row), broker::camera_topic(settings_.base_topic, id, row));
   for (const auto& row : camera_entities()) {
-    if (row.platform.empty() || !broker::feature_on(d, row)) continue;
+    if (row.platform.empty() || !broker::feature_on(d.features, row)) continue;
     out.emplace_back(discovery_slot(row), broker::camera_discovery_topic(settings_.discovery_settings, id, row));
     if (settings_.discovery_settings.mode == broker::discovery_mode::device) break;
   }
@@ -89,12 +89,8 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
     const auto& d = settings_.discovery_settings;
     if (known != cameras_.end())
       camera.events = known->second.events;
-    else if (d.events || d.pictures) {
-      wyze::camera_events events = camera.events ? *camera.events : wyze::camera_events{};
-      events.enabled = d.events;
-      events.pictures = d.pictures;
-      camera.events = wyze::shared_value(std::move(events));
-    }
+    else if (d.features.events || d.features.pictures)
+      camera.events = wyze::shared_value(camera.events ? *camera.events : wyze::camera_events{});
     if (known != cameras_.end() && known->second == camera) {
       present.insert(std::move(id));
       continue;
@@ -188,7 +184,7 @@ std::vector<std::string> retained_state::feature_topics(const std::string& id, s
 
 void retained_state::republish(const std::string& id, const broker::entity_row& row) {
   auto it = cameras_.find(id);
-  if (it != cameras_.end() && broker::has_state(row, it->second, settings_.discovery_settings.commands))
+  if (it != cameras_.end() && broker::has_state(row, it->second, settings_.discovery_settings.features))
     enqueue(id, bit(row_of(row)), 0);
 }
 
@@ -289,10 +285,10 @@ std::vector<broker::message> retained_state::stale(const std::set<std::string>& 
   std::set<std::string> wanted;
   if (settings_.discovery)
     for (auto& m : broker::bridge_discovery(settings_.discovery_settings)) wanted.insert(std::move(m.topic));
-  const bool commands = settings_.discovery_settings.commands;
+  const auto& features = settings_.discovery_settings.features;
   if (settings_.discovery)
     for (const auto& [id, camera] : cameras_)
-      for (const auto* row : broker::discovered_rows(camera, commands))
+      for (const auto* row : broker::discovered_rows(camera, features))
         wanted.insert(broker::camera_discovery_topic(settings_.discovery_settings, id, *row));
   std::vector<broker::message> states, discovery;
   for (const auto& topic : read_back) {
@@ -301,8 +297,8 @@ std::vector<broker::message> retained_state::stale(const std::set<std::string>& 
       if (camera != cameras_.end()) {
         // A control's state the camera no longer has (commands turned off, model without it); an
         // event row's value stays until its entity goes (events or pictures turned off).
-        bool gone = row->feature.empty() ? !broker::has_state(*row, camera->second, commands)
-                                         : !broker::has_entity(*row, camera->second, commands);
+        bool gone = row->feature.empty() ? !broker::has_state(*row, camera->second, features)
+                                         : !broker::has_entity(*row, camera->second, features);
         if (gone) states.push_back({topic, ""});
         continue;
       }
@@ -310,7 +306,7 @@ std::vector<broker::message> retained_state::stale(const std::set<std::string>& 
         // Cleared with the rest of the camera when its attributes came back too (topics_of), unless
         // topics_of leaves it out: an event row whose feature is off now.
         if (!read_back.count(settings_.base_topic + "/" + id + "/" + std::string(broker::attributes_key)) ||
-            !broker::feature_on(settings_.discovery_settings, *row))
+            !broker::feature_on(settings_.discovery_settings.features, *row))
           states.push_back({topic, ""});
         continue;
       }

@@ -146,7 +146,7 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
   if (camera.hardware_ver) config.device.string("hw", *camera.hardware_ver);
   const bridge_topics bridge(s.base);
   config.shared.raw("avty", availability_of({bridge.state, bridge.cloud})).string("avty_mode", "all");
-  for (const auto* row : discovered_rows(camera, s.commands)) {
+  for (const auto* row : discovered_rows(camera, s.features)) {
     std::string attributes;
     for (const auto& other : camera_entities())
       if (other.key == row->attributes_key) attributes = camera_topic(s.base, id, other);
@@ -159,10 +159,10 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
   return render(s, config);
 }
 
-std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera, bool commands) {
+std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera, const feature_flags& on) {
   std::vector<const entity_row*> rows;
   for (const auto& row : camera_entities())
-    if (!row.platform.empty() && has_entity(row, camera, commands)) rows.push_back(&row);
+    if (!row.platform.empty() && has_entity(row, camera, on)) rows.push_back(&row);
   return rows;
 }
 
@@ -172,16 +172,10 @@ std::string camera_discovery_topic(const discovery_settings& s, const std::strin
   return s.prefix + "/" + std::string(row.platform) + "/" + object_id + "/" + std::string(row.key) + "/config";
 }
 
-bool feature_on(const discovery_settings& s, const entity_row& row) {
-  if (row.feature == "events") return s.events;
-  if (row.feature == "pictures") return s.pictures;
-  return true;
-}
-
 std::vector<std::string> camera_discovery_topics(const discovery_settings& s, const std::string& id) {
   std::vector<std::string> topics;
   for (const auto& row : camera_entities()) {
-    if (row.platform.empty() || !feature_on(s, row)) continue;
+    if (row.platform.empty() || !feature_on(s.features, row)) continue;
     topics.push_back(camera_discovery_topic(s, id, row));
     if (s.mode == discovery_mode::device) break;
   }

@@ -16,20 +16,15 @@ struct discovery_settings {
   discovery_mode mode = discovery_mode::device;
   std::string version;      ///< origin sw_version
   std::string support_url;  ///< origin support_url
-  bool commands = true;     ///< mqtt.commands: announce the entities that take commands
-  bool events = false;      ///< events.enabled: cameras have motion, event and last_event
-  bool pictures = false;    ///< events.pictures: cameras have the picture entity
+  feature_flags features;   ///< which entities exist (mqtt.commands, events.enabled, events.pictures)
 };
-
-/// False for an event row whose feature (events, pictures) is off in `settings`.
-bool feature_on(const discovery_settings& settings, const entity_row& row);
 
 /// The discovery config(s) of one camera: one message in device mode; in components mode one per
 /// row of discovered_rows(camera), in the same order.
 std::vector<message> camera_discovery(const discovery_settings& settings, const wyze::Camera& camera);
 
 /// The rows `camera` announces as entities (a platform, and its model has them), in table order.
-std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera, bool commands = true);
+std::vector<const entity_row*> discovered_rows(const wyze::Camera& camera, const feature_flags& on);
 
 /// The config topic of `row` for the camera with topic id `id` (device mode: the camera's one config).
 std::string camera_discovery_topic(const discovery_settings& settings, const std::string& id, const entity_row& row);

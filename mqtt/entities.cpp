@@ -122,7 +122,6 @@ constexpr entity_row camera_rows[] = {
      .name = "Motion",
      .device_class = "motion",
      .state = [](const wyze::Camera& c) { return std::string(events_of(c).motion ? "on" : "off"); },
-     .has = [](const wyze::Camera& c) { return events_of(c).enabled; },
      .payload_on = "on",
      .payload_off = "off",
      .feature = "events"},
@@ -130,7 +129,6 @@ constexpr entity_row camera_rows[] = {
      .platform = "event",
      .name = "Event",
      .icon = "mdi:cctv",
-     .has = [](const wyze::Camera& c) { return events_of(c).enabled; },
      .feature = "events",
      .events_topic = true,
      .discovery_extra = [](json_members& m,
@@ -141,14 +139,12 @@ constexpr entity_row camera_rows[] = {
      .device_class = "timestamp",
      .state = [](const wyze::Camera& c) { return iso8601_utc(*events_of(c).last_event_ms); },
      .reported = [](const wyze::Camera& c) { return events_of(c).last_event_ms.has_value(); },
-     .has = [](const wyze::Camera& c) { return events_of(c).enabled; },
      .feature = "events"},
     {.key = "picture",
      .platform = "image",
      .name = "Picture",
      .state = [](const wyze::Camera& c) { return *events_of(c).picture; },
      .reported = [](const wyze::Camera& c) { return events_of(c).picture != nullptr; },
-     .has = [](const wyze::Camera& c) { return events_of(c).pictures; },
      .feature = "pictures",
      .state_key = "image_topic",
      .discovery_extra = [](json_members& m,
@@ -203,15 +199,22 @@ std::span<const entity_row> camera_entities() { return camera_rows; }
 
 std::span<const entity_row> bridge_entities() { return bridge_rows; }
 
-bool has_entity(const entity_row& row, const wyze::Camera& camera, bool commands) {
-  if (!commands && !row.command.empty()) return false;
+bool feature_on(const feature_flags& on, const entity_row& row) {
+  if (row.feature == "events") return on.events;
+  if (row.feature == "pictures") return on.pictures;
+  return true;
+}
+
+bool has_entity(const entity_row& row, const wyze::Camera& camera, const feature_flags& on) {
+  if (!on.commands && !row.command.empty()) return false;
+  if (!feature_on(on, row)) return false;
   if (!row.models.empty() && !wyze::is_model(camera, row.models)) return false;
   if (!row.commands.empty() && !wyze::call_for(camera, row.commands)) return false;
   return !row.has || row.has(camera);
 }
 
-bool has_state(const entity_row& row, const wyze::Camera& camera, bool commands) {
-  return row.state && has_entity(row, camera, commands) && (!row.reported || row.reported(camera));
+bool has_state(const entity_row& row, const wyze::Camera& camera, const feature_flags& on) {
+  return row.state && has_entity(row, camera, on) && (!row.reported || row.reported(camera));
 }
 
 std::string command_topic(std::string_view base, std::string_view id, const entity_row& row) {

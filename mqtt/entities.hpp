@@ -76,12 +76,24 @@ std::span<const entity_row> camera_entities();
 /// Every row of the bridge device.
 std::span<const entity_row> bridge_entities();
 
-/// True when `camera` has the entity of `row` (its model has it); with `commands` off (mqtt.commands:
-/// false) no row with a command exists.
-bool has_entity(const entity_row& row, const wyze::Camera& camera, bool commands = true);
+/// The config switches that decide which entities exist, read here only: mqtt.commands (no row with
+/// a command without it), events.enabled (the `events` rows) and events.pictures (the `pictures` row).
+struct feature_flags {
+  bool commands = true;
+  bool events = false;
+  bool pictures = false;
+  bool operator==(const feature_flags&) const = default;
+};
 
-/// True when `camera` publishes the state topic of `row` now (model has it, value reported).
-bool has_state(const entity_row& row, const wyze::Camera& camera, bool commands = true);
+/// False for an event row whose feature (events, pictures) is off.
+bool feature_on(const feature_flags& on, const entity_row& row);
+
+/// True when `camera` has the entity of `row`: its feature is on, its model has it (`models`, the
+/// model table of its command, `has`), and, for a row with a command, commands are on.
+bool has_entity(const entity_row& row, const wyze::Camera& camera, const feature_flags& on);
+
+/// True when `camera` publishes the state topic of `row` now (it has the entity, value reported).
+bool has_state(const entity_row& row, const wyze::Camera& camera, const feature_flags& on);
 
 /// `<base>/<id>/<key>`: the state topic of a camera row.
 std::string camera_topic(std::string_view base, std::string_view id, const entity_row& row);

@@ -26,8 +26,11 @@ std::string topic_segment(std::string_view text);
 /// `2026-11-26T10:00:00Z` from milliseconds since the epoch.
 std::string iso8601_utc(std::int64_t epoch_ms);
 
-/// The camera's state topics under `base`, one per row of camera_entities() it publishes now.
-std::vector<message> camera_states(std::string_view base, const wyze::Camera& camera);
+struct feature_flags;  // mqtt/entities.hpp
+
+/// The camera's state topics under `base`, one per row of camera_entities() it publishes now with
+/// the config's switches `on`.
+std::vector<message> camera_states(std::string_view base, const wyze::Camera& camera, const feature_flags& on);
 
 /// The payload published for a value the cloud does not report (Home Assistant's "unknown").
 inline constexpr std::string_view unknown_value = "None";

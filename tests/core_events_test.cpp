@@ -41,12 +41,10 @@ bridge::core_settings settings(bool events = true, bool pictures = false) {
   bridge::core_settings s;
   s.publishing = {"wyze",
                   true,
-                  {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com", true,
-                   events, pictures}};
+                  {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com",
+                   {true, events, pictures}}};
   s.poll_interval = 60s;
   s.version = "1.0.0";
-  s.events.enabled = events;
-  s.events.pictures = pictures;
   s.events.interval = 15s;
   s.events.motion_off_after = 60s;
   return s;

@@ -24,7 +24,7 @@ constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z
 bridge::core_settings settings(bool once = false) {
   bridge::core_settings s;
   s.publishing = {
-      "wyze", true, {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com"}};
+      "wyze", true, {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com", {}}};
   s.poll_interval = 60s;
   s.once = once;
   s.version = "1.0.0";
@@ -687,8 +687,7 @@ TEST_CASE("after a command, a device list that still shows the old value is not 
 
 TEST_CASE("with mqtt.commands off nothing is subscribed and command topics are ignored") {
   auto s = settings();
-  s.commands = false;
-  s.publishing.discovery_settings.commands = false;
+  s.publishing.discovery_settings.features.commands = false;
   bridge::core core(s, fixed_random());
   auto start = core.on(bridge::ev::started{}, t0);
   for (const auto& sub : all_of<bridge::act::subscribe>(start)) CHECK(sub.filter.find("/set") == std::string::npos);

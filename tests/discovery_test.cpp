@@ -15,7 +15,7 @@ namespace json = boost::json;
 namespace {
 
 broker::discovery_settings settings(broker::discovery_mode mode = broker::discovery_mode::device) {
-  return {"homeassistant", "wyze", mode, "1.2.3", "https://example.com/support"};
+  return {"homeassistant", "wyze", mode, "1.2.3", "https://example.com/support", {}};
 }
 
 wyze::Camera porch() {
@@ -181,7 +181,7 @@ TEST_CASE("the control entities follow the capability table and mqtt.commands") 
   const std::vector<std::string> read_only{"conn_state", "firmware", "ip"};
   auto cam = porch();
   auto off = settings();
-  off.commands = false;
+  off.features.commands = false;
   CHECK(keys_of(off, cam) == read_only);
   for (const char* model : {"GW_GC1", "LD_CFP", "AN_RSCW", "HL_PAN4", "A_MODEL_FROM_NEXT_YEAR"}) {
     CAPTURE(model);
@@ -215,7 +215,7 @@ TEST_CASE("a battery camera that reports its level has a battery sensor, and a w
       CHECK(battery.at("unit_of_meas") == "%");
       if (mode == broker::discovery_mode::components)
         CHECK(battery.at("default_entity_id") == "sensor.wyze_2caa8e123456_battery");
-      auto states = broker::camera_states("wyze", cam);
+      auto states = broker::camera_states("wyze", cam, {});
       CHECK(std::count(states.begin(), states.end(), broker::message{"wyze/2CAA8E123456/battery", "64"}) == 1);
       // No level reported (yet): no entity, which would only ever show "unknown".
       cam.battery.reset();
@@ -228,7 +228,7 @@ TEST_CASE("a battery camera that reports its level has a battery sensor, and a w
       cam.product_model = model;
       cam.battery = 100;
       CHECK_FALSE(components_of(cam).count("wyze_2CAA8E123456_battery"));
-      for (const auto& m : broker::camera_states("wyze", cam)) CHECK(m.topic != "wyze/2CAA8E123456/battery");
+      for (const auto& m : broker::camera_states("wyze", cam, {})) CHECK(m.topic != "wyze/2CAA8E123456/battery");
     }
   }
 }
@@ -432,11 +432,11 @@ TEST_CASE("the configs keep the bytes of earlier releases, so an upgrade republi
 
 TEST_CASE("the event entities pass the conformance checks in both modes, and only with events and pictures on") {
   auto cam = porch();
-  cam.events = wyze::shared_value(wyze::camera_events{.enabled = true, .pictures = true});
+  cam.events = wyze::shared_value(wyze::camera_events{});
   for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
     CAPTURE(static_cast<int>(mode));
     auto s = settings(mode);
-    s.events = s.pictures = true;
+    s.features.events = s.features.pictures = true;
     auto by_id = components_by_id(s, cam);
     auto& motion = by_id.at("wyze_2CAA8E123456_motion");
     CHECK(motion.at("dev_cla") == "motion");

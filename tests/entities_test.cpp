@@ -32,9 +32,7 @@ wyze::Camera full_camera(std::string mac) {
   cam.motion_detection = true;
   // Events and pictures on, after an event with a picture.
   cam.events =
-      wyze::shared_value(wyze::camera_events{.enabled = true,
-                                             .pictures = true,
-                                             .motion = true,
+      wyze::shared_value(wyze::camera_events{.motion = true,
                                              .last_event_ms = 1795687260000,
                                              .picture = std::make_shared<const std::string>("\xFF\xD8\xFF picture")});
   return cam;
@@ -63,8 +61,11 @@ std::string key_after_id(const std::string& text, const std::string& id) {
   return rest;
 }
 
+// Commands, events and pictures on: every row can exist.
+const broker::feature_flags everything_on{true, true, true};
+
 broker::discovery_settings discovery(broker::discovery_mode mode, bool events = true) {
-  return {"homeassistant", "wyze", mode, "1.0.0", "https://example.com", true, events, events};
+  return {"homeassistant", "wyze", mode, "1.0.0", "https://example.com", {true, events, events}};
 }
 
 bridge::publish_settings publishing(broker::discovery_mode mode, bool events = true) {
@@ -94,7 +95,7 @@ TEST_CASE("every camera row with a state is published as <base>/<id>/<key>") {
   for (const auto& row : broker::camera_entities())
     if (row.state) expected.insert(std::string(row.key));
   for (const auto& cam : fleet())
-    for (const auto& topic : topics_of(broker::camera_states("wyze", cam), false)) {
+    for (const auto& topic : topics_of(broker::camera_states("wyze", cam, everything_on), false)) {
       CHECK(topic.starts_with("wyze/" + cam.id() + "/"));
       published.insert(key_after_id(topic, cam.id()));
     }
@@ -128,7 +129,7 @@ TEST_CASE("every topic of a camera row is queued when it appears and cleared whe
     auto cameras = fleet();
     std::set<std::string> expected;
     for (const auto& cam : cameras) {
-      for (const auto& topic : topics_of(broker::camera_states("wyze", cam), false)) expected.insert(topic);
+      for (const auto& topic : topics_of(broker::camera_states("wyze", cam, everything_on), false)) expected.insert(topic);
       for (const auto& m : broker::camera_discovery(discovery(mode), cam)) expected.insert(m.topic);
     }
 
@@ -167,10 +168,11 @@ TEST_CASE("with mqtt.commands off, the controls of a camera are gone: no entity,
   for (const auto& each : fleet())
     for (const auto& row : broker::camera_entities()) {
       CAPTURE(row.key);
+      const broker::feature_flags on{true, true, true}, off{false, true, true};
       if (row.command.empty())
-        CHECK(broker::has_entity(row, each, false) == broker::has_entity(row, each, true));
+        CHECK(broker::has_entity(row, each, off) == broker::has_entity(row, each, on));
       else
-        CHECK_FALSE(broker::has_entity(row, each, false));
+        CHECK_FALSE(broker::has_entity(row, each, off));
     }
   auto cam = full_camera("2C:AA:8E:12:34:56");
   // An earlier run with commands on left the controls' states; they are cleared, nothing else is.
@@ -181,7 +183,7 @@ TEST_CASE("with mqtt.commands off, the controls of a camera are gone: no entity,
   for (const auto& m : earlier.take_queued())
     if (earlier.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
   auto settings = publishing(broker::discovery_mode::components);
-  settings.discovery_settings.commands = false;
+  settings.discovery_settings.features.commands = false;
   bridge::retained_state now(settings);
   now.update({cam});
   std::set<std::string> expected;
@@ -239,9 +241,10 @@ TEST_CASE("a row whose models exclude a camera gives that camera neither state n
                          .has = [](const wyze::Camera& c) { return c.product_model != "GW_BE1"; }};
   auto doorbell = full_camera("AA01");
   doorbell.product_model = "GW_BE1";
-  CHECK_FALSE(broker::has_entity(row, doorbell));
-  CHECK_FALSE(broker::has_state(row, doorbell));
-  CHECK(broker::has_state(row, full_camera("AA02")));
+  const broker::feature_flags on;
+  CHECK_FALSE(broker::has_entity(row, doorbell, on));
+  CHECK_FALSE(broker::has_state(row, doorbell, on));
+  CHECK(broker::has_state(row, full_camera("AA02"), on));
 }
 
 TEST_CASE("the bridge's topics are named in one place") {

@@ -1,6 +1,7 @@
 #include "tests/harness.hpp"
 
 #include "mqtt/topics.hpp"
+#include "mqtt/entities.hpp"
 #include "sim/account.hpp"
 #include "sim/certificates.hpp"
 #include "wyze/https_client.hpp"
@@ -419,7 +420,7 @@ std::size_t sim_state_topics(std::size_t cameras) {
     // models, and for some wired ones, which is not theirs).
     cam.online = cam.power = cam.notifications = cam.motion_detection = true;
     cam.battery = 50;
-    topics += ::broker::camera_states("wyze", cam).size();
+    topics += ::broker::camera_states("wyze", cam, {}).size();
   }
   return topics;
 }

@@ -6,7 +6,7 @@ namespace {
 
 bridge::publish_settings settings() {
   bridge::publish_settings s;
-  s.discovery_settings = {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com"};
+  s.discovery_settings = {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com", {}};
   return s;
 }
 

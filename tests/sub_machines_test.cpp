@@ -21,7 +21,7 @@ constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z
 bridge::publish_settings settings() {
   bridge::publish_settings s;
   s.base_topic = "wyze";
-  s.discovery_settings = {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com"};
+  s.discovery_settings = {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com", {}};
   return s;
 }
 

@@ -1,4 +1,5 @@
 #include "mqtt/topics.hpp"
+#include "mqtt/entities.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -22,7 +23,7 @@ wyze::Camera porch() {
 }  // namespace
 
 TEST_CASE("a camera is published as conn_state, ip, firmware, its reported controls and attributes under <base>/<id>") {
-  auto messages = broker::camera_states("home/wyze", porch());
+  auto messages = broker::camera_states("home/wyze", porch(), {});
   REQUIRE(messages.size() == 5);
   CHECK(messages[0] == broker::message{"home/wyze/2CAA8E123456/conn_state", "online", true});
   CHECK(messages[1] == broker::message{"home/wyze/2CAA8E123456/ip", "192.168.1.20", true});
@@ -33,7 +34,7 @@ TEST_CASE("a camera is published as conn_state, ip, firmware, its reported contr
 }
 
 TEST_CASE("the attributes carry every field, null where the cloud reports none") {
-  auto attributes = json::parse(broker::camera_states("wyze", porch()).back().payload).as_object();
+  auto attributes = json::parse(broker::camera_states("wyze", porch(), {}).back().payload).as_object();
   CHECK(attributes.at("mac") == "2C:AA:8E:12:34:56");
   CHECK(attributes.at("nickname") == "Porch");
   CHECK(attributes.at("model_name") == "Cam v3");
@@ -49,21 +50,21 @@ TEST_CASE("the attributes carry every field, null where the cloud reports none")
 TEST_CASE("a camera without an IP or firmware publishes None, Home Assistant's unknown") {
   wyze::Camera cam{.mac = "AABBCCDDEEFF"};
   cam.online = false;
-  auto messages = broker::camera_states("wyze", cam);
+  auto messages = broker::camera_states("wyze", cam, {});
   CHECK(messages[0].payload == "offline");
   CHECK(messages[1].payload == "None");
   CHECK(messages[2].payload == "None");
 }
 
 TEST_CASE("a camera whose connection state is not reported has no conn_state topic") {
-  auto messages = broker::camera_states("wyze", wyze::Camera{.mac = "AABBCCDDEEFF"});
+  auto messages = broker::camera_states("wyze", wyze::Camera{.mac = "AABBCCDDEEFF"}, {});
   for (const auto& m : messages) CHECK(m.topic.find("conn_state") == std::string::npos);
 }
 
 TEST_CASE("nicknames with topic wildcards, quotes and control characters stay inside valid JSON") {
   auto cam = porch();
   cam.nickname = "a/b#c+d\"e\n\x01";
-  auto messages = broker::camera_states("wyze", cam);
+  auto messages = broker::camera_states("wyze", cam, {});
   for (const auto& m : messages) {
     CHECK(m.topic.find_first_of("#+") == std::string::npos);
     CHECK(m.topic.starts_with("wyze/2CAA8E123456/"));

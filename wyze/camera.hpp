@@ -33,8 +33,6 @@ class shared_value {
 /// What the bridge adds to a camera from its events and pictures (SPEC §8); the device list never
 /// fills it, and it carries over from one device list to the next.
 struct camera_events {
-  bool enabled = false;   ///< events.enabled: the camera has motion, event and last_event
-  bool pictures = false;  ///< the camera has the picture entity
   bool motion = false;
   std::optional<std::int64_t> last_event_ms{};
   std::shared_ptr<const std::string> picture{};  ///< the newest picture's bytes
