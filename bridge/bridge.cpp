@@ -155,8 +155,11 @@ struct service::impl {
     auto recorded = load_published(state_dir, cfg);  // published.json, read once
     return {.publishing = {cfg.mqtt.base_topic,
                            cfg.homeassistant.discovery,
-                           {cfg.homeassistant.discovery_prefix, cfg.mqtt.base_topic, cfg.homeassistant.discovery_mode,
-                            wyze_bridge::version, wyze_bridge::support_url,
+                           {cfg.homeassistant.discovery_prefix,
+                            cfg.mqtt.base_topic,
+                            cfg.homeassistant.discovery_mode,
+                            wyze_bridge::version,
+                            wyze_bridge::support_url,
                             {cfg.mqtt.commands, cfg.events.enabled, cfg.events.pictures}}},
             .status_topic = cfg.homeassistant.status_topic,
             .poll_interval = cfg.wyze.poll_interval,

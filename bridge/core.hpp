@@ -113,7 +113,7 @@ struct core_settings {
   /// hosts, 1 s elsewhere), so no flood of requests becomes a flood of cloud calls.
   std::chrono::milliseconds min_poll_spacing{1'000};
   std::vector<std::string> include, exclude;
-  bool once = false;  ///< --once: poll once, publish, exit
+  bool once = false;              ///< --once: poll once, publish, exit
   bool anonymous_broker = false;  ///< no mqtt.username: anyone on the broker may send commands
   common::logging::level log_level = common::logging::level::info;  ///< at start (shown in bridge/info)
   /// Camera ids an earlier run recorded as published (state directory): cleared at start when

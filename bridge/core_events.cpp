@@ -6,7 +6,6 @@
 #include "mqtt/json_text.hpp"
 #include "mqtt/topics.hpp"
 
-
 namespace bridge {
 namespace {
 
@@ -139,8 +138,8 @@ void core::handle(actions& out, ev::picture_done& done, std::int64_t) {
     ++stats_.pictures[result];
     if (failed.kind == wyze::failure::too_large)
       out.push_back(line(level::warn, "bridge", "the picture of camera ", camera,
-                         " was refused: it is larger than events.max_picture (", megabytes(settings_.events.max_picture),
-                         "); the previous picture stays"));
+                         " was refused: it is larger than events.max_picture (",
+                         megabytes(settings_.events.max_picture), "); the previous picture stays"));
     else
       out.push_back(line(level::warn, "bridge", "the picture of camera ", camera,
                          " could not be downloaded: ", failed.message, "; the previous picture stays"));

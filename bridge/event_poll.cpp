@@ -28,7 +28,8 @@ void event_poll::poll(actions& out, const event_state& seen, std::vector<std::st
 void event_poll::failed(actions& out, const wyze::error& why) {
   polling_ = false;
   if (last_error_ != why.message)
-    out.push_back(line(level::warn, "wyze", "event poll failed: ", why.message, " (the device list is polled as usual)"));
+    out.push_back(
+        line(level::warn, "wyze", "event poll failed: ", why.message, " (the device list is polled as usual)"));
   else
     out.push_back(line(level::debug, "wyze", "event poll failed again: ", why.message));
   last_error_ = why.message;
@@ -69,8 +70,8 @@ std::vector<std::string> motion_timers::due(std::int64_t now_ms) {
 }
 
 void motion_timers::time_next(actions& out, std::int64_t now_ms) const {
-  auto earliest = std::min_element(until_.begin(), until_.end(),
-                                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  auto earliest =
+      std::min_element(until_.begin(), until_.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   if (earliest != until_.end())
     out.push_back(act::start_timer{timer::motion, std::chrono::milliseconds(earliest->second - now_ms)});
   else

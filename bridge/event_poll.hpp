@@ -46,7 +46,7 @@ class event_poll {
   bool enabled_, once_;
   std::chrono::milliseconds interval_;
   bool started_ = false, polling_ = false;
-  int pages_ = 0;                           ///< calls of this interval so far
+  int pages_ = 0;                          ///< calls of this interval so far
   std::optional<std::string> last_error_;  ///< said once until it changes
 };
 

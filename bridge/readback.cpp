@@ -44,8 +44,8 @@ void readback::clear(actions& out, const retained_state& retained, const earlier
       for (auto& topic : retained.recorded_topics(id)) found_.insert(std::move(topic));
   // Events or pictures that an earlier run had on and this one has off: their topics go too.
   for (const auto& id : before.recorded_ids)
-    for (auto [was, now, feature] : {std::tuple{before.events, now_events, "events"},
-                                     std::tuple{before.pictures, now_pictures, "pictures"}})
+    for (auto [was, now, feature] :
+         {std::tuple{before.events, now_events, "events"}, std::tuple{before.pictures, now_pictures, "pictures"}})
       if (was && !now && retained.find(id))
         for (auto& topic : retained.feature_topics(id, feature)) found_.insert(std::move(topic));
   auto clears = retained.stale(found_);

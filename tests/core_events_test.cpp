@@ -41,7 +41,11 @@ bridge::core_settings settings(bool events = true, bool pictures = false) {
   bridge::core_settings s;
   s.publishing = {"wyze",
                   true,
-                  {"homeassistant", "wyze", broker::discovery_mode::device, "1.0.0", "https://example.com",
+                  {"homeassistant",
+                   "wyze",
+                   broker::discovery_mode::device,
+                   "1.0.0",
+                   "https://example.com",
                    {true, events, pictures}}};
   s.poll_interval = 60s;
   s.version = "1.0.0";

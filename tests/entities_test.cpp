@@ -129,7 +129,8 @@ TEST_CASE("every topic of a camera row is queued when it appears and cleared whe
     auto cameras = fleet();
     std::set<std::string> expected;
     for (const auto& cam : cameras) {
-      for (const auto& topic : topics_of(broker::camera_states("wyze", cam, everything_on), false)) expected.insert(topic);
+      for (const auto& topic : topics_of(broker::camera_states("wyze", cam, everything_on), false))
+        expected.insert(topic);
       for (const auto& m : broker::camera_discovery(discovery(mode), cam)) expected.insert(m.topic);
     }
 

@@ -1,7 +1,7 @@
 #include "tests/harness.hpp"
 
-#include "mqtt/topics.hpp"
 #include "mqtt/entities.hpp"
+#include "mqtt/topics.hpp"
 #include "sim/account.hpp"
 #include "sim/certificates.hpp"
 #include "wyze/https_client.hpp"

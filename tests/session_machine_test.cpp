@@ -167,7 +167,8 @@ TEST_CASE("session machine: a 2001 renews once and is retried, a second one is t
   fixture f;
   f.logged_in(t0);
   error expired{failure::token_expired, "access token expired or invalid (code 2001)"};
-  auto [first, then] = f.machine.failed(lane::account, "/app/v2/home_page/get_object_list", expired, 200, true, "a1", t0);
+  auto [first, then] =
+      f.machine.failed(lane::account, "/app/v2/home_page/get_object_list", expired, 200, true, "a1", t0);
   CHECK(then == wyze::renewal::renew);
   CHECK(f.take_lines() == lines{"info wyze: access token expired or invalid (code 2001); renewing the token"});
   CHECK(f.machine.renew_for(failure::token_expired, "a1") == wyze::renew_step::refresh);
@@ -196,8 +197,10 @@ TEST_CASE("session machine: the account's pause stops its operations and not the
   fixture f;
   f.logged_in(t0);
   f.machine.answered(lane::account, t0, "3", "Thu Nov 26 10:10:00 GMT 2026");
-  CHECK(f.take_lines() ==
-        lines{"warn wyze: Wyze's rate limit is almost used up (3 calls left); no calls to the cloud before 10:10:00 UTC"});
+  CHECK(
+      f.take_lines() ==
+      lines{
+          "warn wyze: Wyze's rate limit is almost used up (3 calls left); no calls to the cloud before 10:10:00 UTC"});
   CHECK(printed(f.machine.ready(t0 + second)) ==
         "fail: waiting for Wyze's rate limit until 10:10:00 UTC (Wyze's rate limit is almost used up (3 calls left))");
   CHECK(printed(f.machine.events_ready(t0 + second)) == "go");
@@ -218,21 +221,22 @@ TEST_CASE("session machine: the account's pause stops its operations and not the
   CHECK(e.take_lines() == lines{"warn wyze: Wyze's rate limit was hit on the event list; no event-list calls before "
                                 "10:05:00 UTC (the device list is polled as usual)"});
   auto paused = e.machine.events_ready(t0 + second);
-  CHECK(printed(paused) ==
-        "fail: waiting for the event list's rate limit until 10:05:00 UTC (Wyze's rate limit was hit on the event list)");
+  CHECK(
+      printed(paused) ==
+      "fail: waiting for the event list's rate limit until 10:05:00 UTC (Wyze's rate limit was hit on the event list)");
   CHECK(paused.why.not_sent);
   CHECK(printed(e.machine.ready(t0 + second)) == "go");
 }
 
-TEST_CASE("session machine: a 1011 of the account pauses until Reset-By, at most 24 h, and a pause is never shortened") {
+TEST_CASE(
+    "session machine: a 1011 of the account pauses until Reset-By, at most 24 h, and a pause is never shortened") {
   fixture f;
   f.logged_in(t0);
   f.machine.answered(lane::account, t0, "200", "Thu Nov 26 10:30:00 GMT 2026");
   error limited{failure::rate_limited, "rate limited (code 1011)"};
   auto [failed, then] = f.machine.failed(lane::account, "/app/v2/auto/run_action", limited, 200, true, "a1", t0);
   CHECK(failed.message == "run_action: rate limited (code 1011)");
-  CHECK(f.take_lines() ==
-        lines{"warn wyze: Wyze's rate limit was hit; no calls to the cloud before 10:30:00 UTC"});
+  CHECK(f.take_lines() == lines{"warn wyze: Wyze's rate limit was hit; no calls to the cloud before 10:30:00 UTC"});
   f.machine.answered(lane::account, t0, "2", "Thu Nov 26 10:20:00 GMT 2026");  // earlier: kept at 10:30
   CHECK(f.take_lines().empty());
   CHECK(f.saved->paused_until_ms == t0 + 30 * 60 * second);

@@ -77,17 +77,17 @@ TEST_CASE("read-back: our retained topics are remembered until the marker, and t
     ours += retained.is_ours(m.topic, m.payload) ? 1 : 0;
   }
   REQUIRE(ours > 0);
-  CHECK_FALSE(readback.message(retained, "zigbee2mqtt/lamp", "{}"));  // not ours
+  CHECK_FALSE(readback.message(retained, "zigbee2mqtt/lamp", "{}"));      // not ours
   CHECK_FALSE(readback.message(retained, "wyze/bridge/readback", "41"));  // another run's marker
   CHECK(readback.found() == ours);
   CHECK(readback.message(retained, "wyze/bridge/readback", "42"));
   bridge::actions end;
   readback.finish(end, retained);
   lines expected{"cancel_timer readback"};
-  auto unsubscribes = with_filters(retained, "unsubscribe",
-                                   {"unsubscribe wyze/bridge/readback",
-                                    "log debug bridge: read back " + std::to_string(ours) +
-                                        " retained topics of earlier runs"});
+  auto unsubscribes =
+      with_filters(retained, "unsubscribe",
+                   {"unsubscribe wyze/bridge/readback",
+                    "log debug bridge: read back " + std::to_string(ours) + " retained topics of earlier runs"});
   expected.insert(expected.end(), unsubscribes.begin(), unsubscribes.end());
   CHECK(printed(end) == expected);
   CHECK(readback.current() == bridge::readback::phase::read);
@@ -112,8 +112,8 @@ TEST_CASE("clean-up: only after a good poll, once, it clears what is gone and ke
   readback.clear(out, retained, {}, false, false, true);
   auto seen = printed(out);
   REQUIRE(seen.size() > 1);
-  CHECK(seen.front() == "log info bridge: clearing " + std::to_string(seen.size() - 1) +
-                            " retained topics of cameras that are gone");
+  CHECK(seen.front() ==
+        "log info bridge: clearing " + std::to_string(seen.size() - 1) + " retained topics of cameras that are gone");
   for (std::size_t i = 1; i < seen.size(); ++i) {
     CHECK(seen[i].find("AABBCC000002") != std::string::npos);
     CHECK(seen[i].ends_with(" <cleared>"));
@@ -124,7 +124,8 @@ TEST_CASE("clean-up: only after a good poll, once, it clears what is gone and ke
   CHECK(twice.empty());
 }
 
-TEST_CASE("clean-up: recorded cameras are cleared though the broker gave nothing back, and so are features turned off") {
+TEST_CASE(
+    "clean-up: recorded cameras are cleared though the broker gave nothing back, and so are features turned off") {
   bridge::retained_state retained(settings());
   bridge::readback readback("wyze/bridge/readback", 3s);
   bridge::actions ignored;
@@ -188,12 +189,14 @@ TEST_CASE("event poll: a failure is said once until it changes, and recovery onc
   poll.poll(ignored, seen, {"AABBCC000001"}, t0);
   bridge::actions first;
   poll.failed(first, {wyze::failure::transport, "list: timed out"});
-  CHECK(printed(first) == lines{"log warn wyze: event poll failed: list: timed out (the device list is polled as usual)",
-                                "start_timer events 15000 ms"});
+  CHECK(printed(first) ==
+        lines{"log warn wyze: event poll failed: list: timed out (the device list is polled as usual)",
+              "start_timer events 15000 ms"});
   poll.poll(ignored, seen, {"AABBCC000001"}, t0);
   bridge::actions second;
   poll.failed(second, {wyze::failure::transport, "list: timed out"});
-  CHECK(printed(second) == lines{"log debug wyze: event poll failed again: list: timed out", "start_timer events 15000 ms"});
+  CHECK(printed(second) ==
+        lines{"log debug wyze: event poll failed again: list: timed out", "start_timer events 15000 ms"});
   poll.poll(ignored, seen, {"AABBCC000001"}, t0);
   bridge::actions back;
   poll.answered(back, 2);

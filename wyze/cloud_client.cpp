@@ -135,7 +135,7 @@ void cloud_client::call(std::shared_ptr<const plan<T>> make, bool may_renew, boo
          if (then == renewal::none) return done(std::move(failed));
          if (then == renewal::resend) return call<T>(make, false, in_line, std::move(done));
          auto renew_and_resend = [this, make, kind, token, done = std::move(done)](bool queued,
-                                                                                  std::function<void()> finished) {
+                                                                                   std::function<void()> finished) {
            std::function<void(result<T>)> finish = [done, finished = std::move(finished)](result<T> outcome) {
              done(std::move(outcome));
              if (finished) finished();
@@ -167,10 +167,11 @@ void cloud_client::renew(failure kind, const std::string& token_used, step_done 
 void cloud_client::fetch_cameras(std::function<void(result<device_list>)> done) {
   auto make = std::make_shared<const plan<device_list>>([this] {
     auto path = settings_.auth == auth_mode::api_key ? paths::object_list : paths::legacy_device_list;
-    attempt<device_list> sending{lane::account, path,
-                                 request_to(settings_.api_url, path,
-                                            device_list_body(settings_.auth, machine_.context(now_ms_()))),
-                                 {}};
+    attempt<device_list> sending{
+        lane::account,
+        path,
+        request_to(settings_.api_url, path, device_list_body(settings_.auth, machine_.context(now_ms_()))),
+        {}};
     // Parsed while it is read: a 10,000-camera list never sits in memory whole.
     auto stream = std::make_shared<device_list_stream>(settings_.thumbnails);
     sending.request.sink = stream;
@@ -230,33 +231,34 @@ void cloud_client::login(step_done next) {
   auto finish = [this, next = std::move(next)](result<tokens> outcome) {
     next(machine_.login_answered(std::move(outcome), now_ms_()));
   };
-  send(lane::account, path, request_to(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), headers),
-       [this, api_key, path, hashed, headers, finish = std::move(finish)](result<http_response> answer) mutable {
-         if (!answer) return finish(given_up(lane::account, path, answer.error(), 0));
-         auto& a = answer.value();
-         auto challenge = api_key ? totp_challenge(a.body) : std::nullopt;
-         if (!challenge || settings_.totp_key.empty()) {
-           auto parsed = api_key ? parse_api_key_login(a.status, a.body) : parse_token_envelope(a.status, a.body);
-           if (!parsed) return finish(given_up(lane::account, path, parsed.error(), static_cast<int>(a.status)));
-           return finish(std::move(parsed.value()));
-         }
-         // The account asks for a second factor: answer with the current TOTP code.
-         auto key = base32_decode(settings_.totp_key);
-         std::string code = key ? totp_code(*key, now_ms_() / 1000) : std::string();
-         log(level::info, "answering the login's MFA challenge with a TOTP code");
-         send(lane::account, path,
-              request_to(settings_.auth_url, path, api_key_mfa_body(settings_.email, hashed, *challenge, code), headers),
-              [this, path, finish = std::move(finish)](result<http_response> mfa) mutable {
-                if (!mfa) return finish(given_up(lane::account, path, mfa.error(), 0));
-                auto parsed = parse_api_key_login(mfa.value().status, mfa.value().body);
-                if (!parsed && totp_challenge(mfa.value().body))
-                  parsed = error{failure::credentials,
-                                 "the TOTP code was refused: check wyze.totp_key and this machine's clock"};
-                if (!parsed)
-                  return finish(given_up(lane::account, path, parsed.error(), static_cast<int>(mfa.value().status)));
-                finish(std::move(parsed.value()));
-              });
-       });
+  send(
+      lane::account, path, request_to(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), headers),
+      [this, api_key, path, hashed, headers, finish = std::move(finish)](result<http_response> answer) mutable {
+        if (!answer) return finish(given_up(lane::account, path, answer.error(), 0));
+        auto& a = answer.value();
+        auto challenge = api_key ? totp_challenge(a.body) : std::nullopt;
+        if (!challenge || settings_.totp_key.empty()) {
+          auto parsed = api_key ? parse_api_key_login(a.status, a.body) : parse_token_envelope(a.status, a.body);
+          if (!parsed) return finish(given_up(lane::account, path, parsed.error(), static_cast<int>(a.status)));
+          return finish(std::move(parsed.value()));
+        }
+        // The account asks for a second factor: answer with the current TOTP code.
+        auto key = base32_decode(settings_.totp_key);
+        std::string code = key ? totp_code(*key, now_ms_() / 1000) : std::string();
+        log(level::info, "answering the login's MFA challenge with a TOTP code");
+        send(lane::account, path,
+             request_to(settings_.auth_url, path, api_key_mfa_body(settings_.email, hashed, *challenge, code), headers),
+             [this, path, finish = std::move(finish)](result<http_response> mfa) mutable {
+               if (!mfa) return finish(given_up(lane::account, path, mfa.error(), 0));
+               auto parsed = parse_api_key_login(mfa.value().status, mfa.value().body);
+               if (!parsed && totp_challenge(mfa.value().body))
+                 parsed = error{failure::credentials,
+                                "the TOTP code was refused: check wyze.totp_key and this machine's clock"};
+               if (!parsed)
+                 return finish(given_up(lane::account, path, parsed.error(), static_cast<int>(mfa.value().status)));
+               finish(std::move(parsed.value()));
+             });
+      });
 }
 
 // Refresh the access token; when the refresh token is refused too, log in again.
@@ -302,13 +304,14 @@ void cloud_client::fetch_events(event_query query, std::function<void(result<eve
     sending_query.nonce = context.ts_ms;
     std::string body = event_list_body(sending_query);
     auto path = paths::event_list_v4;
-    std::vector<std::pair<std::string, std::string>> headers{{"access_token", context.access_token},
-                                                             {"appid", std::string(event_app_id)},
-                                                             {"appinfo", std::string(event_app_info)},
-                                                             {"appversion", std::string(event_app_version)},
-                                                             {"phoneid", context.phone_id},
-                                                             {"env", "prod"},
-                                                             {"signature2", event_signature(context.access_token, body)}};
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"access_token", context.access_token},
+        {"appid", std::string(event_app_id)},
+        {"appinfo", std::string(event_app_info)},
+        {"appversion", std::string(event_app_version)},
+        {"phoneid", context.phone_id},
+        {"env", "prod"},
+        {"signature2", event_signature(context.access_token, body)}};
     return attempt<event_list>{lane::events, path, request_to(settings_.events_url, path, std::move(body), headers),
                                [](http_response& answer) { return parse_event_list(answer.status, answer.body); }};
   });

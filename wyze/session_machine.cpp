@@ -17,9 +17,8 @@ std::string endpoint_name(std::string_view path) { return std::string(path.subst
 
 }  // namespace
 
-session_machine::session_machine(session initial, std::int64_t now_ms, auth_mode auth,
-                                 fingerprint_function fingerprint, persist_function persist,
-                                 common::logging::sink log)
+session_machine::session_machine(session initial, std::int64_t now_ms, auth_mode auth, fingerprint_function fingerprint,
+                                 persist_function persist, common::logging::sink log)
     : session_(std::move(initial)),
       auth_(auth),
       fingerprint_of_credentials_(std::move(fingerprint)),
@@ -43,9 +42,9 @@ app_context session_machine::context(std::int64_t now_ms) const {
 
 gate session_machine::ready(std::int64_t now_ms) {
   if (now_ms < session_.paused_until_ms)
-    return {gate::step::fail, error{failure::rate_limited, "waiting for Wyze's rate limit until " +
-                                                               clock_time(session_.paused_until_ms) + " (" +
-                                                               session_.pause_reason + ")"}};
+    return {gate::step::fail,
+            error{failure::rate_limited, "waiting for Wyze's rate limit until " + clock_time(session_.paused_until_ms) +
+                                             " (" + session_.pause_reason + ")"}};
   if (session_.current && now_ms - session_.tokens_issued_ms > tokens_expire_after_ms) {
     log(level::info, "the saved tokens are too old to refresh; logging in again");
     session_.current.reset();
@@ -72,8 +71,8 @@ gate session_machine::events_ready(std::int64_t now_ms) const {
 const std::string& session_machine::credentials() {
   // Once per process, or again if the saved fingerprint (whose salt it reuses) changed.
   if (fingerprint_.empty() || fingerprint_of_ != session_.credentials_fingerprint) {
-    fingerprint_ = fingerprint_of_credentials_ ? fingerprint_of_credentials_(session_.credentials_fingerprint)
-                                               : std::string();
+    fingerprint_ =
+        fingerprint_of_credentials_ ? fingerprint_of_credentials_(session_.credentials_fingerprint) : std::string();
     fingerprint_of_ = session_.credentials_fingerprint;
   }
   return fingerprint_;
@@ -92,8 +91,8 @@ std::optional<error> session_machine::start_login(std::int64_t now_ms) {
   session_.last_login_ms = now_ms;
   session_.current.reset();
   save();
-  log(level::info, std::string("logging in to the Wyze cloud (") +
-                       (auth_ == auth_mode::api_key ? "API key" : "legacy") + " login)");
+  log(level::info,
+      std::string("logging in to the Wyze cloud (") + (auth_ == auth_mode::api_key ? "API key" : "legacy") + " login)");
   return std::nullopt;
 }
 
@@ -148,8 +147,7 @@ bool session_machine::extend_pause(lane which, std::int64_t until_ms, std::strin
   return true;
 }
 
-void session_machine::pause(lane which, std::optional<std::int64_t> reset_by, std::string reason,
-                            std::int64_t now_ms) {
+void session_machine::pause(lane which, std::optional<std::int64_t> reset_by, std::string reason, std::int64_t now_ms) {
   if (!extend_pause(which, reset_by.value_or(now_ms + rate_limit_backoff_ms), std::move(reason), now_ms)) return;
   if (which == lane::account)
     log(level::warn, session_.pause_reason + "; no calls to the cloud before " + clock_time(session_.paused_until_ms));
@@ -159,15 +157,13 @@ void session_machine::pause(lane which, std::optional<std::int64_t> reset_by, st
 }
 
 // X-RateLimit-Remaining close to zero: stop until X-RateLimit-Reset-By.
-void session_machine::answered(lane which, std::int64_t now_ms, std::string_view remaining,
-                               std::string_view reset_by) {
+void session_machine::answered(lane which, std::int64_t now_ms, std::string_view remaining, std::string_view reset_by) {
   (which == lane::account ? account_reset_by_ : events_reset_by_) = std::string(reset_by);
   long left = 0;
   auto [end, ec] = std::from_chars(remaining.data(), remaining.data() + remaining.size(), left);
   if (remaining.empty() || ec != std::errc{} || left > pause_at_remaining) return;
   std::string what = which == lane::account ? "Wyze's rate limit" : "the event list's rate limit";
-  pause(which, parse_reset_by(reset_by), what + " is almost used up (" + std::to_string(left) + " calls left)",
-        now_ms);
+  pause(which, parse_reset_by(reset_by), what + " is almost used up (" + std::to_string(left) + " calls left)", now_ms);
 }
 
 std::pair<error, renewal> session_machine::failed(lane which, std::string_view path, error failure, int status,
@@ -177,7 +173,8 @@ std::pair<error, renewal> session_machine::failed(lane which, std::string_view p
       pause(which, parse_reset_by(account_reset_by_), "Wyze's rate limit was hit", now_ms);
     } else if (status != 0) {
       failure.message = "Wyze's rate limit was hit on the event list (" +
-                        std::string(status == 429 ? "HTTP 429" : "code 1011") + "); raise events.interval if this repeats";
+                        std::string(status == 429 ? "HTTP 429" : "code 1011") +
+                        "); raise events.interval if this repeats";
       pause(which, parse_reset_by(events_reset_by_), "Wyze's rate limit was hit on the event list", now_ms);
     }
   }

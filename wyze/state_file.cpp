@@ -66,7 +66,8 @@ result<done> write_file_atomically(const std::string& directory, const std::stri
   RAND_bytes(salt, sizeof salt);
   std::string temp = path + ".tmp-" + common::hex(salt, sizeof salt);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return error{failure::file, "cannot write " + temp + ": " + std::strerror(errno) + " (set wyze.state_dir)"};
+  if (fd < 0)
+    return error{failure::file, "cannot write " + temp + ": " + std::strerror(errno) + " (set wyze.state_dir)"};
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
   if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
