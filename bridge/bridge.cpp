@@ -261,11 +261,8 @@ struct service::impl {
                            });
   }
   void run(act::save_events& e) {
-    auto written = wyze::write_file_atomically(tokens_file.directory(), events_file, e.text);
-    std::string problem = written ? std::string() : written.error().message;
-    if (!problem.empty() && problem != last_events_problem)
-      LOG_AT(warn, "bridge", problem, "; a restart may repeat or miss the events since the last save");
-    last_events_problem = problem;
+    warn_once(wyze::write_file_atomically(tokens_file.directory(), events_file, e.text), last_events_problem, "bridge",
+              "; a restart may repeat or miss the events since the last save");
   }
   void run(act::publish& p) { mqtt.publish(std::move(p.message)); }
   void run(act::flush&) { mqtt.request_window(); }
@@ -304,18 +301,19 @@ struct service::impl {
                              {"ids", boost::json::array(r.ids.begin(), r.ids.end())},
                              {"events", cfg.events.enabled},
                              {"pictures", cfg.events.pictures}};
-    auto written = wyze::write_file_atomically(tokens_file.directory(), published_file, boost::json::serialize(file));
-    std::string problem = written ? std::string() : written.error().message;
-    if (!problem.empty() && problem != last_record_problem) LOG_AT(warn, "bridge", problem);
-    last_record_problem = problem;
+    warn_once(wyze::write_file_atomically(tokens_file.directory(), published_file, boost::json::serialize(file)),
+              last_record_problem, "bridge");
   }
 
   // A session that cannot be saved costs a login at the next start: said once, not every poll.
-  void save_session(const wyze::session& s) {
-    auto saved = tokens_file.save(s);
-    std::string problem = saved ? std::string() : saved.error().message;
-    if (!problem.empty() && problem != last_save_problem) LOG_AT(warn, "wyze", problem);
-    last_save_problem = problem;
+  void save_session(const wyze::session& s) { warn_once(tokens_file.save(s), last_save_problem, "wyze"); }
+
+  // A state file that cannot be written is said once, until the problem changes or goes away.
+  static void warn_once(const wyze::result<wyze::done>& written, std::string& last, const char* component,
+                        std::string_view consequence = {}) {
+    std::string problem = written ? std::string() : written.error().message;
+    if (!problem.empty() && problem != last) LOG_AT(warn, component, problem, consequence);
+    last = std::move(problem);
   }
 
   // ---- metrics and health ----

@@ -45,7 +45,8 @@ core::core(core_settings settings, std::function<std::uint64_t()> random)
   events_ = settings_.events.saved;
   stats_.poll_interval = settings_.poll_interval;
   recorded_.insert(settings_.recorded_ids.begin(), settings_.recorded_ids.end());
-  earlier_ = {settings_.recorded_ids, settings_.events.recorded_events, settings_.events.recorded_pictures};
+  // Read once, by the clean-up: moved there, not kept twice.
+  earlier_ = {std::move(settings_.recorded_ids), settings_.events.recorded_events, settings_.events.recorded_pictures};
 }
 
 // The life cycle; every change of phase_ is in this file:

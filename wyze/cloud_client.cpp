@@ -9,8 +9,6 @@ namespace {
 
 using common::logging::level;
 
-std::string endpoint_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
-
 void trim_slashes(std::string& url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
 }

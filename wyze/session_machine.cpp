@@ -13,9 +13,9 @@ std::string clock_time(std::int64_t ms) { return common::format_utc(ms, "%H:%M:%
 
 bool renewable(failure kind) { return kind == failure::token_expired || kind == failure::refresh_refused; }
 
-std::string endpoint_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
-
 }  // namespace
+
+std::string endpoint_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
 
 session_machine::session_machine(session initial, std::int64_t now_ms, auth_mode auth, fingerprint_function fingerprint,
                                  persist_function persist, common::logging::sink log)

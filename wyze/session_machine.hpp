@@ -22,6 +22,9 @@ namespace wyze {
 /// event list's own (its host answers 1011 on its own; a pause there stops only the event poll).
 enum class lane { account, events };
 
+/// The last part of an endpoint's path: how errors name it and /metrics counts it.
+std::string endpoint_name(std::string_view path);
+
 /// What an operation does next.
 struct gate {
   enum class step {
