@@ -12,7 +12,9 @@
 
 namespace net = boost::asio;
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   auto parsed = bridge::parse_command_line({argv + 1, argv + argc});
   if (!parsed) {
     std::cerr << "wyze-mqtt-bridge: " << parsed.error().message << "\n" << bridge::usage();
@@ -72,4 +74,18 @@ int main(int argc, char** argv) {
     LOG_AT(error, "bridge", e.what());
     return 1;
   }
+}
+
+}  // namespace
+
+// Nothing may escape main: an exception the bridge did not expect is said, not a core dump.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "wyze-mqtt-bridge: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "wyze-mqtt-bridge: stopped by an unknown exception\n";
+  }
+  return 1;
 }

@@ -27,7 +27,7 @@ TEST_CASE("the command line of SPEC §3") {
   CHECK(cli->log_level == common::logging::level::debug);
   CHECK(bridge::config_path_to_use(*cli) == "/c.yaml");
 
-  auto refused = [](std::vector<std::string> args) {
+  auto refused = [](const std::vector<std::string>& args) {
     auto parsed = bridge::parse_command_line(args);
     REQUIRE_FALSE(parsed);
     CHECK(parsed.error().kind == wyze::failure::usage);

@@ -16,7 +16,8 @@ using wyze::gate;
 using wyze::lane;
 
 constexpr std::int64_t second = 1000;
-constexpr std::int64_t hour = 3600 * second;
+constexpr std::int64_t minute = 60 * second;
+constexpr std::int64_t hour = 60 * minute;
 constexpr std::int64_t day = 24 * hour;
 constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z
 
@@ -121,7 +122,7 @@ TEST_CASE("session machine: refused credentials wait an hour, fixed ones 30 s, a
   REQUIRE(f.saved);
   CHECK(f.saved->credentials_refused);
   CHECK(f.saved->credentials_fingerprint == "fp-A");
-  auto later = f.machine.start_login(t0 + 30 * 60 * second);
+  auto later = f.machine.start_login(t0 + 30 * minute);
   REQUIRE(later);
   CHECK(later->message ==
         "not logging in before 11:00:00 UTC: the last login was refused for its credentials; fixed credentials are "
@@ -204,7 +205,7 @@ TEST_CASE("session machine: the account's pause stops its operations and not the
   CHECK(printed(f.machine.ready(t0 + second)) ==
         "fail: waiting for Wyze's rate limit until 10:10:00 UTC (Wyze's rate limit is almost used up (3 calls left))");
   CHECK(printed(f.machine.events_ready(t0 + second)) == "go");
-  CHECK(printed(f.machine.ready(t0 + 10 * 60 * second)) == "go");
+  CHECK(printed(f.machine.ready(t0 + 10 * minute)) == "go");
   // 11 left is not close to the limit.
   f.machine.answered(lane::account, t0, "11", "Thu Nov 26 11:00:00 GMT 2026");
   CHECK(f.take_lines().empty());
@@ -239,7 +240,7 @@ TEST_CASE(
   CHECK(f.take_lines() == lines{"warn wyze: Wyze's rate limit was hit; no calls to the cloud before 10:30:00 UTC"});
   f.machine.answered(lane::account, t0, "2", "Thu Nov 26 10:20:00 GMT 2026");  // earlier: kept at 10:30
   CHECK(f.take_lines().empty());
-  CHECK(f.saved->paused_until_ms == t0 + 30 * 60 * second);
+  CHECK(f.saved->paused_until_ms == t0 + 30 * minute);
   f.machine.answered(lane::account, t0, "0", "Fri Dec 31 23:59:59 GMT 9999");
   CHECK(f.take_lines() == lines{"warn wyze: Wyze's rate limit is almost used up (0 calls left) (Wyze asked for "
                                 "longer; 24 h at most); no calls to the cloud before 10:00:00 UTC"});
