@@ -561,6 +561,8 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
     r.problem(r.mark_of(m.cert_file.empty() ? "mqtt.key_file" : "mqtt.cert_file"),
               "mqtt.cert_file and mqtt.key_file go together: set both for a client certificate, or neither");
   if (!r.problems().empty()) throw config_error(r.problems());
+  if (w.auth == wyze::auth_mode::legacy)
+    cfg.warnings.emplace_back("wyze.auth: " + std::string(wyze::legacy_login_notice));
   cfg.file_has_secrets = r.inline_secrets();
   return cfg;
 }

@@ -2,6 +2,7 @@
 
 #include "sim/answers.hpp"
 
+#include "common/hex.hpp"
 #include "common/utc_time.hpp"
 #include "wyze/events.hpp"
 #include "wyze/password.hpp"
@@ -231,6 +232,8 @@ response account::handle(const request& req) {
     answer = {405, "{\"description\":\"use POST\"}"};
   else if (req.target == "/api/user/login")
     answer = api_key_login(req);
+  else if (req.target == "/user/login")
+    answer = mfa_login(req);
   else if (req.target == "/app/user/login")
     answer = legacy_login(req);
   else if (req.target == "/app/user/refresh_token")
@@ -262,8 +265,17 @@ response account::handle(const request& req) {
   return answer;
 }
 
+// A JWT as the cloud issues them: exp and iat in seconds; the signature is not the bridge's to check.
 response account::issue_tokens(bool as_envelope) {
-  access_token_ = "lvtx." + random_hex(40);
+  std::int64_t now = now_ms();
+  access_expires_ms_ =
+      now + std::chrono::duration_cast<std::chrono::milliseconds>(behaviour_.access_token_life).count();
+  json::object claims{
+      {"sub", "sim-user"}, {"iat", now / 1000}, {"exp", access_expires_ms_ / 1000}, {"jti", random_hex(16)}};
+  access_token_ = common::base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
+                  common::base64url_encode(json::serialize(claims)) + "." + common::base64url_encode(random_hex(32));
+  // exp is in whole seconds: the token dies at the start of that second.
+  access_expires_ms_ = access_expires_ms_ / 1000 * 1000;
   refresh_token_ = "lvtx." + random_hex(40);
   token_calls_ = 0;
   secrets_.push_back(access_token_);
@@ -295,7 +307,7 @@ response account::api_key_login(const request& req) {
         400, json::object{{"description", "Invalid credentials, please check username, password, keyid or apikey"},
                           {"requestId", random_hex(8)},
                           {"errorCode", 1000}});
-  if (!behaviour_.totp_key.empty() && !totp_accepted(body)) {
+  if (!behaviour_.totp_key.empty()) {
     json::array apps{json::object{{"app_id", "sim-totp-app"}, {"app_name", "Authenticator"}}};
     return json_answer(200, json::object{{"access_token", ""},
                                          {"refresh_token", ""},
@@ -306,6 +318,37 @@ response account::api_key_login(const request& req) {
                                          {"email_session_id", nullptr}});
   }
   return issue_tokens(false);
+}
+
+// The TOTP step goes to /user/login with the app's X-API-Key and a Phone-Id, not to /api/user/login
+// with the developer key (wyzeapy wyze_auth_lib.py get_token_with_2fa; wyze-sdk auth_service.py;
+// IDisposable/docker-wyze-bridge auth.go completeMFA).
+response account::mfa_login(const request& req) {
+  ++stats_["mfa_logins"];
+  auto header = [&](const char* name) {
+    auto it = req.headers.find(name);
+    return it == req.headers.end() ? std::string() : it->second;
+  };
+  json::object body = parse_object(req.body);
+  if (header("x-api-key") != wyze_app_api_key || header("phone-id").empty())
+    return json_answer(400, json::object{{"description", "X-API-Key and Phone-Id are required"},
+                                         {"requestId", random_hex(8)},
+                                         {"errorCode", 5000}});
+  bool valid = field(body, "email") == creds_.email &&
+               field(body, "password") == wyze::hash_password(creds_.password, wyze::api_key_login_rounds);
+  if (!valid || behaviour_.totp_key.empty() || !totp_accepted(body))
+    return json_answer(
+        400, json::object{{"description", "Invalid credentials, please check username, password, keyid or apikey"},
+                          {"requestId", random_hex(8)},
+                          {"errorCode", 1000}});
+  return issue_tokens(false);
+}
+
+bool account::access_token_valid(std::string_view token) {
+  if (access_token_.empty() || token != access_token_) return false;
+  if (now_ms() < access_expires_ms_) return true;
+  ++stats_["expired_token_answers"];
+  return false;
 }
 
 // The code of the current 30 s step, or of the one before or after (clock drift).
@@ -340,8 +383,7 @@ response account::refresh(const json::object& body) {
 
 response account::device_list(const json::object& body, bool legacy) {
   ++stats_["device_list_calls"];
-  if (access_token_.empty() || field(body, "access_token") != access_token_)
-    return envelope_error("2001", "AccessTokenError");
+  if (!access_token_valid(field(body, "access_token"))) return envelope_error("2001", "AccessTokenError");
   if (behaviour_.access_token_calls && ++token_calls_ > behaviour_.access_token_calls) {
     access_token_ = "expired";
     return envelope_error("2001", "AccessTokenError");
@@ -396,7 +438,7 @@ void account::record_command(std::string endpoint, const std::string& mac, std::
 }
 
 json::object* account::control_target(const json::object& body, std::string_view mac_key, response& refusal) {
-  if (access_token_.empty() || field(body, "access_token") != access_token_) {
+  if (!access_token_valid(field(body, "access_token"))) {
     refusal = envelope_error("2001", "AccessTokenError");
     return nullptr;
   }

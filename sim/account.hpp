@@ -56,7 +56,14 @@ struct response {
 struct behaviour {
   std::size_t access_token_calls = 0;  ///< device-list calls an access token is good for (0 = any)
   std::string totp_key;                ///< base32: the API-key login asks for a TOTP code
+  /// How long an access token lives: a JWT whose `exp` says so, refused with 2001 after it
+  /// (today's tokens live about 6,000 s: shauntarves/wyze-sdk #175, SecKatie/ha-wyzeapi #612).
+  std::chrono::seconds access_token_life{6000};
 };
+
+/// The key the Wyze app sends as X-API-Key on the TOTP step of a login (SecKatie/wyzeapy
+/// `const.py` API_KEY; IDisposable/docker-wyze-bridge `internal/wyzeapi/auth.go` wyzeAppAPIKey).
+inline constexpr std::string_view wyze_app_api_key = "WMXHYf79Nr5gIlt3r0r7p9Tcw5bvs6BB4U8O8nGJ";
 
 class account {
  public:
@@ -76,6 +83,10 @@ class account {
  private:
   response control(const request& req);
   response api_key_login(const request& req);
+  /// The second step of a login that got a TOTP challenge: POST /user/login.
+  response mfa_login(const request& req);
+  /// Whether `token` is the access token in force and not expired (an expired one is counted).
+  bool access_token_valid(std::string_view token);
   response legacy_login(const request& req);
   bool totp_accepted(const boost::json::object& body);
   response refresh(const boost::json::object& body);
@@ -113,6 +124,7 @@ class account {
   std::vector<boost::json::object> devices_;
   std::size_t next_index_ = 0;
   std::string access_token_, refresh_token_;
+  std::int64_t access_expires_ms_ = 0;
   std::string fault_kind_;
   std::string fault_code_, fault_message_;  ///< the envelope error of fault "code"
   int fault_count_ = 0;

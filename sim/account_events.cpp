@@ -154,7 +154,9 @@ response account::event_list_v4(const request& req) {
     return it == req.headers.end() ? std::string() : it->second;
   };
   std::string token = header("access_token");
-  if (access_token_.empty() || token != access_token_) return envelope_error("2001", "AccessTokenError");
+  // The newer host answers an expired token with ErrNo and no code (noelportugal/wyze-node PR #52).
+  if (!access_token_valid(token))
+    return json_answer(200, json::object{{"ErrNo", 2001}, {"msg", "access token is error"}, {"data", json::object{}}});
   if (header("appid") != wyze::event_app_id) return envelope_error("1001", "InvalidAppId");
   json::error_code ec;
   auto parsed = json::parse(req.body, ec);
@@ -179,8 +181,7 @@ response account::event_list_v4(const request& req) {
 // The older envelope call (wyze-sdk api_service): device_mac_list, newest first by default.
 response account::event_list_v2(const json::object& body) {
   ++stats_["event_list_v2_calls"];
-  if (access_token_.empty() || field(body, "access_token") != access_token_)
-    return envelope_error("2001", "AccessTokenError");
+  if (!access_token_valid(field(body, "access_token"))) return envelope_error("2001", "AccessTokenError");
   std::int64_t count = std::clamp<std::int64_t>(int_field(body, "count", 20), 1, 20);
   std::int64_t begin = int_field(body, "begin_time", 0), end = int_field(body, "end_time", 0);
   // (v2 sends the times as strings in some app versions)

@@ -14,7 +14,8 @@ namespace {
 const char* usage =
     "usage: wyze-cloud-sim [--listen ADDR] [--port N] [--port-file PATH] [--ca-out PATH] [--cameras N]\n"
     "                      [--email E] [--password P] [--key-id K] [--api-key A] [--seed N]\n"
-    "                      [--access-token-calls N] [--totp-key BASE32] [--event-every SECONDS]\n"
+    "                      [--access-token-calls N] [--access-token-seconds N] [--totp-key BASE32] [--event-every "
+    "SECONDS]\n"
     "\n"
     "Serves the Wyze cloud endpoints the bridge uses (API-key and legacy login, refresh, device lists)\n"
     "over HTTPS with a certificate from a throwaway CA written to --ca-out (point wyze.ca_file at it).\n"
@@ -72,6 +73,8 @@ int main(int argc, char** argv) {
         creds.key_id = value;
       else if (arg == "--api-key")
         creds.api_key = value;
+      else if (arg == "--access-token-seconds")
+        how.access_token_life = std::chrono::seconds(std::stoul(value));
       else if (arg == "--access-token-calls")
         how.access_token_calls = std::stoul(value);
       else if (arg == "--totp-key")

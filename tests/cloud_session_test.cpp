@@ -156,3 +156,42 @@ TEST_CASE("a cloud host that does not resolve is a failed poll that names it") {
   REQUIRE(bridge->wait_exit(30s) == 1);
   CHECK(bridge->output().find("login: cannot resolve wyze-bridge-test.invalid") != std::string::npos);
 }
+
+TEST_CASE(
+    "access tokens living 6 s are refreshed ahead of their exp: a minute of polls, commands and events, "
+    "and no call meets an expired token") {
+  temp_dir dir;
+  broker mqtt(dir);
+  // JWTs as Wyze issues them, with a life of 6 s instead of 6,000 s.
+  cloud sim(dir, 2, {"--access-token-seconds", "6"});
+  subscriber watch(mqtt.port(), "wyze/#");
+  auto config = write_config(dir, sim, mqtt, "  poll_interval: 1s\n",
+                             "events:\n  enabled: true\n  interval: 1s\n  api_url: " + sim.url() + "\n");
+  auto bridge = start_bridge(dir, {"--config", config});
+  REQUIRE_MESSAGE(watch.wait_for("wyze/bridge/cloud", "online"), bridge->output());
+  const std::string response = "wyze/bridge/response/command";
+  auto started = std::chrono::steady_clock::now();
+  int commands = 0;
+  while (std::chrono::steady_clock::now() - started < 60s) {
+    watch.publish(response, "");
+    REQUIRE(watch.wait_for(response, ""));
+    watch.publish("wyze/2CAA8E000001/notifications/set", commands % 2 ? "on" : "off");
+    REQUIRE_MESSAGE(watch.wait_until([&](const auto& last) {
+      auto it = last.find(response);
+      return it != last.end() && !it->second.payload.empty();
+    }),
+                    bridge->output());
+    CHECK(watch.last(response)->payload.find(R"("status":"ok")") != std::string::npos);
+    ++commands;
+    std::this_thread::sleep_for(1500ms);
+  }
+  // About 10 tokens served the minute: each refreshed before it expired, none by a refused call.
+  CHECK(sim.stat("expired_token_answers") == 0);
+  CHECK(sim.stat("logins") == 1);
+  CHECK(sim.stat("refreshes") >= 8);
+  CHECK(sim.stat("device_list_calls") >= 30);
+  CHECK(sim.stat("event_list_calls") >= 30);
+  CHECK(commands >= 20);
+  CHECK(bridge->output().find("expired") == std::string::npos);
+  CHECK(bridge->output().find("refreshing it ahead of that") != std::string::npos);
+}

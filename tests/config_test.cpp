@@ -65,6 +65,15 @@ TEST_CASE("missing credentials are reported, naming the environment variable too
   CHECK(problems_of("wyze:\n  auth: legacy\n  email: a@b.c\n  password: x\n").empty());
 }
 
+TEST_CASE("auth: legacy is accepted with a warning that Wyze refuses it and how to create an API key") {
+  auto legacy =
+      bridge::parse_config("wyze:\n  auth: legacy\n  email: a@b.c\n  password: x\n", "config.yaml", env_of({}));
+  REQUIRE(legacy.warnings.size() == 1);
+  CHECK(legacy.warnings[0].starts_with("wyze.auth: the legacy login (email and password only) is refused by Wyze"));
+  CHECK(legacy.warnings[0].find("https://developer-api-console.wyze.com") != std::string::npos);
+  CHECK(bridge::parse_config(credentials, "config.yaml", env_of({})).warnings.empty());
+}
+
 TEST_CASE("environment variables override the file") {
   auto cfg = bridge::parse_config(credentials, "config.yaml",
                                   env_of({{"WYZE_PASSWORD", "from-env"},

@@ -1,4 +1,5 @@
 #include "wyze/protocol.hpp"
+#include "wyze/events.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -82,6 +83,11 @@ TEST_CASE("an MFA challenge names its TOTP verification id and the answer carrie
   CHECK(body.at("verification_id") == "app-7");
   CHECK(body.at("verification_code") == "123456");
   CHECK(body.at("password") == "hash");
+  // The second step goes where every peer sends it, with the app's key instead of the developer's.
+  CHECK(wyze::paths::mfa_login == "/user/login");
+  auto headers = wyze::mfa_login_headers("phone-1");
+  CHECK(headers == std::vector<std::pair<std::string, std::string>>{
+                       {"X-API-Key", "WMXHYf79Nr5gIlt3r0r7p9Tcw5bvs6BB4U8O8nGJ"}, {"Phone-Id", "phone-1"}});
 }
 
 TEST_CASE("legacy login refusals and parameter errors are sentences too") {
@@ -92,6 +98,20 @@ TEST_CASE("legacy login refusals and parameter errors are sentences too") {
       wyze::parse_device_list_response(200, R"({"code":"1001","msg":"refresh_token cannot be null","data":{}})");
   CHECK(parameters.error().kind == failure::rejected);
   CHECK(parameters.error().message.find("report") != std::string::npos);
+  // Wyze refuses the password-only login today: the refusal says so and how to move to a key.
+  auto legacy = wyze::parse_legacy_login(200, R"({"code":"2000","msg":"UserNameOrPasswordError","data":{}})");
+  CHECK(legacy.error().kind == failure::credentials);
+  CHECK(legacy.error().message ==
+        "login refused (UserNameOrPasswordError): check wyze.email and wyze.password; the legacy login (email and "
+        "password only) is refused by Wyze: it has required a developer API key since 2023 and shut the old login "
+        "APIs down in 2024; create a key at https://developer-api-console.wyze.com, then set wyze.auth: api_key, "
+        "wyze.key_id and wyze.api_key");
+  CHECK(wyze::parse_legacy_login(404, "gone").error().message.find("developer API key") != std::string::npos);
+  // A rate limit is no refusal: no advice to move.
+  CHECK(wyze::parse_legacy_login(200, R"({"code":"1011","msg":"limit","data":{}})")
+            .error()
+            .message.find("developer API key") == std::string::npos);
+  CHECK(wyze::parse_legacy_login(200, R"({"code":"1","data":{"access_token":"a","refresh_token":"r"}})"));
 }
 
 TEST_CASE("envelope codes map to what the bridge does next") {
@@ -102,6 +122,20 @@ TEST_CASE("envelope codes map to what the bridge does next") {
   CHECK(wyze::parse_token_envelope(200, R"({"code":1011,"msg":"limit","data":{}})").error().kind ==
         failure::rate_limited);
   CHECK(wyze::parse_device_list_response(429, "").error().kind == failure::rate_limited);
+  // jfarmer08/wyze-api _isRateLimitError: 3044 is a rate limit as well.
+  auto limit = wyze::parse_token_envelope(200, R"({"code":"3044","msg":"limit","data":{}})");
+  CHECK(limit.error().kind == failure::rate_limited);
+  CHECK(limit.error().message.find("code 3044") != std::string::npos);
+  // Newer endpoints say 2001 as ErrNo, without a code (noelportugal/wyze-node PR #52): in every parser.
+  constexpr std::string_view err_no = R"({"ErrNo":2001,"msg":"access token is error","data":{}})";
+  CHECK(wyze::parse_token_envelope(200, err_no).error().kind == failure::token_expired);
+  CHECK(wyze::parse_device_list_response(200, err_no).error().kind == failure::token_expired);
+  CHECK(wyze::parse_event_list(200, err_no).error().kind == failure::token_expired);
+  CHECK(wyze::parse_control_answer(200, R"({"ErrNo":"2001"})").error().kind == failure::token_expired);
+  // A code wins over ErrNo; neither is an answer without a code.
+  CHECK(
+      wyze::parse_token_envelope(200, R"({"code":"1","ErrNo":2001,"data":{"access_token":"a","refresh_token":"r"}})"));
+  CHECK(wyze::parse_token_envelope(200, R"({"msg":"x","data":{}})").error().message == "the answer has no code");
   CHECK(wyze::parse_api_key_login(429, "").error().kind == failure::rate_limited);
   auto ok = wyze::parse_token_envelope(200, R"({"code":"1","data":{"access_token":"a","refresh_token":"r"}})");
   REQUIRE(ok);

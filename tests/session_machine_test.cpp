@@ -2,6 +2,7 @@
 // logs, at times the test sets. No transport, no simulator: the answers are the ones a peer's code
 // shows the cloud sends (codes 2001, 2002, 1011, the rate-limit headers).
 #include "wyze/session_machine.hpp"
+#include "common/hex.hpp"
 
 #include <doctest/doctest.h>
 
@@ -136,7 +137,7 @@ TEST_CASE("session machine: refused credentials wait an hour, fixed ones 30 s, a
 TEST_CASE("session machine: tokens older than 36 h are refreshed first, older than 29 days replaced by a login") {
   fixture f;
   f.logged_in(t0);
-  CHECK(printed(f.machine.ready(t0 + 36 * hour)) == "go");
+  CHECK(printed(f.machine.ready(t0 + 36 * hour - second)) == "go");
   CHECK(printed(f.machine.ready(t0 + 37 * hour)) == "refresh");
   CHECK(f.take_lines() == lines{"info wyze: the access token is older than 36 h; refreshing it before it expires"});
   f.machine.start_refresh();
@@ -146,6 +147,20 @@ TEST_CASE("session machine: tokens older than 36 h are refreshed first, older th
   CHECK(f.machine.refreshes() == 1);
   CHECK(printed(f.machine.ready(t0 + 37 * hour + 30 * day)) == "log in");
   CHECK(f.take_lines() == lines{"info wyze: the saved tokens are too old to refresh; logging in again"});
+}
+
+TEST_CASE("session machine: a JWT access token is refreshed ahead of its exp, for the account and the event list") {
+  fixture f;
+  // As Wyze issues them: a JWT living 6,000 s (shauntarves/wyze-sdk #175).
+  std::string claims = R"({"iat":)" + std::to_string(t0 / 1000) + R"(,"exp":)" + std::to_string(t0 / 1000 + 6000) + "}";
+  f.logged_in(t0, common::base64url_encode(R"({"alg":"HS256"})") + "." + common::base64url_encode(claims) + ".sig");
+  // Its life is 5,999 s as the bridge counts (iat may be rounded down by up to a second).
+  CHECK(printed(f.machine.ready(t0 + 5698 * second)) == "go");
+  CHECK(printed(f.machine.events_ready(t0 + 5698 * second)) == "go");
+  // 5 minutes ahead of that the event list waits in line, where the account's operation refreshes.
+  CHECK(printed(f.machine.events_ready(t0 + 5699 * second)) == "wait in line");
+  CHECK(printed(f.machine.ready(t0 + 5699 * second)) == "refresh");
+  CHECK(f.take_lines() == lines{"info wyze: the access token expires at 11:39:59 UTC; refreshing it ahead of that"});
 }
 
 TEST_CASE("session machine: a refused refresh token leads to a login, a failed refresh to the operation's error") {

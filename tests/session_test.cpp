@@ -1,4 +1,5 @@
 #include "wyze/session.hpp"
+#include "common/hex.hpp"
 #include "wyze/password.hpp"
 #include "wyze/state_file.hpp"
 #include "wyze/totp.hpp"
@@ -142,6 +143,75 @@ TEST_CASE("tokens.json: a planted symlink is never written through, a FIFO or a 
   CHECK(huge.error().message ==
         file.path() + " is larger than 64 KiB, too large to be ours; starting a new session (one login)");
   std::filesystem::remove_all(dir);
+}
+
+namespace {
+// A token shaped as Wyze's: header.claims.signature, each part base64url.
+std::string jwt(const std::string& claims) {
+  return common::base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + common::base64url_encode(claims) + "." +
+         common::base64url_encode("signature");
+}
+session holding(std::string access_token, std::int64_t issued_ms) {
+  session state;
+  state.current = wyze::tokens{std::move(access_token), "refresh"};
+  state.tokens_issued_ms = issued_ms;
+  return state;
+}
+}  // namespace
+
+TEST_CASE("base64url matches RFC 4648's test vectors, unpadded, and refuses other characters") {
+  for (auto [bytes, text] : std::vector<std::pair<std::string, std::string>>{{"", ""},
+                                                                             {"f", "Zg"},
+                                                                             {"fo", "Zm8"},
+                                                                             {"foo", "Zm9v"},
+                                                                             {"foob", "Zm9vYg"},
+                                                                             {"fooba", "Zm9vYmE"},
+                                                                             {"foobar", "Zm9vYmFy"},
+                                                                             {"\xfb\xff", "-_8"}}) {
+    CHECK(common::base64url_encode(bytes) == text);
+    CHECK(common::base64url_decode(text) == bytes);
+  }
+  CHECK_FALSE(common::base64url_decode("Zm9v+g"));
+  CHECK_FALSE(common::base64url_decode("Zm9v=="));
+  CHECK_FALSE(common::base64url_decode(std::string_view("Zm\0v", 4)));
+}
+
+TEST_CASE("a JWT access token says its life, an opaque token or a broken JWT says nothing") {
+  auto life = wyze::jwt_life(jwt(R"({"sub":"u","iat":1795687200,"exp":1795693200})"));
+  REQUIRE(life);
+  CHECK(life->expires_ms == 1795693200000);
+  CHECK(life->issued_ms == 1795687200000);
+  CHECK_FALSE(wyze::jwt_life(jwt(R"({"exp":1795693200})"))->issued_ms);
+  CHECK_FALSE(wyze::jwt_life("lvtx.0123456789abcdef"));
+  CHECK_FALSE(wyze::jwt_life(jwt(R"({"iat":1795687200})")));         // no exp
+  CHECK_FALSE(wyze::jwt_life(jwt(R"({"exp":"tomorrow"})")));         // not a number
+  CHECK_FALSE(wyze::jwt_life(jwt(R"({"exp":-5})")));                 // before 1970
+  CHECK_FALSE(wyze::jwt_life(jwt(R"({"exp":99999999999999999})")));  // beyond the year 3000
+  CHECK_FALSE(wyze::jwt_life(jwt("not json")));
+  CHECK_FALSE(wyze::jwt_life(jwt(R"({"exp":1795693200})") + ".more"));
+  CHECK_FALSE(wyze::jwt_life("a.b!c.d"));
+}
+
+TEST_CASE("a JWT is refreshed ahead of its own exp, on the cloud's clock, other tokens after 36 h") {
+  constexpr std::int64_t minute = 60 * s, hour = 60 * minute;
+  // The bridge's clock is an hour behind the cloud's: the life (exp − iat) counts, not the clock.
+  std::int64_t got = 1795687200000 - hour;
+  auto wyze_token = holding(jwt(R"({"iat":1795687200,"exp":1795693200})"), got);  // 6,000 s
+  // (iat and exp are whole seconds, so a second less: the token may be younger than its iat says)
+  CHECK(wyze::token_expires_ms(wyze_token) == got + 5999 * s);
+  CHECK(wyze::refresh_due_ms(wyze_token) == got + 5999 * s - 5 * minute);
+  // A short life: a tenth of it ahead.
+  CHECK(wyze::refresh_due_ms(holding(jwt(R"({"iat":1795687200,"exp":1795687206})"), got)) == got + 5 * s - 500);
+  // No iat: exp on the bridge's own clock.
+  std::int64_t now = 1795687200000;
+  CHECK(wyze::refresh_due_ms(holding(jwt(R"({"exp":1795693200})"), now)) == now + 6000 * s - 5 * minute);
+  // No iat and already expired by this clock: the fixed rule (a 2001 still renews it).
+  CHECK(wyze::refresh_due_ms(holding(jwt(R"({"exp":1795687100})"), now)) == now + 36 * hour);
+  CHECK_FALSE(wyze::token_expires_ms(holding(jwt(R"({"exp":1795687100})"), now)));
+  // A JWT living 30 days is still refreshed after 36 h; an opaque token after 36 h; none: 0.
+  CHECK(wyze::refresh_due_ms(holding(jwt(R"({"iat":1795687200,"exp":1798279200})"), now)) == now + 36 * hour);
+  CHECK(wyze::refresh_due_ms(holding("lvtx.0123", now)) == now + 36 * hour);
+  CHECK(wyze::refresh_due_ms(session{}) == 0);
 }
 
 TEST_CASE("X-RateLimit-Reset-By is read as UTC") {

@@ -229,34 +229,36 @@ void cloud_client::login(step_done next) {
   auto finish = [this, next = std::move(next)](result<tokens> outcome) {
     next(machine_.login_answered(std::move(outcome), now_ms_()));
   };
-  send(
-      lane::account, path, request_to(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), headers),
-      [this, api_key, path, hashed, headers, finish = std::move(finish)](result<http_response> answer) mutable {
-        if (!answer) return finish(given_up(lane::account, path, answer.error(), 0));
-        auto& a = answer.value();
-        auto challenge = api_key ? totp_challenge(a.body) : std::nullopt;
-        if (!challenge || settings_.totp_key.empty()) {
-          auto parsed = api_key ? parse_api_key_login(a.status, a.body) : parse_token_envelope(a.status, a.body);
-          if (!parsed) return finish(given_up(lane::account, path, parsed.error(), static_cast<int>(a.status)));
-          return finish(std::move(parsed.value()));
-        }
-        // The account asks for a second factor: answer with the current TOTP code.
-        auto key = base32_decode(settings_.totp_key);
-        std::string code = key ? totp_code(*key, now_ms_() / 1000) : std::string();
-        log(level::info, "answering the login's MFA challenge with a TOTP code");
-        send(lane::account, path,
-             request_to(settings_.auth_url, path, api_key_mfa_body(settings_.email, hashed, *challenge, code), headers),
-             [this, path, finish = std::move(finish)](result<http_response> mfa) mutable {
-               if (!mfa) return finish(given_up(lane::account, path, mfa.error(), 0));
-               auto parsed = parse_api_key_login(mfa.value().status, mfa.value().body);
-               if (!parsed && totp_challenge(mfa.value().body))
-                 parsed = error{failure::credentials,
-                                "the TOTP code was refused: check wyze.totp_key and this machine's clock"};
-               if (!parsed)
-                 return finish(given_up(lane::account, path, parsed.error(), static_cast<int>(mfa.value().status)));
-               finish(std::move(parsed.value()));
-             });
-      });
+  send(lane::account, path,
+       request_to(api_key ? settings_.auth_url : settings_.api_url, path, std::move(body), headers),
+       [this, api_key, path, hashed, finish = std::move(finish)](result<http_response> answer) mutable {
+         if (!answer) return finish(given_up(lane::account, path, answer.error(), 0));
+         auto& a = answer.value();
+         auto challenge = api_key ? totp_challenge(a.body) : std::nullopt;
+         if (!challenge || settings_.totp_key.empty()) {
+           auto parsed = api_key ? parse_api_key_login(a.status, a.body) : parse_legacy_login(a.status, a.body);
+           if (!parsed) return finish(given_up(lane::account, path, parsed.error(), static_cast<int>(a.status)));
+           return finish(std::move(parsed.value()));
+         }
+         // The account asks for a second factor: answer with the current TOTP code.
+         auto key = base32_decode(settings_.totp_key);
+         std::string code = key ? totp_code(*key, now_ms_() / 1000) : std::string();
+         log(level::info, "answering the login's MFA challenge with a TOTP code");
+         auto mfa_path = paths::mfa_login;
+         send(lane::account, mfa_path,
+              request_to(settings_.auth_url, mfa_path, api_key_mfa_body(settings_.email, hashed, *challenge, code),
+                         mfa_login_headers(machine_.state().phone_id)),
+              [this, path = mfa_path, finish = std::move(finish)](result<http_response> mfa) mutable {
+                if (!mfa) return finish(given_up(lane::account, path, mfa.error(), 0));
+                auto parsed = parse_api_key_login(mfa.value().status, mfa.value().body);
+                if (!parsed && totp_challenge(mfa.value().body))
+                  parsed = error{failure::credentials,
+                                 "the TOTP code was refused: check wyze.totp_key and this machine's clock"};
+                if (!parsed)
+                  return finish(given_up(lane::account, path, parsed.error(), static_cast<int>(mfa.value().status)));
+                finish(std::move(parsed.value()));
+              });
+       });
 }
 
 // Refresh the access token; when the refresh token is refused too, log in again.

@@ -24,7 +24,7 @@ class envelope_handler {
 
   explicit envelope_handler(bool thumbnails) : builder(thumbnails) {}
 
-  std::string code, msg;
+  std::string code, err_no, msg;
   bool root_is_object = false, has_data = false, has_list = false;
   device_list_builder builder;
 
@@ -205,6 +205,8 @@ class envelope_handler {
   void top_level_scalar(const std::string& text) {
     if (key_ == "code")
       code = text;
+    else if (key_ == "ErrNo")
+      err_no = text;
     else if (key_ == "msg")
       msg = text;
   }
@@ -266,7 +268,7 @@ result<device_list> device_list_stream::take(unsigned status) {
   if (impl_->error) return error{failure::bad_response, "the answer is not JSON (" + impl_->error.message() + ")"};
   auto& h = impl_->parser.handler();
   if (!h.root_is_object) return error{failure::bad_response, "the answer is not a JSON object"};
-  if (auto failed = envelope_failure(h.code, h.msg)) return *failed;
+  if (auto failed = envelope_failure(envelope_code(h.code, h.err_no), h.msg)) return *failed;
   if (!h.has_data) return error{failure::bad_response, "the answer has no data object"};
   if (!h.has_list) return error{failure::bad_response, "the response has no device_list array"};
   return h.builder.take();

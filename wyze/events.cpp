@@ -91,7 +91,7 @@ result<event_list> parse_event_list(unsigned status, std::string_view body) {
   if (ec) return error{failure::bad_response, "the answer is not JSON (" + ec.message() + ")"};
   const auto* root = document.if_object();
   if (!root) return error{failure::bad_response, "the answer is not a JSON object"};
-  std::string code = text_of(root->if_contains("code"));
+  std::string code(envelope_code(text_of(root->if_contains("code")), text_of(root->if_contains("ErrNo"))));
   if (code != "1" && code != "0") {
     if (auto failed = envelope_failure(code, text_of(root->if_contains("msg")))) return *failed;
   }

@@ -46,13 +46,17 @@ result<json::value> parse_json(std::string_view body) {
   return value;
 }
 
-// The envelope's `code` may be a string or a number.
-std::string code_of(const json::object& object) {
-  const auto* code = object.if_contains("code");
+// A code may be a string or a number.
+std::string number_or_text(const json::value* code) {
   if (!code) return {};
   if (const auto* s = code->if_string()) return std::string(*s);
   if (code->is_int64()) return std::to_string(code->get_int64());
   return {};
+}
+
+std::string code_of(const json::object& object) {
+  return std::string(
+      envelope_code(number_or_text(object.if_contains("code")), number_or_text(object.if_contains("ErrNo"))));
 }
 
 result<json::value> envelope_data(unsigned status, std::string_view body) {
@@ -95,6 +99,11 @@ std::optional<error> envelope_failure(std::string_view code_view, std::string_vi
   if (code == "1011")
     return error{failure::rate_limited,
                  "Wyze's rate limit was hit (code 1011); the bridge tries again at the next poll — raise "
+                 "wyze.poll_interval if this repeats"};
+  // jfarmer08/wyze-api src/index.js `_isRateLimitError` takes 3044 for a rate limit too.
+  if (code == "3044")
+    return error{failure::rate_limited,
+                 "Wyze's rate limit was hit (code 3044); the bridge tries again at the next poll — raise "
                  "wyze.poll_interval if this repeats"};
   if (code.empty()) return error{failure::bad_response, "the answer has no code"};
   if (msg.find("UserNameOrPassword") != std::string::npos || msg.find("UserIsLocked") != std::string::npos)
@@ -203,6 +212,11 @@ std::string api_key_mfa_body(std::string_view email, std::string_view hashed_pas
                                       {"verification_code", code}});
 }
 
+std::vector<std::pair<std::string, std::string>> mfa_login_headers(std::string_view phone_id) {
+  // wyzeapy const.py API_KEY; IDisposable auth.go wyzeAppAPIKey.
+  return {{"X-API-Key", "WMXHYf79Nr5gIlt3r0r7p9Tcw5bvs6BB4U8O8nGJ"}, {"Phone-Id", std::string(phone_id)}};
+}
+
 std::optional<std::string> totp_challenge(std::string_view body) {
   json::error_code ec;
   auto value = json::parse(body, ec);
@@ -225,6 +239,14 @@ result<tokens> parse_token_envelope(unsigned status, std::string_view body) {
   auto data = envelope_data(status, body);
   if (!data) return data.error();
   return tokens_from(data.value().get_object());
+}
+
+result<tokens> parse_legacy_login(unsigned status, std::string_view body) {
+  auto parsed = parse_token_envelope(status, body);
+  if (parsed || (parsed.error().kind != failure::credentials && parsed.error().kind != failure::rejected &&
+                 parsed.error().kind != failure::http_status))
+    return parsed;
+  return error{parsed.error().kind, parsed.error().message + "; " + std::string(legacy_login_notice)};
 }
 
 result<device_list> parse_device_list_response(unsigned status, std::string_view body, bool thumbnails) {

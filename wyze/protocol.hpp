@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace wyze {
 
@@ -27,6 +29,9 @@ struct app_context {
 
 namespace paths {
 inline constexpr std::string_view api_key_login = "/api/user/login";  // on auth_url
+/// The TOTP step of a login (wyzeapy wyze_auth_lib.py get_token_with_2fa; wyze-sdk
+/// auth_service.py; IDisposable/docker-wyze-bridge internal/wyzeapi/auth.go completeMFA).
+inline constexpr std::string_view mfa_login = "/user/login";  // on auth_url
 inline constexpr std::string_view legacy_login = "/app/user/login";
 inline constexpr std::string_view object_list = "/app/v2/home_page/get_object_list";
 inline constexpr std::string_view legacy_device_list = "/app/device/get_device_list";
@@ -34,6 +39,12 @@ inline constexpr std::string_view refresh_token = "/app/user/refresh_token";
 inline constexpr std::string_view run_action = "/app/v2/auto/run_action";
 inline constexpr std::string_view set_property = "/app/v2/device/set_property";
 }  // namespace paths
+
+/// What `auth: legacy` users are told at start, and again when the legacy login is refused.
+inline constexpr std::string_view legacy_login_notice =
+    "the legacy login (email and password only) is refused by Wyze: it has required a developer API key since "
+    "2023 and shut the old login APIs down in 2024; create a key at https://developer-api-console.wyze.com, then "
+    "set wyze.auth: api_key, wyze.key_id and wyze.api_key";
 
 /// Body of the API-key login; the key headers are added by the caller.
 std::string api_key_login_body(std::string_view email, std::string_view hashed_password);
@@ -55,6 +66,10 @@ std::string set_property_body(const app_context& context, std::string_view mac, 
 /// (a `data.result` other than 1 means the call was accepted and nothing happened).
 result<done> parse_control_answer(unsigned status, std::string_view body);
 
+/// The headers of the TOTP step: the Wyze app's own X-API-Key (a constant of the app, the same
+/// in every peer) and the session's Phone-Id, where the first step sends the developer key.
+std::vector<std::pair<std::string, std::string>> mfa_login_headers(std::string_view phone_id);
+
 /// The API-key login answering an MFA challenge with a TOTP code.
 std::string api_key_mfa_body(std::string_view email, std::string_view hashed_password, std::string_view verification_id,
                              std::string_view code);
@@ -66,8 +81,17 @@ std::optional<std::string> totp_challenge(std::string_view body);
 result<tokens> parse_api_key_login(unsigned status, std::string_view body);
 /// Parses an envelope answer carrying tokens (legacy login, refresh).
 result<tokens> parse_token_envelope(unsigned status, std::string_view body);
+/// Parses the legacy login's answer: a refusal (not a rate limit or a broken answer) says why
+/// the legacy login cannot work any more and how to move to an API key.
+result<tokens> parse_legacy_login(unsigned status, std::string_view body);
 /// Why an HTTP status is not a usable answer of an /app call; nullopt for 200.
 std::optional<error> status_failure(unsigned status);
+
+/// The envelope's code: `code`, or `err_no` when there is none — newer endpoints answer
+/// `{"ErrNo":2001,…}` without `code` (noelportugal/wyze-node PR #52).
+inline std::string_view envelope_code(std::string_view code, std::string_view err_no) {
+  return code.empty() ? err_no : code;
+}
 
 /// What an envelope's `code` (and `msg`) mean when they are not success; nullopt for success.
 std::optional<error> envelope_failure(std::string_view code, std::string_view msg);

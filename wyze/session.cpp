@@ -25,6 +25,54 @@ std::int64_t next_login_allowed_ms(const session& s, std::string_view fingerprin
   return s.last_login_ms + delay;
 }
 
+namespace {
+
+std::optional<std::int64_t> seconds_claim(const json::object& claims, std::string_view name) {
+  const auto* v = claims.if_contains(name);
+  // A year-3000 limit keeps the ms arithmetic far from overflow.
+  constexpr std::int64_t latest = 32503680000;
+  if (v && v->is_int64() && v->get_int64() > 0 && v->get_int64() < latest) return v->get_int64() * 1000;
+  if (v && v->is_double() && v->get_double() > 0 && v->get_double() < static_cast<double>(latest))
+    return static_cast<std::int64_t>(v->get_double()) * 1000;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<token_life> jwt_life(std::string_view token) {
+  auto first = token.find('.');
+  auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) return std::nullopt;
+  auto payload = common::base64url_decode(token.substr(first + 1, second - first - 1));
+  if (!payload) return std::nullopt;
+  json::error_code ec;
+  auto claims = json::parse(*payload, ec);
+  if (ec || !claims.is_object()) return std::nullopt;
+  auto expires = seconds_claim(claims.get_object(), "exp");
+  if (!expires) return std::nullopt;
+  return token_life{*expires, seconds_claim(claims.get_object(), "iat")};
+}
+
+std::optional<std::int64_t> token_expires_ms(const session& s) {
+  auto life = s.current ? jwt_life(s.current->access_token) : std::nullopt;
+  if (!life) return std::nullopt;
+  // iat and exp are whole seconds: a token may have been issued up to a second after its iat.
+  constexpr std::int64_t rounding = 1000;
+  std::int64_t lasts =
+      life->issued_ms ? life->expires_ms - *life->issued_ms - rounding : life->expires_ms - s.tokens_issued_ms;
+  if (lasts <= 0) return std::nullopt;
+  return s.tokens_issued_ms + lasts;
+}
+
+std::int64_t refresh_due_ms(const session& s) {
+  if (!s.current) return 0;
+  std::int64_t fixed = s.tokens_issued_ms + refresh_after_ms;
+  auto expires = token_expires_ms(s);
+  if (!expires) return fixed;
+  constexpr std::int64_t most_ahead = std::int64_t{5} * 60 * 1000;
+  return std::min(fixed, *expires - std::min(most_ahead, (*expires - s.tokens_issued_ms) / 10));
+}
+
 std::string correct_saved_times(session& s, std::int64_t now_ms) {
   std::string corrected;
   if (s.paused_until_ms > now_ms + max_pause_ms) {

@@ -36,8 +36,27 @@ inline constexpr std::int64_t max_pause_ms = 24LL * 3600 * 1000;
 /// Returns what was corrected, for the log (empty when nothing was).
 std::string correct_saved_times(session& s, std::int64_t now_ms);
 
-/// Access tokens live 2 days; refresh them when older than this.
+/// Tokens that say nothing of their life (not a JWT) are refreshed when older than this: Wyze's
+/// support page gives access tokens 2 days.
 inline constexpr std::int64_t refresh_after_ms = 36LL * 3600 * 1000;
+
+/// What an access token that is a JWT (`header.payload.signature`, the payload base64url JSON)
+/// says of its life: `exp` and, when it has one, `iat`, in ms since the epoch. Today's access
+/// tokens are JWTs that live about 6,000 s (shauntarves/wyze-sdk #175, SecKatie/ha-wyzeapi #612).
+struct token_life {
+  std::int64_t expires_ms = 0;
+  std::optional<std::int64_t> issued_ms;
+};
+std::optional<token_life> jwt_life(std::string_view token);
+
+/// When the current access token is refreshed. A JWT: ahead of its own `exp` by a tenth of its life
+/// (5 min at most), its life measured on the cloud's clock (`exp` − `iat`, less the second either
+/// may have been rounded by) from when the bridge got it, so a clock that is off does not matter; refresh_after_ms at
+/// the latest. Any other token, or a JWT that seems already expired on arrival and has no `iat`: refresh_after_ms after
+/// it was issued (a 2001 still renews it if it expires sooner). 0 without tokens.
+std::int64_t refresh_due_ms(const session& s);
+/// When the current access token expires by the bridge's clock, when it is a JWT that says so.
+std::optional<std::int64_t> token_expires_ms(const session& s);
 /// Refresh tokens live 30 days; older tokens are dropped and a login follows.
 inline constexpr std::int64_t tokens_expire_after_ms = 29LL * 24 * 3600 * 1000;
 

@@ -50,8 +50,10 @@ gate session_machine::ready(std::int64_t now_ms) {
     session_.current.reset();
   }
   if (!session_.current) return {gate::step::log_in, {}};
-  if (now_ms - session_.tokens_issued_ms > refresh_after_ms) {
-    log(level::info, "the access token is older than 36 h; refreshing it before it expires");
+  if (now_ms >= refresh_due_ms(session_)) {
+    auto expires = token_expires_ms(session_);
+    log(level::info, expires ? "the access token expires at " + clock_time(*expires) + "; refreshing it ahead of that"
+                             : std::string("the access token is older than 36 h; refreshing it before it expires"));
     return {gate::step::refresh, {}};
   }
   return {gate::step::go, {}};
@@ -64,7 +66,7 @@ gate session_machine::events_ready(std::int64_t now_ms) const {
                   "waiting for the event list's rate limit until " + clock_time(session_.events_paused_until_ms) +
                       " (" + session_.events_pause_reason + ")",
                   true}};
-  if (session_.current && now_ms - session_.tokens_issued_ms <= refresh_after_ms) return {gate::step::go, {}};
+  if (session_.current && now_ms < refresh_due_ms(session_)) return {gate::step::go, {}};
   return {gate::step::wait, {}};
 }
 
