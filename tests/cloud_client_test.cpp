@@ -293,6 +293,15 @@ TEST_CASE("an MFA challenge is answered with the TOTP code of wyze.totp_key") {
     CHECK(f.poll() == "");
     CHECK(f.stat("totp_logins") == 1);
   }
+  SUBCASE("with a wrong key: the TOTP step is refused, and the sentence says which setting") {
+    fixture f({.access_token_calls = 0, .totp_key = key});
+    auto settings = fixture::settings();
+    settings.totp_key = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    f.start(settings, {});
+    CHECK(f.poll() == "login: the TOTP code was refused: check wyze.totp_key and this machine's clock");
+    CHECK(f.stat("mfa_logins") == 1);
+    CHECK(f.stat("totp_logins") == 0);
+  }
   SUBCASE("without it") {
     fixture f({.access_token_calls = 0, .totp_key = key});
     auto error = f.poll();

@@ -251,7 +251,8 @@ void cloud_client::login(step_done next) {
               [this, path = mfa_path, finish = std::move(finish)](result<http_response> mfa) mutable {
                 if (!mfa) return finish(given_up(lane::account, path, mfa.error(), 0));
                 auto parsed = parse_api_key_login(mfa.value().status, mfa.value().body);
-                if (!parsed && totp_challenge(mfa.value().body))
+                // A refused code comes back as a new challenge, or as a refusal of the credentials.
+                if (!parsed && (totp_challenge(mfa.value().body) || parsed.error().kind == failure::credentials))
                   parsed = error{failure::credentials,
                                  "the TOTP code was refused: check wyze.totp_key and this machine's clock"};
                 if (!parsed)
