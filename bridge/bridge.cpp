@@ -242,7 +242,7 @@ struct service::impl {
     poll_started = std::chrono::steady_clock::now();
     cloud.fetch_cameras([this](wyze::result<wyze::device_list> list) {
       if (!decisions.stopping()) poll_duration.observe(std::chrono::steady_clock::now() - poll_started);
-      happened(ev::poll_done{std::move(list)});
+      happened(ev::poll_done{std::move(list), cloud.budget(now_ms())});
     });
   }
   void run(act::command& c) {
@@ -324,6 +324,7 @@ struct service::impl {
     stats.logins = cloud.logins();
     stats.token_refreshes = cloud.refreshes();
     stats.cloud_requests = cloud.requests();
+    stats.cloud_calls_last_hour = cloud.budget(now_ms()).last_hour;
     stats.process = read_process_stats();
     stats.messages_published = mqtt.messages_published();
     stats.mqtt_connected = mqtt.connected();

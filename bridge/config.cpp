@@ -2,6 +2,7 @@
 
 #include "bridge/metrics_server.hpp"
 #include "wyze/totp.hpp"
+#include "wyze/trust_anchors.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -373,15 +374,7 @@ std::optional<std::size_t> parse_size(std::string_view text) {
 bool is_wyze_host(const std::string& url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return false;
-  std::string host(parsed->host());
-  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  // api.wyzecam.com. is the same host (a fully qualified name).
-  while (!host.empty() && host.back() == '.') host.pop_back();
-  for (std::string_view domain : {"wyze.com", "wyzecam.com"})
-    if (host == domain ||
-        (host.size() > domain.size() && host.ends_with(domain) && host[host.size() - domain.size() - 1] == '.'))
-      return true;
-  return false;
+  return wyze::is_wyze_host_name(parsed->host());
 }
 
 std::string state_dir_to_use(const config& cfg, const environment& env) {

@@ -127,6 +127,7 @@ void core::handle(actions& out, ev::poll_done& done, std::int64_t now_ms) {
     if (++failed_polls_ >= failed_polls_before_cloud_offline) set_cloud_online(out, false);
   }
   publish_info(out);
+  publish_budget(out, done.budget);
   out.push_back(act::status{error.empty() ? std::to_string(retained_.size()) + " cameras; last poll ok at " +
                                                 broker::iso8601_utc(now_ms)
                                           : "last poll failed at " + broker::iso8601_utc(now_ms) + ": " + error});
@@ -165,6 +166,21 @@ void core::set_cloud_online(actions& out, bool online) {
   out.push_back(
       line(level::info, "bridge", "Wyze cloud is ", online ? "reachable" : "unreachable (3 failed polls in a row)"));
   out.push_back(act::publish{{topics_.cloud, online ? "online" : "offline"}});
+}
+
+void core::publish_budget(actions& out, const wyze::cloud_budget& budget) {
+  json::object by_kind;
+  for (std::size_t k = 0; k < wyze::call_kinds; ++k) by_kind[wyze::call_kind_names[k]] = budget.last_hour[k];
+  auto remaining = budget.rate_limit_remaining ? json::value(*budget.rate_limit_remaining) : json::value(nullptr);
+  json::object text{{"calls_last_hour", budget.calls_last_hour()},
+                    {"by_kind", std::move(by_kind)},
+                    {"rate_limit_remaining", remaining},
+                    {"paused_until", time_or_null(budget.paused_until_ms)},
+                    {"last_rate_limit", time_or_null(budget.last_rate_limit_ms)}};
+  std::string payload = json::serialize(text);
+  if (payload == budget_text_) return;
+  budget_text_ = payload;
+  out.push_back(act::publish{{topics_.budget, std::move(payload)}});
 }
 
 void core::publish_info(actions& out) {
@@ -255,6 +271,7 @@ void core::publish_everything(actions& out) {
   out.push_back(act::flush{});
   if (cloud_online_) out.push_back(act::publish{{topics_.cloud, *cloud_online_ ? "online" : "offline"}});
   publish_info(out);
+  if (!budget_text_.empty()) out.push_back(act::publish{{topics_.budget, budget_text_}});
   publish_devices(out, true);
 }
 

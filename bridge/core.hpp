@@ -41,6 +41,8 @@ struct started {};
 /// The act::fetch finished.
 struct poll_done {
   wyze::result<wyze::device_list> list;
+  /// The account's budget as the poll ended (published on `<base>/bridge/budget` when it changed).
+  wyze::cloud_budget budget{};
 };
 /// The broker accepted the connection (first, or again after a loss).
 struct broker_up {};
@@ -174,6 +176,8 @@ class core {
   void report_problems(actions& out, const std::vector<std::string>& problems);
   void set_cloud_online(actions& out, bool online);
   void publish_info(actions& out);
+  /// `<base>/bridge/budget` (SPEC 12), when it differs from the last one published.
+  void publish_budget(actions& out, const wyze::cloud_budget& budget);
   /// `<base>/bridge/devices`, when it changed (or `always`).
   void publish_devices(actions& out, bool always);
   void record_published(actions& out);
@@ -223,6 +227,7 @@ class core {
   std::deque<broker::message> held_events_;  ///< event messages that came while the broker was away
   int failed_polls_ = 0;
   std::optional<bool> cloud_online_;
+  std::string budget_text_;  ///< the bridge/budget last published (empty: none yet)
   std::int64_t started_at_ = 0;
   std::optional<std::int64_t> last_success_;
   std::optional<std::string> last_error_;

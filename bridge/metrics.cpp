@@ -78,6 +78,11 @@ std::string render_prometheus(const metrics& m, std::string_view version) {
   family(out, "wyze_bridge_cloud_requests_total", "counter", "Requests sent to the Wyze cloud, by endpoint.");
   for (const auto& [endpoint, count] : m.cloud_requests)
     sample(out, "wyze_bridge_cloud_requests_total{endpoint=\"" + endpoint + "\"}", count);
+  family(out, "wyze_bridge_cloud_calls_last_hour", "gauge",
+         "Calls to the Wyze cloud in the last hour, by kind (what bridge/budget shows).");
+  for (std::size_t k = 0; k < wyze::call_kinds; ++k)
+    sample(out, "wyze_bridge_cloud_calls_last_hour{kind=\"" + std::string(wyze::call_kind_names[k]) + "\"}",
+           m.cloud_calls_last_hour[k]);
   family(out, "wyze_bridge_last_success_timestamp_seconds", "gauge",
          "When the last poll succeeded (seconds since 1970); absent before the first.");
   if (m.last_success)

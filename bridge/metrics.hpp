@@ -1,6 +1,7 @@
 #pragma once
 // What /metrics and /healthz report: plain values in, Prometheus text and a health verdict out.
 #include "bridge/process_stats.hpp"
+#include "wyze/budget.hpp"
 
 #include <array>
 #include <chrono>
@@ -50,6 +51,8 @@ struct metrics {
   std::map<std::string, std::uint64_t> event_calls, events, pictures;
   /// Requests sent to the Wyze cloud, by endpoint.
   std::map<std::string, std::uint64_t, std::less<>> cloud_requests;
+  /// Calls of the last hour by kind (bridge/budget's by_kind).
+  std::array<std::uint32_t, wyze::call_kinds> cloud_calls_last_hour{};
   std::chrono::milliseconds poll_interval{60'000};
 };
 

@@ -102,8 +102,10 @@ std::vector<message> render(const discovery_settings& s, const device_config& co
   return out;
 }
 
-// aa:bb:cc:dd:ee:ff when the MAC is 12 hex digits, else nothing.
-std::string mac_connection(const std::string& mac) {
+// aa:bb:cc:dd:ee:ff when the MAC is 12 hex digits, else nothing. Newer models report an id such as
+// GW_GC1_7C78B2A1B2C3 for a MAC: its last part is kept when that is 12 hex digits (SPEC 12).
+std::string mac_connection(std::string_view mac) {
+  if (auto last = mac.rfind('_'); last != std::string_view::npos) mac.remove_prefix(last + 1);
   std::string hex;
   for (char c : mac)
     if (std::isxdigit(static_cast<unsigned char>(c)))

@@ -185,6 +185,32 @@ constexpr entity_row bridge_rows[] = {
      .entity_category = "diagnostic",
      .bridge_topic = "info",
      .value_template = "{{ value_json.last_success }}"},
+    // The account's budget (SPEC 12): what the bridge spent of it, and Wyze's own word on the rest.
+    {.key = "cloud_calls",
+     .platform = "sensor",
+     .name = "Cloud calls (last hour)",
+     .entity_category = "diagnostic",
+     .icon = "mdi:cloud-upload",
+     .bridge_topic = "budget",
+     .value_template = "{{ value_json.calls_last_hour }}",
+     .state_class = "measurement",
+     .unit = "calls"},
+    {.key = "rate_limit_remaining",
+     .platform = "sensor",
+     .name = "Rate limit remaining",
+     .entity_category = "diagnostic",
+     .icon = "mdi:speedometer",
+     .bridge_topic = "budget",
+     .value_template = "{{ value_json.rate_limit_remaining }}",
+     .state_class = "measurement",
+     .unit = "calls"},
+    {.key = "paused_until",
+     .platform = "sensor",
+     .name = "Paused by the rate limit until",
+     .device_class = "timestamp",
+     .entity_category = "diagnostic",
+     .bridge_topic = "budget",
+     .value_template = "{{ value_json.paused_until }}"},
     {.key = "poll",
      .platform = "button",
      .name = "Poll now",
@@ -244,6 +270,7 @@ bridge_topics::bridge_topics(std::string_view base) : prefix_(std::string(base) 
   state = topic("state");
   cloud = topic("cloud");
   info = topic("info");
+  budget = topic("budget");
   readback = topic("readback");
 }
 

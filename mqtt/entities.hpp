@@ -114,6 +114,7 @@ struct bridge_topics {
   std::string state;     ///< online/offline, also the Last Will
   std::string cloud;     ///< online/offline by the polls' success
   std::string info;      ///< JSON status
+  std::string budget;    ///< JSON: the account's cloud budget (SPEC 12)
   std::string readback;  ///< the end-of-read-back marker
 
   /// `<base>/bridge/request/<name>` and `<base>/bridge/response/<name>`.

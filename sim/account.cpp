@@ -45,6 +45,16 @@ std::int64_t int_field(const json::object& o, std::string_view key, std::int64_t
   return otherwise;
 }
 
+std::string header_of(const request& req, const std::string& name) {
+  auto it = req.headers.find(name);
+  return it == req.headers.end() ? std::string() : it->second;
+}
+
+bool is_camera(const json::object& device) {
+  auto type = field(device, "product_type");
+  return type == "Camera" || type == "Doorbell";
+}
+
 std::string upper(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
@@ -69,6 +79,17 @@ json::object parse_object(const std::string& body) {
   auto v = json::parse(body, ec);
   if (ec || !v.is_object()) return {};
   return v.get_object();
+}
+
+// The simulator's own names for what a call is (the bridge has its own, in wyze/budget.cpp).
+std::string call_kind(const std::string& target) {
+  if (target.starts_with("/sim-s3/")) return "pictures";
+  if (target == "/api/user/login" || target == "/user/login" || target == "/app/user/login") return "login";
+  if (target == "/app/user/refresh_token") return "refresh";
+  if (target == "/app/v2/home_page/get_object_list" || target == "/app/device/get_device_list") return "device_list";
+  if (target == wyze::paths::event_list_v4 || target == "/app/v2/device/get_event_list") return "events";
+  if (target == "/app/v2/device/get_property_list") return "properties";
+  return "commands";
 }
 
 }  // namespace
@@ -149,7 +170,8 @@ json::object account::camera_entry(std::size_t index) {
                      {"timezone_name", "America/Los_Angeles"},
                      {"timezone_gmt_offset", -8.0},
                      {"product_model", generated_model(index)},
-                     {"product_type", "Camera"},
+                     // WYZEDB3 comes as a "Doorbell" (IDisposable/docker-wyze-bridge cameras.go)
+                     {"product_type", generated_model(index) == "WYZEDB3" ? "Doorbell" : "Camera"},
                      {"product_model_logo_url", "https://wyze-product-logo.example/" + std::to_string(index)},
                      {"hardware_ver", index % 5 == 4 ? json::value(nullptr) : json::value("0.0.0.0")},
                      {"firmware_ver", "4.36.11." + std::to_string(7000 + index % 100)},
@@ -211,6 +233,10 @@ response account::handle(const request& req) {
   std::lock_guard lock(mutex_);
   ++stats_["requests"];
   if (req.target.starts_with("/sim/")) return control(req);
+  // Every call that reached the cloud (faults and refusals too), by what it is: the count the
+  // bridge's <base>/bridge/budget is checked against.
+  ++stats_["cloud_calls"];
+  ++stats_["calls_" + call_kind(req.target)];
   if (auto host = req.headers.find("host"); host != req.headers.end()) host_ = host->second;
   if (auto agent = req.headers.find("user-agent"); agent != req.headers.end()) user_agent_ = agent->second;
   // A fault meant for one endpoint waits for it; the picture host (S3 in the real world) gets only
@@ -325,12 +351,8 @@ response account::api_key_login(const request& req) {
 // IDisposable/docker-wyze-bridge auth.go completeMFA).
 response account::mfa_login(const request& req) {
   ++stats_["mfa_logins"];
-  auto header = [&](const char* name) {
-    auto it = req.headers.find(name);
-    return it == req.headers.end() ? std::string() : it->second;
-  };
   json::object body = parse_object(req.body);
-  if (header("x-api-key") != wyze_app_api_key || header("phone-id").empty())
+  if (header_of(req, "x-api-key") != wyze_app_api_key || header_of(req, "phone-id").empty())
     return json_answer(400, json::object{{"description", "X-API-Key and Phone-Id are required"},
                                          {"requestId", random_hex(8)},
                                          {"errorCode", 5000}});
@@ -554,8 +576,8 @@ response account::control(const request& req) {
   if (req.target == "/sim/stats") {
     json::object stats;
     for (const auto& [name, value] : stats_) stats[name] = value;
-    stats["cameras"] = std::count_if(devices_.begin(), devices_.end(),
-                                     [](const json::object& d) { return field(d, "product_type") == "Camera"; });
+    stats["cameras"] =
+        std::count_if(devices_.begin(), devices_.end(), [](const json::object& d) { return is_camera(d); });
     stats["user_agent"] = user_agent_;
     return json_answer(200, stats);
   }

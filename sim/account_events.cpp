@@ -149,15 +149,11 @@ json::array account::events_between(const std::vector<std::string>& macs, std::i
 // sorted keys, and signature2 over exactly those bytes.
 response account::event_list_v4(const request& req) {
   ++stats_["event_list_calls"];
-  auto header = [&](const char* name) {
-    auto it = req.headers.find(name);
-    return it == req.headers.end() ? std::string() : it->second;
-  };
-  std::string token = header("access_token");
+  std::string token = header_of(req, "access_token");
   // The newer host answers an expired token with ErrNo and no code (noelportugal/wyze-node PR #52).
   if (!access_token_valid(token))
     return json_answer(200, json::object{{"ErrNo", 2001}, {"msg", "access token is error"}, {"data", json::object{}}});
-  if (header("appid") != wyze::event_app_id) return envelope_error("1001", "InvalidAppId");
+  if (header_of(req, "appid") != wyze::event_app_id) return envelope_error("1001", "InvalidAppId");
   json::error_code ec;
   auto parsed = json::parse(req.body, ec);
   std::string canonical;
@@ -166,7 +162,7 @@ response account::event_list_v4(const request& req) {
     ++stats_["signature_refusals"];
     return envelope_error("1001", "InvalidSignature2");
   }
-  if (header("signature2") != wyze::event_signature(token, req.body)) {
+  if (header_of(req, "signature2") != wyze::event_signature(token, req.body)) {
     ++stats_["signature_refusals"];
     return envelope_error("1001", "InvalidSignature2");
   }
@@ -202,7 +198,7 @@ response account::create_events(const json::object& body) {
   std::string mac = upper(field(body, "mac"));
   json::object* device = nullptr;
   for (auto& d : devices_)
-    if (upper(field(d, "mac")) == mac && field(d, "product_type") == "Camera") device = &d;
+    if (upper(field(d, "mac")) == mac && is_camera(d)) device = &d;
   if (!device) return json_answer(404, json::object{{"error", "no camera with MAC " + mac}});
   std::int64_t count = std::clamp<std::int64_t>(int_field(body, "count", 1), 1, 1000);
   json::array tags;

@@ -21,5 +21,9 @@ std::string field(const boost::json::object& o, std::string_view key);
 /// An int64 member, or `otherwise`.
 std::int64_t int_field(const boost::json::object& o, std::string_view key, std::int64_t otherwise);
 std::string upper(std::string text);
+/// A request header (names are lower case), or empty.
+std::string header_of(const request& req, const std::string& name);
+/// A device the bridge takes for a camera: product_type "Camera" or "Doorbell".
+bool is_camera(const boost::json::object& device);
 
 }  // namespace sim

@@ -62,7 +62,9 @@ cert_ptr new_certificate(EVP_PKEY* key, const char* common_name, role kind, X509
     add_extension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
     add_extension(cert.get(), signer, NID_ext_key_usage, kind == role::server ? "serverAuth" : "clientAuth");
     if (kind == role::server)
-      add_extension(cert.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
+      // Wyze's API host too, so a test can reach the simulator under that name (through
+      // https_settings::connect_to) and show which trust anchors Wyze's hosts get.
+      add_extension(cert.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1,DNS:api.wyzecam.com");
   }
   add_extension(cert.get(), signer, NID_subject_key_identifier, "hash");
   check(X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) > 0, "X509_sign");

@@ -1,6 +1,6 @@
 #pragma once
-// A throwaway certificate authority and a server certificate for 127.0.0.1, ::1 and localhost,
-// made at start so tests use real, verified TLS.
+// A throwaway certificate authority and a server certificate for 127.0.0.1, ::1, localhost and
+// api.wyzecam.com, made at start so tests use real, verified TLS.
 #include <string>
 
 namespace sim {

@@ -75,6 +75,15 @@ TEST_CASE("the legacy flat entry is read too") {
   CHECK(list.cameras[0].timezone == "UTC");
 }
 
+TEST_CASE("a doorbell that comes as product_type Doorbell is a camera") {
+  auto list = parse(R"({"mac":"2CAA8E000005","product_type":"Doorbell","product_model":"WYZEDB3","nickname":"Front"},
+      {"mac":"2CAA8E000006","product_type":"doorbell"})");
+  REQUIRE(list.cameras.size() == 1);
+  CHECK(list.cameras[0].nickname == "Front");
+  CHECK(list.cameras[0].product_type == "Doorbell");
+  CHECK(list.devices == 2);
+}
+
 TEST_CASE("devices that are not cameras are ignored") {
   auto list = parse(R"({"mac":"7C78B2000001","product_type":"Plug"},{"mac":"7C78B2000002"})");
   CHECK(list.cameras.empty());

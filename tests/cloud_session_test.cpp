@@ -3,12 +3,16 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <boost/json.hpp>
 
 #include <chrono>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <thread>
 
 using namespace harness;
+namespace json = boost::json;
 
 TEST_CASE("a restart with valid saved tokens performs zero logins") {
   temp_dir dir;
@@ -194,4 +198,121 @@ TEST_CASE(
   CHECK(commands >= 20);
   CHECK(bridge->output().find("expired") == std::string::npos);
   CHECK(bridge->output().find("refreshing it ahead of that") != std::string::npos);
+}
+
+namespace {
+
+// The simulator's own count of the calls that reached it: the total, or one kind of call.
+std::int64_t sim_calls(cloud& sim, const std::string& kind = "") {
+  return sim.stat(kind.empty() ? "cloud_calls" : "calls_" + kind);
+}
+
+const std::string budget_topic = "wyze/bridge/budget";
+
+// The last bridge/budget, if any.
+std::string last_budget(subscriber& watch) {
+  auto last = watch.last(budget_topic);
+  return last ? last->payload : std::string();
+}
+
+// The first bridge/budget that is not `seen` (each one differs from the one before) and for which
+// `wanted` holds.
+std::optional<json::object> next_budget(
+    subscriber& watch, const std::string& seen,
+    const std::function<bool(const json::object&)>& wanted = [](const json::object&) { return true; },
+    std::chrono::milliseconds timeout = 15s) {
+  std::optional<json::object> found;
+  watch.wait_until(
+      [&](const auto& last) {
+        auto it = last.find(budget_topic);
+        if (it == last.end() || it->second.payload == seen) return false;
+        auto budget = json::parse(it->second.payload).as_object();
+        if (!wanted(budget)) return false;
+        found = std::move(budget);
+        return true;
+      },
+      timeout);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("bridge/budget counts what the simulator counts, through polls, commands, events, pictures and a pause") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 2);
+  subscriber watch(mqtt.port(), "wyze/#");
+  // Wyze's headers from the first answer on: 500 calls left.
+  sim.control("POST", "/sim/ratelimit", R"({"remaining":500,"reset_in_s":3600})");
+  auto config =
+      write_config(dir, sim, mqtt, "  poll_interval: 1s\n",
+                   "events:\n  enabled: true\n  pictures: true\n  interval: 1s\n  api_url: " + sim.url() + "\n");
+  auto bridge = start_bridge(dir, {"--config", config});
+  REQUIRE_MESSAGE(watch.wait_for("wyze/bridge/cloud", "online"), bridge->output());
+  auto first = next_budget(watch, "");
+  REQUIRE_MESSAGE(first, bridge->output());
+  CHECK(first->at("rate_limit_remaining") == 500);
+  CHECK(first->at("paused_until").is_null());
+  CHECK(first->at("last_rate_limit").is_null());
+  CHECK(first->at("by_kind").at("login") == 1);
+
+  // Commands, and events with pictures to download.
+  const std::string response = "wyze/bridge/response/command";
+  for (int i = 0; i < 4; ++i) {
+    watch.publish(response, "");
+    REQUIRE(watch.wait_for(response, ""));
+    watch.publish("wyze/2CAA8E000001/notifications/set", i % 2 ? "on" : "off");
+    REQUIRE(watch.wait_until([&](const auto& last) {
+      auto it = last.find(response);
+      return it != last.end() && !it->second.payload.empty();
+    }));
+  }
+  sim.control("POST", "/sim/events", R"({"mac":"2CAA8E000001","count":2})");
+  REQUIRE_MESSAGE(watch.wait_until([&](const auto& last) { return last.count("wyze/2CAA8E000001/picture") > 0; }),
+                  bridge->output());
+
+  // Wyze's rate limit almost used up: the account pauses until Reset-By (3 s from now).
+  sim.control("POST", "/sim/ratelimit", R"({"remaining":5,"reset_in_s":3})");
+  auto found = next_budget(watch, "", [](const json::object& b) { return !b.at("paused_until").is_null(); });
+  REQUIRE_MESSAGE(found, bridge->output());
+  const auto& paused = *found;
+  CHECK(paused.at("rate_limit_remaining") == 5);
+  CHECK_FALSE(paused.at("last_rate_limit").is_null());
+  CHECK(std::string(paused.at("paused_until").as_string()) > std::string(paused.at("last_rate_limit").as_string()));
+  sim.control("POST", "/sim/ratelimit", R"({"remaining":400,"reset_in_s":3600})");
+  // After the pause the polls go on, and the budget says so.
+  REQUIRE_MESSAGE(
+      next_budget(
+          watch, "",
+          [](const json::object& b) { return b.at("paused_until").is_null() && b.at("rate_limit_remaining") == 400; },
+          20s),
+      bridge->output());
+
+  // A budget counted after the simulator counted `before` (the second to come: the first may have
+  // been counted just before) is within one poll's calls of what the simulator counts.
+  std::map<std::string, std::int64_t> before;
+  for (auto kind : {"login", "refresh", "device_list", "events", "commands", "properties", "pictures"})
+    before[kind] = sim_calls(sim, kind);
+  std::int64_t total_before = sim_calls(sim);
+  auto passing = next_budget(watch, last_budget(watch));
+  REQUIRE(passing);
+  auto budget = next_budget(watch, last_budget(watch));
+  REQUIRE(budget);
+  std::int64_t total_after = sim_calls(sim);
+  auto published = budget->at("calls_last_hour").to_number<std::int64_t>();
+  CHECK(published >= total_before);
+  CHECK(published <= total_after + 2);
+  for (const auto& counted : before) {
+    const std::string& kind = counted.first;
+    auto shown = budget->at("by_kind").at(kind).to_number<std::int64_t>();
+    CHECK_MESSAGE(shown >= counted.second, kind);
+    CHECK_MESSAGE(shown <= sim_calls(sim, kind) + 2, kind);
+  }
+  CHECK(budget->at("by_kind").at("commands") == 4);
+  CHECK(budget->at("by_kind").at("pictures").to_number<std::int64_t>() >= 1);
+  CHECK(budget->at("by_kind").at("events").to_number<std::int64_t>() >= 3);
+  CHECK(budget->at("by_kind").at("device_list").to_number<std::int64_t>() >= 5);
+  CHECK_FALSE(budget->at("last_rate_limit").is_null());
+  // A picture download reaches the picture host only: no other kind is counted for it.
+  CHECK(before.at("properties") == 0);
 }

@@ -135,6 +135,35 @@ TEST_CASE("--once drains: once everything is published it waits for the broker's
   CHECK(core.current_phase() == bridge::phase::stopped);
 }
 
+TEST_CASE("bridge/budget: published at the end of a poll when it changed, and again after a reconnect") {
+  bridge::core core(settings(), fixed_random());
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  wyze::cloud_budget budget;
+  budget.last_hour[static_cast<std::size_t>(wyze::call_kind::login)] = 1;
+  budget.last_hour[static_cast<std::size_t>(wyze::call_kind::device_list)] = 1;
+  budget.rate_limit_remaining = 298;
+  auto first =
+      published_to(core.on(bridge::ev::poll_done{listing({camera("AA01")}), budget}, t0 + 500), "wyze/bridge/budget");
+  CHECK(first == std::vector<std::string>{
+                     R"({"calls_last_hour":2,"by_kind":{"login":1,"refresh":0,"device_list":1,"events":0,)"
+                     R"("commands":0,"properties":0,"pictures":0},"rate_limit_remaining":298,"paused_until":null,)"
+                     R"("last_rate_limit":null})"});
+  // The same budget again (a poll during a pause makes no call): nothing new to say.
+  CHECK(published_to(core.on(bridge::ev::poll_done{failure(), budget}, t0 + 60'500), "wyze/bridge/budget").empty());
+  budget.paused_until_ms = t0 + 600'000;
+  budget.last_rate_limit_ms = t0 + 60'000;
+  auto paused = published_to(core.on(bridge::ev::poll_done{failure(), budget}, t0 + 120'500), "wyze/bridge/budget");
+  REQUIRE(paused.size() == 1);
+  auto shown = json::parse(paused[0]).as_object();
+  CHECK(shown.at("paused_until") == "2026-11-26T10:10:00Z");
+  CHECK(shown.at("last_rate_limit") == "2026-11-26T10:01:00Z");
+  // A broker that lost its retained messages gets the last one again.
+  core.on(bridge::ev::broker_down{}, t0 + 130'000);
+  CHECK(published_to(core.on(bridge::ev::broker_up{}, t0 + 131'000), "wyze/bridge/budget") == paused);
+}
+
 TEST_CASE("the publish window gets at most the messages it has room for, and is asked for again when full") {
   bridge::core core(settings(), fixed_random());
   core.on(bridge::ev::started{}, t0);
@@ -291,10 +320,11 @@ TEST_CASE("Home Assistant's birth republishes everything once, after the delay, 
   auto republish = core.on(bridge::ev::timer_fired{bridge::timer::birth}, t0 + 1500);
   CHECK(has<bridge::act::flush>(republish));
   auto again = published(republish);
-  REQUIRE(again.size() == 3);  // cloud, info and devices
+  REQUIRE(again.size() == 4);  // cloud, info, budget and devices
   CHECK(again[0] == "wyze/bridge/cloud online");
   CHECK(again[1].starts_with("wyze/bridge/info {"));
-  CHECK(again[2].starts_with("wyze/bridge/devices [{\"id\":\"AA01\""));
+  CHECK(again[2].starts_with("wyze/bridge/budget {\"calls_last_hour\":0,"));
+  CHECK(again[3].starts_with("wyze/bridge/devices [{\"id\":\"AA01\""));
   CHECK(drained(core).size() == 6);  // the bridge device, AA01's config and its 4 states
 }
 

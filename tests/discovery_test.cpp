@@ -251,12 +251,12 @@ TEST_CASE("components mode publishes the same entities on per-component topics")
   }
 }
 
-TEST_CASE("the bridge is a device with connectivity, cloud, camera count, last poll and a poll button") {
+TEST_CASE("the bridge is a device with connectivity, cloud, camera count, last poll, the budget and a poll button") {
   for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
     std::map<std::string, json::object> by_unique_id;
     for (const auto& m : broker::bridge_discovery(settings(mode)))
       for (auto& c : check_conformance(m, mode)) by_unique_id[std::string(c.at("uniq_id").as_string())] = c;
-    REQUIRE(by_unique_id.size() == 5);
+    REQUIRE(by_unique_id.size() == 8);
     const auto& state = by_unique_id.at("wyze_mqtt_bridge_wyze_connectivity");
     CHECK(state.at("stat_t") == "wyze/bridge/state");
     CHECK_FALSE(state.contains("avty"));  // it must stay available to show "disconnected"
@@ -264,7 +264,23 @@ TEST_CASE("the bridge is a device with connectivity, cloud, camera count, last p
     CHECK(by_unique_id.at("wyze_mqtt_bridge_wyze_cameras").at("val_tpl") == "{{ value_json.cameras }}");
     CHECK(by_unique_id.at("wyze_mqtt_bridge_wyze_last_success").at("dev_cla") == "timestamp");
     CHECK(by_unique_id.at("wyze_mqtt_bridge_wyze_poll").at("cmd_t") == "wyze/bridge/request/poll");
-    for (const auto& id : {"cloud", "cameras", "last_success", "poll"})
+    // The budget's three diagnostic sensors read bridge/budget; a null (no header yet, no pause)
+    // renders as None, which Home Assistant's MQTT sensor takes for "no value".
+    const auto& calls = by_unique_id.at("wyze_mqtt_bridge_wyze_cloud_calls");
+    CHECK(calls.at("stat_t") == "wyze/bridge/budget");
+    CHECK(calls.at("val_tpl") == "{{ value_json.calls_last_hour }}");
+    CHECK(calls.at("stat_cla") == "measurement");
+    CHECK(calls.at("ent_cat") == "diagnostic");
+    const auto& remaining = by_unique_id.at("wyze_mqtt_bridge_wyze_rate_limit_remaining");
+    CHECK(remaining.at("val_tpl") == "{{ value_json.rate_limit_remaining }}");
+    CHECK(remaining.at("ent_cat") == "diagnostic");
+    const auto& paused = by_unique_id.at("wyze_mqtt_bridge_wyze_paused_until");
+    CHECK(paused.at("dev_cla") == "timestamp");
+    CHECK(paused.at("val_tpl") == "{{ value_json.paused_until }}");
+    CHECK(paused.at("ent_cat") == "diagnostic");
+    CHECK_FALSE(paused.contains("stat_cla"));  // HA refuses a state class on a timestamp
+    for (const auto& id :
+         {"cloud", "cameras", "last_success", "poll", "cloud_calls", "rate_limit_remaining", "paused_until"})
       CHECK(by_unique_id.at(std::string("wyze_mqtt_bridge_wyze_") + id).at("avty") ==
             json::array{json::object{{"t", "wyze/bridge/state"}}});
   }
@@ -286,13 +302,21 @@ TEST_CASE("unique ids are unique across cameras and the bridge") {
     }
   }
   CHECK(ids.size() == count);
-  CHECK(count == 11);
+  CHECK(count == 14);
 }
 
 TEST_CASE("a camera with no nickname is named after its model and MAC") {
   wyze::Camera cam{.mac = "2CAA8E123456"};
   cam.product_model = "HL_PAN3";
   CHECK(broker::camera_display_name(cam) == "Wyze Cam Pan v3 3456");
+  for (auto [model, name] : {std::pair{"ME_WCO3", "Solar Cam Pan"},
+                             {"GW_DUO", "Cam Pan Duo"},
+                             {"GW_WC", "Window Cam"},
+                             {"AN_RDB1", "Doorbell Pro 2"},
+                             {"GW_DBD", "Doorbell Duo"}}) {
+    cam.product_model = model;
+    CHECK(broker::camera_display_name(cam) == std::string("Wyze ") + name + " 3456");
+  }
   cam.product_model = "XX_NEW";
   CHECK(broker::camera_display_name(cam) == "Wyze XX_NEW 3456");
   auto dev = json::parse(broker::camera_discovery(settings(), cam)[0].payload).at("dev").as_object();
@@ -304,6 +328,19 @@ TEST_CASE("connections are only given for a MAC of 12 hex digits") {
                  .at("dev")
                  .as_object();
   CHECK_FALSE(dev.contains("cns"));
+}
+
+TEST_CASE("an id like GW_GC1_7C78B2A1B2C3 gives the MAC in its last part, a shorter one none") {
+  auto cns = [](const std::string& mac) {
+    auto dev =
+        json::parse(broker::camera_discovery(settings(), wyze::Camera{.mac = mac})[0].payload).at("dev").as_object();
+    return dev.contains("cns") ? dev.at("cns") : json::value(nullptr);
+  };
+  CHECK(cns("GW_GC1_7C78B2A1B2C3") == json::array{json::array{"mac", "7c:78:b2:a1:b2:c3"}});
+  CHECK(cns("HL_PAN4_80482C") == nullptr);
+  CHECK(cns("ME_WCO3_80482CD5A6F26") == nullptr);
+  CHECK(cns("GW_GC1_7C78B2A1B2CZ") == nullptr);
+  CHECK(cns("7C:78:B2:A1:B2:C3") == json::array{json::array{"mac", "7c:78:b2:a1:b2:c3"}});
 }
 
 TEST_CASE("a base topic with levels becomes a valid discovery object id") {

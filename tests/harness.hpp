@@ -108,6 +108,7 @@ class cloud {
   cloud(const temp_dir& dir, int cameras, std::vector<std::string> options = {});
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   std::string ca_file() const { return ca_file_; }
+  std::uint16_t port() const { return port_; }
 
   struct answer {
     unsigned status = 0;

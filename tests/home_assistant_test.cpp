@@ -77,7 +77,7 @@ TEST_CASE("switching discovery mode leaves no configs of the old mode behind") {
   CHECK(topics.count("homeassistant/device/wyze_2CAA8E000001/config") == 0);
   CHECK(topics.count("homeassistant/device/wyze_mqtt_bridge_wyze/config") == 0);
   CHECK(topics.count("homeassistant/sensor/wyze_2CAA8E000001/ip/config") == 1);
-  CHECK(topics.size() == 7 + 5);  // seven camera entities (a Cam v3), five of the bridge
+  CHECK(topics.size() == 7 + 8);  // seven camera entities (a Cam v3), eight of the bridge
 }
 
 TEST_CASE("after a broker restart the bridge resubscribes: poll requests and HA birth work again") {

@@ -22,6 +22,7 @@ TEST_CASE("/metrics carries every series of SPEC §2 in Prometheus text format")
   m.messages_published = 120;
   m.poll_duration.observe(0.2s);
   m.poll_duration.observe(3s);
+  m.cloud_calls_last_hour[static_cast<std::size_t>(wyze::call_kind::device_list)] = 60;
   std::string text = bridge::render_prometheus(m, "1.2.3");
   for (const char* line :
        {"wyze_bridge_polls_total{result=\"ok\"} 7\n", "wyze_bridge_polls_total{result=\"error\"} 2\n",
@@ -33,7 +34,8 @@ TEST_CASE("/metrics carries every series of SPEC §2 in Prometheus text format")
         "wyze_bridge_poll_duration_seconds_bucket{le=\"0.25\"} 1\n",
         "wyze_bridge_poll_duration_seconds_bucket{le=\"5\"} 2\n",
         "wyze_bridge_poll_duration_seconds_bucket{le=\"+Inf\"} 2\n", "wyze_bridge_poll_duration_seconds_sum 3.2\n",
-        "wyze_bridge_poll_duration_seconds_count 2\n"})
+        "wyze_bridge_poll_duration_seconds_count 2\n", "wyze_bridge_cloud_calls_last_hour{kind=\"device_list\"} 60\n",
+        "wyze_bridge_cloud_calls_last_hour{kind=\"pictures\"} 0\n"})
     CHECK_MESSAGE(text.find(line) != std::string::npos, line);
   CHECK(text.find("E0") == std::string::npos);
 }

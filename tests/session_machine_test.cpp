@@ -262,6 +262,26 @@ TEST_CASE(
   CHECK(f.saved->paused_until_ms == t0 + day);
 }
 
+TEST_CASE("session machine: the budget's rate-limit facts: the account's last Remaining, and when a limit was met") {
+  fixture f;
+  f.logged_in(t0);
+  CHECK_FALSE(f.machine.rate_limit_remaining());
+  CHECK_FALSE(f.machine.last_rate_limit_ms());
+  f.machine.answered(lane::account, t0, "250", "Thu Nov 26 11:00:00 GMT 2026");
+  CHECK(f.machine.rate_limit_remaining() == 250);
+  // The event list's headers and an unreadable one leave the account's number as it was.
+  f.machine.answered(lane::events, t0, "40", "");
+  f.machine.answered(lane::account, t0, "many", "");
+  CHECK(f.machine.rate_limit_remaining() == 250);
+  CHECK_FALSE(f.machine.last_rate_limit_ms());
+  f.machine.answered(lane::account, t0 + minute, "4", "Thu Nov 26 10:30:00 GMT 2026");
+  CHECK(f.machine.rate_limit_remaining() == 4);
+  CHECK(f.machine.last_rate_limit_ms() == t0 + minute);
+  error limited{failure::rate_limited, "rate limited (code 1011)"};
+  (void)f.machine.failed(lane::events, "/app/v4/device/get_event_list", limited, 200, true, "a1", t0 + 2 * minute);
+  CHECK(f.machine.last_rate_limit_ms() == t0 + 2 * minute);
+}
+
 TEST_CASE("session machine: saved times that cannot be right are corrected at start, with a warning") {
   wyze::session saved;
   saved.paused_until_ms = t0 + 3 * day;

@@ -1,5 +1,6 @@
 #include "wyze/session.hpp"
 #include "common/hex.hpp"
+#include "wyze/budget.hpp"
 #include "wyze/password.hpp"
 #include "wyze/state_file.hpp"
 #include "wyze/totp.hpp"
@@ -234,4 +235,44 @@ TEST_CASE("TOTP codes match the RFC 6238 test vectors (SHA-1)") {
   CHECK(wyze::totp_code(*key, 59) == "287082");
   CHECK(wyze::base32_decode("jbsw y3dp ehpk 3pxp"));
   CHECK_FALSE(wyze::base32_decode("not base32!"));
+}
+
+TEST_CASE("the budget's kinds: both logins, refresh, the device lists, the event lists, reads and commands") {
+  using wyze::call_kind;
+  CHECK(wyze::kind_of("/api/user/login") == call_kind::login);
+  CHECK(wyze::kind_of("/user/login") == call_kind::login);
+  CHECK(wyze::kind_of("/app/user/login") == call_kind::login);
+  CHECK(wyze::kind_of("/app/user/refresh_token") == call_kind::refresh);
+  CHECK(wyze::kind_of("/app/v2/home_page/get_object_list") == call_kind::device_list);
+  CHECK(wyze::kind_of("/app/device/get_device_list") == call_kind::device_list);
+  CHECK(wyze::kind_of("/app/v4/device/get_event_list") == call_kind::events);
+  CHECK(wyze::kind_of("/app/v2/device/get_property_list") == call_kind::properties);
+  CHECK(wyze::kind_of("/app/v2/auto/run_action") == call_kind::commands);
+  CHECK(wyze::kind_of("/app/v2/device/set_property") == call_kind::commands);
+}
+
+TEST_CASE("the budget counts the calls of the last hour by kind, in minutes, and forgets older ones") {
+  constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z, a whole minute
+  constexpr std::int64_t minute = 60'000;
+  wyze::call_counter calls;
+  auto at = [&](std::int64_t now) { return calls.last_hour(now); };
+  CHECK(at(t0) == std::array<std::uint32_t, wyze::call_kinds>{});
+  calls.count(wyze::call_kind::login, t0);
+  for (int i = 0; i < 60; ++i) calls.count(wyze::call_kind::device_list, t0 + i * minute);
+  calls.count(wyze::call_kind::pictures, t0 + 30 * minute + 59'999);
+  auto hour = at(t0 + 59 * minute);
+  CHECK(hour[static_cast<std::size_t>(wyze::call_kind::login)] == 1);
+  CHECK(hour[static_cast<std::size_t>(wyze::call_kind::device_list)] == 60);
+  CHECK(hour[static_cast<std::size_t>(wyze::call_kind::pictures)] == 1);
+  // A minute later the first minute (the login and one device list) is out of the hour.
+  hour = at(t0 + 60 * minute);
+  CHECK(hour[static_cast<std::size_t>(wyze::call_kind::login)] == 0);
+  CHECK(hour[static_cast<std::size_t>(wyze::call_kind::device_list)] == 59);
+  // A slot is reused for a new minute, not added to.
+  calls.count(wyze::call_kind::device_list, t0 + 60 * minute);
+  CHECK(at(t0 + 60 * minute)[static_cast<std::size_t>(wyze::call_kind::device_list)] == 60);
+  // A day later nothing is left.
+  CHECK(at(t0 + 24 * 60 * minute) == std::array<std::uint32_t, wyze::call_kinds>{});
+  wyze::cloud_budget budget{.last_hour = at(t0 + 60 * minute)};
+  CHECK(budget.calls_last_hour() == 61);  // 60 device lists and the picture
 }

@@ -219,7 +219,10 @@ void device_list_builder::add_not_object() {
 
 void device_list_builder::add(const device_entry& entry) {
   std::size_t index = ++list_.devices;
-  if (text(entry.fields[device_entry::product_type]).value_or("") != "Camera") return;
+  // Doorbells may come as product_type "Doorbell" (IDisposable/docker-wyze-bridge
+  // internal/wyzeapi/cameras.go isSupportedProductType); they are cameras here.
+  if (auto type = text(entry.fields[device_entry::product_type]).value_or(""); type != "Camera" && type != "Doorbell")
+    return;
   Camera cam = to_camera(entry, thumbnails_);
   std::string id = cam.id();
   if (id.empty()) {

@@ -47,15 +47,30 @@ http_request cloud_client::request_to(std::string_view base, std::string_view pa
   return request;
 }
 
-// Every request to the cloud: counted by endpoint, its rate-limit headers read by the session.
+// Every request to the cloud: counted by endpoint and in the budget, its rate-limit headers read by
+// the session.
 void cloud_client::send(lane which, std::string_view path, http_request request, http_handler done) {
   log(level::debug, "POST " + std::string(path));
   ++requests_[endpoint_name(path)];
+  calls_.count(kind_of(path), now_ms_());
   transport_.send(std::move(request), [this, which, done = std::move(done)](result<http_response> answer) {
     if (answer)
       machine_.answered(which, now_ms_(), answer.value().rate_limit_remaining, answer.value().rate_limit_reset_by);
     done(std::move(answer));
   });
+}
+
+cloud_budget cloud_client::budget(std::int64_t now_ms) const {
+  cloud_budget out;
+  out.last_hour = calls_.last_hour(now_ms);
+  out.rate_limit_remaining = machine_.rate_limit_remaining();
+  out.last_rate_limit_ms = machine_.last_rate_limit_ms();
+  const auto& s = machine_.state();
+  if (s.paused_until_ms > now_ms)
+    out.paused_until_ms = s.paused_until_ms;
+  else if (s.events_paused_until_ms > now_ms)
+    out.paused_until_ms = s.events_paused_until_ms;
+  return out;
 }
 
 error cloud_client::given_up(lane which, std::string_view path, error failed, int status) {
@@ -330,6 +345,7 @@ void cloud_client::download_picture(std::string url, std::size_t max_bytes, std:
   request.max_body = max_bytes;
   request.headers = {{"Accept", "image/jpeg, image/png"}};
   log(level::debug, "GET a picture (signed URL not shown)");
+  calls_.count(call_kind::pictures, now_ms_());
   transport_.send(std::move(request), [done = std::move(done)](result<http_response> answer) {
     if (!answer) return done(answer.error());
     auto& a = answer.value();

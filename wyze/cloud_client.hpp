@@ -3,6 +3,7 @@
 // caller's event loop through an http_transport. What the session allows (login spacing, refresh,
 // renew-and-retry once, the two rate-limit pauses) is decided by wyze::session_machine; this class
 // builds the requests, sends them and runs one account operation at a time.
+#include "wyze/budget.hpp"
 #include "wyze/capabilities.hpp"
 #include "wyze/events.hpp"
 #include "wyze/http.hpp"
@@ -71,6 +72,9 @@ class cloud_client {
   /// Requests sent to the cloud since start, by endpoint (the last part of its path).
   const std::map<std::string, std::uint64_t, std::less<>>& requests() const { return requests_; }
 
+  /// The account's budget as of `now_ms`: every call of the last hour by kind (pictures too), the
+  /// last X-RateLimit-Remaining, the rate-limit pause and when a rate limit was last met.
+  cloud_budget budget(std::int64_t now_ms) const;
   /// Logins attempted since start.
   std::uint64_t logins() const { return machine_.logins(); }
   /// Token refreshes attempted since start.
@@ -126,6 +130,7 @@ class cloud_client {
   common::logging::sink log_;
   session_machine machine_;
   std::map<std::string, std::uint64_t, std::less<>> requests_;
+  call_counter calls_;
   std::deque<operation> queue_;
   bool busy_ = false;      ///< an operation runs
   bool starting_ = false;  ///< start_queued is on the stack (an operation finished synchronously)

@@ -116,12 +116,13 @@ using idle_connections = std::map<std::string, std::shared_ptr<connection>>;
 // replaced once, transparently.
 class exchange : public std::enable_shared_from_this<exchange> {
  public:
-  exchange(net::any_io_executor executor, ssl::context& tls, const https_settings& settings, idle_connections& idle,
-           http_request request, http_handler done)
+  exchange(net::any_io_executor executor, ssl::context& tls, ssl::context& wyze_tls, const https_settings& settings,
+           idle_connections& idle, http_request request, http_handler done)
       : executor_(std::move(executor)),
         resolver_(executor_),
         resolve_timer_(executor_),
         tls_(tls),
+        wyze_tls_(wyze_tls),
         settings_(settings),
         idle_(idle),
         request_(std::move(request)),
@@ -155,13 +156,15 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   void open_connection() {
     reused_ = false;
-    conn_ = std::make_shared<connection>(executor_, tls_);
+    // Wyze's own hosts also trust the roots the bridge carries for them (SPEC 12); no other host does.
+    conn_ = std::make_shared<connection>(executor_, is_wyze_host_name(target_.host) ? wyze_tls_ : tls_);
     if (!verify_peer_name()) return finish(error{failure::transport, "cannot set up TLS for " + target_.host});
     resolve_timer_.expires_after(settings_.timeout);
     resolve_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->resolver_.cancel();
     });
-    resolver_.async_resolve(target_.host, target_.port,
+    auto instead = settings_.connect_to.find(target_.host);
+    resolver_.async_resolve(instead == settings_.connect_to.end() ? target_.host : instead->second, target_.port,
                             [self = shared_from_this()](beast::error_code ec, const tcp::resolver::results_type& r) {
                               self->on_resolve(ec, r);
                             });
@@ -330,6 +333,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   tcp::resolver resolver_;
   net::steady_timer resolve_timer_;
   ssl::context& tls_;
+  ssl::context& wyze_tls_;
   const https_settings& settings_;
   idle_connections& idle_;
   http_request request_;
@@ -350,28 +354,60 @@ struct https_client::impl {
   net::any_io_executor executor;
   https_settings settings;
   ssl::context tls{ssl::context::tls_client};
-  idle_connections idle{};  ///< one kept-alive connection per host:port
+  ssl::context wyze_tls{ssl::context::tls_client};  ///< the same, plus the roots carried for Wyze's hosts
+  idle_connections idle{};                          ///< one kept-alive connection per host:port
 };
+
+namespace {
+
+// TLS 1.2 at least, the chain verified against the system store and `ca_file`.
+void set_up(ssl::context& tls, const https_settings& settings) {
+  SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+  tls.set_default_verify_paths();
+  if (!settings.ca_file.empty()) {
+    boost::system::error_code ec;
+    tls.load_verify_file(settings.ca_file, ec);
+    if (ec)
+      throw std::runtime_error("cannot load the CA bundle " + settings.ca_file + ": " + ec.message() +
+                               " (it must be a PEM file)");
+  }
+  tls.set_verify_mode(ssl::verify_peer);
+}
+
+// The store for Wyze's hosts: the certificates of `from`'s store, shared rather than loaded again
+// (a store of Debian's 144 roots costs about 0.8 MiB), the system's hashed directory as
+// set_default_verify_paths adds it (SSL_CERT_DIR or the default), and then the carried roots.
+void share_certificates(ssl::context& from, ssl::context& to) {
+  X509_STORE* store = X509_STORE_new();
+  if (!store) throw std::runtime_error("cannot set up TLS: out of memory");
+  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(SSL_CTX_get_cert_store(from.native_handle()));
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i)
+    if (X509* cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i))) X509_STORE_add_cert(store, cert);
+  if (X509_LOOKUP* dir = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()))
+    X509_LOOKUP_add_dir(dir, nullptr, X509_FILETYPE_DEFAULT);
+  SSL_CTX_set_cert_store(to.native_handle(), store);  // the context owns it now
+}
+
+}  // namespace
 
 https_client::https_client(net::any_io_executor executor, https_settings settings)
     : impl_(new impl{std::move(executor), std::move(settings)}) {
-  SSL_CTX_set_min_proto_version(impl_->tls.native_handle(), TLS1_2_VERSION);
-  impl_->tls.set_default_verify_paths();
-  if (!impl_->settings.ca_file.empty()) {
+  set_up(impl_->tls, impl_->settings);
+  SSL_CTX_set_min_proto_version(impl_->wyze_tls.native_handle(), TLS1_2_VERSION);
+  share_certificates(impl_->tls, impl_->wyze_tls);
+  impl_->wyze_tls.set_verify_mode(ssl::verify_peer);
+  if (!impl_->settings.wyze_anchors.empty()) {
     boost::system::error_code ec;
-    impl_->tls.load_verify_file(impl_->settings.ca_file, ec);
-    if (ec)
-      throw std::runtime_error("cannot load the CA bundle " + impl_->settings.ca_file + ": " + ec.message() +
-                               " (it must be a PEM file)");
+    impl_->wyze_tls.add_certificate_authority(net::buffer(impl_->settings.wyze_anchors), ec);
+    if (ec) throw std::runtime_error("cannot load the trust anchors for Wyze's hosts: " + ec.message());
   }
-  impl_->tls.set_verify_mode(ssl::verify_peer);
 }
 
 https_client::~https_client() = default;
 
 void https_client::send(http_request request, http_handler done) {
-  std::make_shared<exchange>(impl_->executor, impl_->tls, impl_->settings, impl_->idle, std::move(request),
-                             std::move(done))
+  std::make_shared<exchange>(impl_->executor, impl_->tls, impl_->wyze_tls, impl_->settings, impl_->idle,
+                             std::move(request), std::move(done))
       ->start();
 }
 

@@ -150,6 +150,7 @@ bool session_machine::extend_pause(lane which, std::int64_t until_ms, std::strin
 }
 
 void session_machine::pause(lane which, std::optional<std::int64_t> reset_by, std::string reason, std::int64_t now_ms) {
+  last_rate_limit_ms_ = now_ms;
   if (!extend_pause(which, reset_by.value_or(now_ms + rate_limit_backoff_ms), std::move(reason), now_ms)) return;
   if (which == lane::account)
     log(level::warn, session_.pause_reason + "; no calls to the cloud before " + clock_time(session_.paused_until_ms));
@@ -163,7 +164,9 @@ void session_machine::answered(lane which, std::int64_t now_ms, std::string_view
   (which == lane::account ? account_reset_by_ : events_reset_by_) = std::string(reset_by);
   long left = 0;
   auto [end, ec] = std::from_chars(remaining.data(), remaining.data() + remaining.size(), left);
-  if (remaining.empty() || ec != std::errc{} || left > pause_at_remaining) return;
+  bool number = !remaining.empty() && ec == std::errc{};
+  if (number && which == lane::account) rate_limit_remaining_ = left;
+  if (!number || left > pause_at_remaining) return;
   std::string what = which == lane::account ? "Wyze's rate limit" : "the event list's rate limit";
   pause(which, parse_reset_by(reset_by), what + " is almost used up (" + std::to_string(left) + " calls left)", now_ms);
 }

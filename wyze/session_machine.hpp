@@ -95,6 +95,10 @@ class session_machine {
   const session& state() const { return session_; }
   std::uint64_t logins() const { return logins_; }
   std::uint64_t refreshes() const { return refreshes_; }
+  /// The last X-RateLimit-Remaining of an account-lane answer (nullopt until one carried it).
+  std::optional<long> rate_limit_remaining() const { return rate_limit_remaining_; }
+  /// When a rate limit (or an answer close to it) was last met, on either lane, since start.
+  std::optional<std::int64_t> last_rate_limit_ms() const { return last_rate_limit_ms_; }
 
   /// Wyze publishes no limits; docker-wyze-bridge pauses at 10 remaining calls, and so do we.
   static constexpr long pause_at_remaining = 10;
@@ -120,6 +124,8 @@ class session_machine {
   std::string account_reset_by_, events_reset_by_;  ///< X-RateLimit-Reset-By of each lane's last answer
   std::uint64_t logins_ = 0;
   std::uint64_t refreshes_ = 0;
+  std::optional<long> rate_limit_remaining_;
+  std::optional<std::int64_t> last_rate_limit_ms_;
 };
 
 }  // namespace wyze
