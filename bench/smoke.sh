@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # CI's smoke run of the benchmarks, so they never rot: every micro-benchmark once, briefly,
-# bridge_bench once with 10 cameras (real mosquitto, simulator and bridge), and events_bench with 5
-# events at a 1 s interval. Numbers are not judged here (a shared CI machine is too noisy);
+# bridge_bench once with 10 cameras (real mosquitto, simulator and bridge), events_bench with 5
+# events at a 1 s interval, and commands_bench with 5 commands. Numbers are not judged here (a shared CI machine is too noisy);
 # script/bench measures.
-#   bench/smoke.sh MICRO_BENCH BRIDGE_BENCH EVENTS_BENCH
+#   bench/smoke.sh MICRO_BENCH BRIDGE_BENCH EVENTS_BENCH COMMANDS_BENCH
 set -euo pipefail
 micro=$1
 bridge=$2
 events=$3
+commands=$4
 "$micro" --benchmark_min_time=0.01 --benchmark_filter='/10$|discovery_payload|/1000$' >/dev/null
 out=$("$bridge" --cameras 10 --runs 1)
 echo "$out"
@@ -23,3 +24,7 @@ events_out=$("$events" --events 5 --interval 1 --quiet 3)
 echo "$events_out"
 grep -q '^| `motion` `on`, from the event.s creation (5 of 5)' <<<"$events_out"
 grep -q '^| `picture` on the broker (5 of 5' <<<"$events_out"
+# Every command's state and answer arrived (commands_bench exits 1 otherwise).
+commands_out=$("$commands" --commands 5)
+echo "$commands_out"
+grep -q '^| mosquitto, its defaults | the state on a subscriber | 5 |' <<<"$commands_out"

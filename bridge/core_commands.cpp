@@ -166,16 +166,19 @@ void core::handle(actions& out, ev::command_done& done_call, std::int64_t now_ms
       retained_.set_state(camera, *row, on);
       commands_.expect(camera, done.entity, row->value, on, now_ms + command_settle.count());
     }
+    // The state first (the flush publishes it at once), then the answer: whoever waits for the
+    // answer finds the state already there.
+    out.push_back(act::flush{});
     out.push_back(line(level::info, "bridge", name, ": ", done.entity, " ", done.value, " done"));
     answer_command(out, camera, done.entity, done.value, {});
   } else {
     count_command(done.entity, "error");
     retained_.republish(camera, *row);
+    out.push_back(act::flush{});
     out.push_back(
         line(level::warn, "wyze", name, ": ", done.entity, " ", done.value, " failed: ", outcome.error().message));
     answer_command(out, camera, done.entity, done.value, outcome.error().message);
   }
-  out.push_back(act::flush{});
   dispatch(out, camera);
 }
 

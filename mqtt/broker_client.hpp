@@ -17,6 +17,10 @@ namespace broker {
 /// the bridge reads are its own discovery configs, a few KiB).
 inline constexpr std::size_t max_incoming_payload = std::size_t{256} * 1024;
 
+/// Sets TCP_NODELAY on every TCP socket of this process connected to `port` (Paho has no socket
+/// option; see broker_client.cpp) and returns how many it set it on.
+int no_delay_towards(unsigned port);
+
 struct client_settings {
   std::string url = "mqtt://localhost:1883";
   std::string client_id;

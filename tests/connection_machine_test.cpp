@@ -1,8 +1,13 @@
 // The broker connection's decisions alone: attempts, deadlines, backoff, stale answers and the log
 // lines that say so, asserted action by action (no Paho, no sockets, no timers).
 #include "mqtt/connection_machine.hpp"
+#include "mqtt/broker_client.hpp"
 
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <sstream>
 #include <string>
@@ -136,4 +141,48 @@ TEST_CASE("once stopping, no attempt is made and no answer changes anything") {
   CHECK(m.current() == broker::connection_machine::phase::stopped);
   m.stopping();
   CHECK(m.current() == broker::connection_machine::phase::stopped);
+}
+
+namespace {
+
+// A listening socket on 127.0.0.1 and a client connected to it.
+struct loopback_pair {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  int accepted = -1;
+  unsigned port = 0;
+  loopback_pair() {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), size) == 0);
+    REQUIRE(::listen(listener, 1) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+    port = ntohs(address.sin_port);
+    REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&address), size) == 0);
+    accepted = ::accept(listener, nullptr, nullptr);
+  }
+  ~loopback_pair() {
+    for (int fd : {client, accepted, listener})
+      if (fd >= 0) ::close(fd);
+  }
+  loopback_pair(const loopback_pair&) = delete;
+  loopback_pair& operator=(const loopback_pair&) = delete;
+  bool no_delay() const {
+    int on = 0;
+    socklen_t size = sizeof on;
+    ::getsockopt(client, IPPROTO_TCP, TCP_NODELAY, &on, &size);
+    return on != 0;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("TCP_NODELAY goes on the sockets connected to the broker's port, and on no other") {
+  loopback_pair to_broker, to_other;
+  REQUIRE_FALSE(to_broker.no_delay());
+  CHECK(broker::no_delay_towards(to_broker.port) == 1);
+  CHECK(to_broker.no_delay());
+  CHECK_FALSE(to_other.no_delay());
 }

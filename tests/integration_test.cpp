@@ -115,6 +115,16 @@ TEST_CASE("--once publishes every camera with its discovery, then exits 0") {
   }
 }
 
+TEST_CASE("the bridge's connection to the broker writes without Nagle's delay (TCP_NODELAY)") {
+  temp_dir dir;
+  broker mqtt(dir);
+  cloud sim(dir, 1);
+  auto bridge = start_bridge(dir, {"--config", write_config(dir, sim, mqtt), "--once", "--log-level", "debug"});
+  REQUIRE(bridge->wait_exit(30s) == 0);
+  CHECK_MESSAGE(bridge->output().find("TCP_NODELAY set on 1 socket(s) to the broker's port") != std::string::npos,
+                bridge->output());
+}
+
 TEST_CASE("a battery camera's level is a sensor, and a wired camera that reports one gets none") {
   temp_dir dir;
   broker mqtt(dir);
