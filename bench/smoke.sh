@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI's smoke run of the benchmarks, so they never rot: every micro-benchmark once, briefly,
 # bridge_bench once with 10 cameras (real mosquitto, simulator and bridge), events_bench with 5
-# events at a 1 s interval, and commands_bench with 5 commands. Numbers are not judged here (a shared CI machine is too noisy);
+# events at a 1 s interval, and commands_bench with 5 commands and 3 events. Numbers are not judged here (a shared CI machine is too noisy);
 # script/bench measures.
 #   bench/smoke.sh MICRO_BENCH BRIDGE_BENCH EVENTS_BENCH COMMANDS_BENCH
 set -euo pipefail
@@ -25,6 +25,7 @@ echo "$events_out"
 grep -q '^| `motion` `on`, from the event.s creation (5 of 5)' <<<"$events_out"
 grep -q '^| `picture` on the broker (5 of 5' <<<"$events_out"
 # Every command's state and answer arrived (commands_bench exits 1 otherwise).
-commands_out=$("$commands" --commands 5)
+commands_out=$("$commands" --commands 5 --events 3)
 echo "$commands_out"
 grep -q '^| mosquitto, its defaults | the state on a subscriber | 5 |' <<<"$commands_out"
+grep -q "^| mosquitto, its defaults | an event's messages, from the event list's answer | 3 |" <<<"$commands_out"

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,7 @@ class account {
   std::vector<boost::json::object> events_;         ///< every event, oldest first
   std::map<std::string, stored_picture> pictures_;  ///< by object key (event id, or thumbnail/<MAC>)
   std::uint64_t next_event_ = 0;
+  std::set<std::string> answered_events_;  ///< event ids some event-list answer has carried
 };
 
 /// A valid baseline JPEG (a gray 64×64 picture) whose comment segment holds `comment`, padded with

@@ -171,6 +171,9 @@ response account::event_list_v4(const request& req) {
   std::int64_t count = std::clamp<std::int64_t>(int_field(body, "count", 20), 1, 20);
   auto list = events_between(macs, int_field(body, "begin_time", 0), int_field(body, "end_time", 0),
                              static_cast<std::size_t>(count), int_field(body, "order_by", 2) == 2, host_);
+  // When an answer first carried an event (wall clock, ms): commands_bench measures from it.
+  for (const auto& e : list)
+    if (answered_events_.insert(field(e.as_object(), "event_id")).second) stats_["events_first_answered_ms"] = now_ms();
   return envelope(json::object{{"event_list", std::move(list)}});
 }
 
