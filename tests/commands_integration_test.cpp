@@ -105,6 +105,27 @@ TEST_CASE("Home Assistant switches a camera off: one cloud call, the state follo
   CHECK(sent[3].at("what") == "P1001");
 }
 
+TEST_CASE("a Cam Outdoor (battery) powers off through run_action, and has no restart button") {
+  commanded_bridge b;
+  // The simulator's first camera becomes a Cam Outdoor, as the Wyze app would show it.
+  b.sim.control("POST", "/sim/cameras/" + cam1, R"({"product_model":"WVOD1"})");
+  REQUIRE(b.watch.request_poll().find("\"ok\"") != std::string::npos);
+  REQUIRE(b.watch.wait_until([&](const auto& last) {
+    auto it = last.find("homeassistant/device/wyze_" + cam1 + "/config");
+    return it != last.end() && it->second.payload.find("Cam Outdoor") != std::string::npos;
+  }));
+  auto components = json::parse(b.watch.last("homeassistant/device/wyze_" + cam1 + "/config")->payload).at("cmps");
+  CHECK(components.as_object().contains("power"));
+  CHECK_FALSE(components.as_object().contains("restart"));
+  CHECK(b.command(cam1, "power", "off").at("status") == "ok");
+  CHECK(b.watch.wait_for("wyze/" + cam1 + "/power", "off"));
+  auto sent = sent_commands(b.sim);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].at("endpoint") == "run_action");
+  CHECK(sent[0].at("what") == "power_off");
+  CHECK(sent[0].at("mac").as_string() == cam1);
+}
+
 TEST_CASE("the restart button restarts the camera through run_action") {
   commanded_bridge b;
   CHECK(b.command(cam1, "restart", "PRESS") ==

@@ -681,7 +681,12 @@ TEST_CASE("the capability table decides per model, and unknown cameras and entit
   CHECK_FALSE(has<bridge::act::command>(og));
   CHECK(answers(og).at(0).at("error") ==
         "Cam OG cameras have no power control the Wyze cloud carries out (see the README's table of models)");
-  CHECK_FALSE(has<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/power/set", "off"}, t0)));  // battery
+  // The battery-powered Cam Outdoor has power (run_action), but no restart.
+  auto power = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/power/set", "off"}, t0));
+  REQUIRE(power.size() == 1);
+  CHECK(power[0].call == wyze::camera_command{"AA02", "WVOD1", "power_off", {}});
+  core.on(bridge::ev::command_done{"AA02", accepted}, t0 + 10);
+  CHECK_FALSE(has<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/restart/set", "PRESS"}, t0 + 20)));
   auto outdoor = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/motion_detection/set", "on"}, t0));
   REQUIRE(outdoor.size() == 1);
   CHECK(outdoor[0].call.properties == std::vector<std::pair<std::string, std::string>>{{"P1029", "1"}});

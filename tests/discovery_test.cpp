@@ -188,9 +188,9 @@ TEST_CASE("the control entities follow the capability table and mqtt.commands") 
     cam.product_model = model;
     CHECK(keys_of(settings(), cam) == read_only);
   }
-  cam.product_model = "WVOD1";  // battery: no power off, no restart
+  cam.product_model = "WVOD1";  // battery: power, no restart
   CHECK(keys_of(settings(), cam) ==
-        std::vector<std::string>{"conn_state", "firmware", "ip", "motion_detection", "notifications"});
+        std::vector<std::string>{"conn_state", "firmware", "ip", "motion_detection", "notifications", "power"});
   cam.product_model = "GW_BE1";  // Doorbell Pro: notifications only
   CHECK(keys_of(settings(), cam) == std::vector<std::string>{"conn_state", "firmware", "ip", "notifications"});
 }

@@ -38,7 +38,7 @@ wyze::Camera full_camera(std::string mac) {
   return cam;
 }
 
-// A battery camera that reports its level (WVOD1: no power or restart, a battery).
+// A battery camera that reports its level (WVOD1: power but no restart, a battery).
 wyze::Camera battery_camera(std::string mac) {
   auto cam = full_camera(std::move(mac));
   cam.product_model = "WVOD1";

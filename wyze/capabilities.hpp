@@ -60,12 +60,15 @@ namespace capability {
 inline constexpr std::string_view mains[] = {"WYZEC1",  "WYZEC1-JZ",   "WYZE_CAKP2JFUS", "HL_CAM3P",
                                              "HL_CAM4", "WYZECP1_JEF", "HL_PAN2",        "HL_PAN3",
                                              "HL_PANP", "HL_CFL2",     "WYZEDB3",        "HL_DB2"};
-// Battery cameras sleep: no power off, no restart (ha-wyzeapi switch.py).
+// The battery-powered Cam Outdoor (v2): power through run_action as on mains cameras (wyzeapy
+// services/camera_service.py turn_on/turn_off; ha-wyzeapi switch.py POWER_SWITCH_UNSUPPORTED names
+// only GW_BE1; jfarmer08/homebridge-wyze-smart-home src/accessories/WyzeCamera.js), no restart.
 inline constexpr std::string_view outdoor[] = {"WVOD1", "HL_WCO2"};
 // Doorbell Pro: no off function, no motion switch (ha-wyzeapi POWER_/MOTION_SWITCH_UNSUPPORTED).
 inline constexpr std::string_view doorbell_pro[] = {"GW_BE1"};
 
-inline constexpr model_call power[] = {{mains, {.action_on = "power_on", .action_off = "power_off"}}};
+inline constexpr app_call power_actions{.action_on = "power_on", .action_off = "power_off"};
+inline constexpr model_call power[] = {{mains, power_actions}, {outdoor, power_actions}};
 inline constexpr model_call restart[] = {{mains, {.action_on = "restart"}}};
 // "0" is off; "2" looks off in the app while notifications go on (docker-wyze-bridge #1313).
 inline constexpr app_call p1{.pids = {"P1", ""}};
