@@ -49,7 +49,6 @@ struct cloud_budget {
   std::optional<std::int64_t> last_rate_limit_ms{};
 
   std::uint64_t calls_last_hour() const;
-  bool operator==(const cloud_budget&) const = default;
 };
 
 }  // namespace wyze
