@@ -253,7 +253,7 @@ TEST_CASE("the budget's kinds: both logins, refresh, the device lists, the event
 
 TEST_CASE("the budget counts the calls of the last hour by kind, in minutes, and forgets older ones") {
   constexpr std::int64_t t0 = 1795687200000;  // 2026-11-26T10:00:00Z, a whole minute
-  constexpr std::int64_t minute = 60'000;
+  constexpr std::int64_t minute = 60'000, day = 1440 * minute;
   wyze::call_counter calls;
   auto at = [&](std::int64_t now) { return calls.last_hour(now); };
   CHECK(at(t0) == std::array<std::uint32_t, wyze::call_kinds>{});
@@ -272,7 +272,7 @@ TEST_CASE("the budget counts the calls of the last hour by kind, in minutes, and
   calls.count(wyze::call_kind::device_list, t0 + 60 * minute);
   CHECK(at(t0 + 60 * minute)[static_cast<std::size_t>(wyze::call_kind::device_list)] == 60);
   // A day later nothing is left.
-  CHECK(at(t0 + 24 * 60 * minute) == std::array<std::uint32_t, wyze::call_kinds>{});
+  CHECK(at(t0 + day) == std::array<std::uint32_t, wyze::call_kinds>{});
   wyze::cloud_budget budget{.last_hour = at(t0 + 60 * minute)};
   CHECK(budget.calls_last_hour() == 61);  // 60 device lists and the picture
 }
