@@ -4,6 +4,8 @@
 # Never prints a secret. The paths can be moved for tests:
 #   OPTIONS_FILE (/data/options.json)  SUPERVISOR_URL (http://supervisor)  DATA_DIR (/data)
 #   BRIDGE (wyze-mqtt-bridge)  RUN_AS (wyze; empty: stay the current user)
+#   TEST_CLOUD_URL, TEST_CLOUD_CA (unset): a simulated cloud (wyze-cloud-sim) and its CA instead of
+#   Wyze's, for script/test-image; never set by the Supervisor
 # Arguments go to the bridge (e.g. --check-config).
 set -euo pipefail
 options=${OPTIONS_FILE:-/data/options.json}
@@ -41,22 +43,25 @@ umask 077
 mkdir -p "$data/state"
 config="$data/config.yaml"
 # JSON is YAML: jq writes the config, so no value can break its syntax.
-jq --slurpfile options "$options" --arg state "$data/state" '
+jq --slurpfile options "$options" --arg state "$data/state" \
+   --arg cloud "${TEST_CLOUD_URL:-}" --arg cloud_ca "${TEST_CLOUD_CA:-}" '
   .data as $mqtt | $options[0] as $o |
   {wyze: ({auth: ($o.auth // "api_key"), email: ($o.email // ""), password: ($o.password // ""),
            poll_interval: ($o.poll_interval // "60s"), include: ($o.include // []),
            exclude: ($o.exclude // []), state_dir: $state}
           + (if ($o.auth // "api_key") == "api_key"
              then {key_id: ($o.key_id // ""), api_key: ($o.api_key // "")} else {} end)
-          + (if ($o.totp_key // "") != "" then {totp_key: $o.totp_key} else {} end)),
+          + (if ($o.totp_key // "") != "" then {totp_key: $o.totp_key} else {} end)
+          + (if $cloud != "" then {auth_url: $cloud, api_url: $cloud, ca_file: $cloud_ca} else {} end)),
    mqtt: ({url: ((if $mqtt.ssl == true then "mqtts://" else "mqtt://" end) + $mqtt.host + ":" + ($mqtt.port | tostring)),
            base_topic: ($o.base_topic // "wyze"),
            commands: (if $o.commands == false then false else true end)}
           + (if ($mqtt.username // "") != ""
              then {username: $mqtt.username, password: ($mqtt.password // "")} else {} end)),
    homeassistant: {discovery_mode: ($o.discovery_mode // "device")},
-   events: {enabled: ($o.events == true), interval: ($o.events_interval // "15s"),
-            pictures: (if $o.pictures == false then false else true end)},
+   events: ({enabled: ($o.events == true), interval: ($o.events_interval // "15s"),
+             pictures: (if $o.pictures == false then false else true end)}
+            + (if $cloud != "" then {api_url: $cloud} else {} end)),
    log: {level: ($o.log_level // "info")},
    metrics: {listen: "0.0.0.0:9105"}}' <<<"$answer" >"$config"
 chmod 0600 "$config"

@@ -64,11 +64,28 @@ check("the default poll_interval matches its pattern",
       re.match(schema["poll_interval"][len("match("):-1], options["poll_interval"]) is not None)
 check("the default base_topic matches its pattern",
       re.match(schema["base_topic"][len("match("):-1], options["base_topic"]) is not None)
-check("the add-on's build.yaml bases every architecture on the project's image of this version",
-      all(arch in yaml.safe_load(open(f"{source}/addon/build.yaml"))["build_from"] for arch in config["arch"]) and
-      all(v.endswith(":" + project_version) for v in yaml.safe_load(open(f"{source}/addon/build.yaml"))["build_from"].values()))
-check("the add-on's Dockerfile defaults to the project's image of this version",
-      f"ARG BUILD_FROM=ghcr.io/wyze-mqtt-bridge/wyze-mqtt-bridge:{project_version}\n" in open(f"{source}/addon/Dockerfile").read())
+build_from = yaml.safe_load(open(f"{source}/addon/build.yaml"))["build_from"]
+check("build.yaml bases every architecture on Home Assistant's Debian 12 base of that architecture",
+      all(build_from.get(arch) == f"ghcr.io/home-assistant/{arch}-base-debian:bookworm" for arch in config["arch"]))
+addon_dockerfile = open(f"{source}/addon/Dockerfile").read()
+check("the add-on's Dockerfile depends on no image of the project (the Supervisor builds it from source)",
+      "ghcr.io/wyze-mqtt-bridge" not in addon_dockerfile and "FROM ${BUILD_FROM} AS build" in addon_dockerfile)
+check("it builds the tagged source of this version from the repository the add-on names",
+      f"ARG BUILD_VERSION={project_version}\n" in addon_dockerfile and
+      f"ARG SOURCE_URL={config['url']}/archive/refs/tags/v${{BUILD_VERSION}}.tar.gz\n" in addon_dockerfile)
+
+
+def packages(dockerfile):
+    """The packages of each apt-get install, in stage order."""
+    return [set(re.findall(r"[a-z0-9][a-z0-9.+-]+", m.split("&&")[0].replace("\\\n", " ")))
+            for m in re.findall(r"--no-install-recommends((?:[^\n]*\\\n)*[^\n]*)", dockerfile)]
+
+
+main_stages = packages(open(f"{source}/Dockerfile").read())
+addon_stages = packages(addon_dockerfile)
+check("its build and runtime stages install at least the Dockerfile's packages (no drift)",
+      len(main_stages) == 2 and len(addon_stages) == 2 and
+      all(m <= a for m, a in zip(main_stages, addon_stages)))
 repository = yaml.safe_load(open(f"{source}/repository.yaml"))
 check("repository.yaml names the repository", bool(repository.get("name")) and bool(repository.get("url")))
 

@@ -10,30 +10,8 @@ tmp=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# The fake Supervisor: GET /services/mqtt with the right token answers what $tmp/mqtt.json holds.
-cat >"$tmp/supervisor.py" <<'PY'
-import http.server, sys
-folder, port_file = sys.argv[1], sys.argv[2]
-class Supervisor(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.headers.get("Authorization") != "Bearer test-supervisor-token":
-            status, body = 401, b'{"result":"error","message":"Unauthorized"}'
-        elif self.path != "/services/mqtt":
-            status, body = 404, b'{"result":"error","message":"not found"}'
-        else:
-            status, body = int(open(folder + "/status").read()), open(folder + "/mqtt.json", "rb").read()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-httpd = http.server.HTTPServer(("127.0.0.1", 0), Supervisor)
-open(port_file, "w").write(str(httpd.server_address[1]))
-httpd.serve_forever()
-PY
-python3 "$tmp/supervisor.py" "$tmp" "$tmp/port" & server=$!
+# The fake Supervisor (tests/fake_supervisor.py) answers what $tmp/status and $tmp/mqtt.json hold.
+python3 "$(dirname "$0")/fake_supervisor.py" "$tmp" "$tmp/port" test-supervisor-token & server=$!
 for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
 [ -s "$tmp/port" ] || { echo "the fake Supervisor did not start"; exit 1; }
 
