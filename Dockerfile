@@ -22,7 +22,7 @@ LABEL org.opencontainers.image.title="wyze-mqtt-bridge" \
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates libboost-json1.81.0 libboost-url1.81.0 libssl3 libpaho-mqtt1.3 libpaho-mqttpp3-1 \
       libyaml-cpp0.7 \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
     && useradd --system --uid 10001 --home-dir /state --shell /usr/sbin/nologin wyze \
     && mkdir -p /config /state && chown wyze /state
 COPY --from=build /out/ /

@@ -16,7 +16,7 @@ run_as=${RUN_AS-wyze}
 
 say() { echo "wyze-mqtt-bridge add-on: $*" >&2; }
 # Text from outside (the Supervisor's messages) as one printable line.
-printable() { tr -c '[:print:]' ' ' | head -c 300; }
+printable() { local text; text=$(cat); printf '%s' "$text" | tr -c '[:print:]' ' ' | head -c 300; }
 
 [ -r "$options" ] || { say "cannot read the add-on options at $options"; exit 2; }
 if [ -z "${SUPERVISOR_TOKEN:-}" ]; then

@@ -51,6 +51,7 @@ check "the options reach the config (poll interval, include, base topic, mode, e
            grep -q 'discovery_mode: components' '$tmp/out' && grep -q 'commands: false' '$tmp/out' && grep -q 'level: debug' '$tmp/out' && grep -q 'state_dir: $tmp/data/state' '$tmp/out'"
 check "the Wyze password with a quote and a backslash arrives intact" \
   bash -c "jq -e --arg p '$wyze_password' '.wyze.password == \$p' '$tmp/data/config.yaml'"
+check "it says which broker it took, on one clean line" grep -q '^wyze-mqtt-bridge add-on: broker core-mosquitto:1883 from the Supervisor; config written' "$tmp/out"
 check "no secret is printed" no_secret
 check "the config file is mode 0600" bash -c "[ \"\$(stat -c %a '$tmp/data/config.yaml')\" = 600 ]"
 
