@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# The arm64 build (script/build-arm64) proven on this machine: its binary and .deb are arm64, and
-# the binary, run under qemu-user against the simulator and a broker, publishes every camera with
-# --once, keeps its tokens, and does not log in again on the next run.
-# usage: arm64_test.sh SOURCE_DIR ARM64_BUILD_DIR NATIVE_BUILD_DIR (the simulator's)
+# A Raspberry Pi build (script/build-cross arm64|armhf) proven on this machine: its binary and .deb
+# are for the target, and the binary, run under qemu-user against the simulator and a broker,
+# publishes every camera with --once, keeps its tokens, and does not log in again on the next run.
+# usage: cross_test.sh SOURCE_DIR ARCH (arm64|armhf) CROSS_BUILD_DIR NATIVE_BUILD_DIR (the simulator's)
 set -euo pipefail
-src=$1 arm64=$2 native=$3
+src=$1 arch=$2 cross=$3 native=$4
 source "$(dirname "$0")/checks.sh"
 source "$(dirname "$0")/services.sh"
 tmp=$(mktemp -d)
 trap 'stop_services; rm -rf "$tmp"' EXIT
-bridge=$arm64/wyze-mqtt-bridge
-deb=$(ls "$arm64"/deb/wyze-mqtt-bridge_*_arm64.deb)
-qemu=(qemu-aarch64-static -L /)
+case "$arch" in
+  arm64) machine='ARM aarch64' qemu=(qemu-aarch64-static -L /) ;;
+  armhf) machine='32-bit LSB .* ARM, EABI5' qemu=(qemu-arm-static -L /) ;;
+  *) echo "cross_test.sh: arm64 or armhf, not '$arch'" >&2; exit 2 ;;
+esac
+bridge=$cross/wyze-mqtt-bridge
+deb=$(ls "$cross"/deb/wyze-mqtt-bridge_*_"$arch".deb)
 cameras=5
 
-check "the binary is an arm64 executable" bash -c "file -b '$bridge' | grep -q 'ARM aarch64'"
-check "the .deb is for arm64" bash -c "[ \"\$(dpkg-deb -f '$deb' Architecture)\" = arm64 ]"
+check "the binary is an $arch executable" bash -c "file -b '$bridge' | grep -q '$machine'"
+check "the .deb is for $arch" bash -c "[ \"\$(dpkg-deb -f '$deb' Architecture)\" = $arch ]"
 check "the .deb holds the bridge and its unit" \
   bash -c "dpkg-deb -c '$deb' | grep -q ' ./usr/bin/wyze-mqtt-bridge$' && dpkg-deb -c '$deb' | grep -q 'wyze-mqtt-bridge.service$'"
 for library in libpaho-mqttpp3-1 libpaho-mqtt1.3 libyaml-cpp0.7 libboost-json1.81.0 libboost-url1.81.0 libssl3; do
-  check "its Depends (dpkg-shlibdeps, from the arm64 libraries) names $library" \
+  check "its Depends (dpkg-shlibdeps, from the $arch libraries) names $library" \
     bash -c "dpkg-deb -f '$deb' Depends | grep -q '$library'"
 done
 mkdir -p "$tmp/deb" && dpkg-deb -x "$deb" "$tmp/deb"
