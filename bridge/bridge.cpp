@@ -282,7 +282,7 @@ struct service::impl {
     timers[index].cancel();
   }
   void run(act::when_delivered&) {
-    mqtt.when_delivered([this] { happened(ev::delivered{}); });
+    mqtt.when_delivered([this](bool acknowledged) { happened(ev::delivered{acknowledged}); });
   }
   void run(act::exit& e) {
     exit_code = e.code;

@@ -392,8 +392,13 @@ void core::handle(actions& out, ev::timer_fired& fired, std::int64_t now_ms) {
       end_motion(out, now_ms);
       break;
     case timer::once:
-      out.push_back(line(level::error, "bridge", "the broker at ", settings_.broker_url,
-                         " did not accept the connection within ", once_broker_timeout.count() / 1000, " s"));
+      if (readback_.current() == readback::phase::not_started)
+        out.push_back(line(level::error, "bridge", "the broker at ", settings_.broker_url,
+                           " did not accept the connection within ", once_broker_timeout.count() / 1000, " s"));
+      else
+        out.push_back(line(level::error, "bridge", "the broker at ", settings_.broker_url, " did not acknowledge ",
+                           "everything within ", once_broker_timeout.count() / 1000,
+                           " s (the connection dropped, or the broker is too slow)"));
       finish(out, 1);
       break;
   }
@@ -409,8 +414,17 @@ void core::finish_once_when_published(actions& out) {
   out.push_back(act::when_delivered{});
 }
 
-void core::handle(actions& out, ev::delivered&, std::int64_t) {
-  if (phase_ == phase::draining) finish(out, 0);
+// A --once that lost the broker while draining is not done: the reconnect publishes everything
+// again and drains anew (or the once timer ends it with status 1).
+void core::handle(actions& out, ev::delivered& d, std::int64_t) {
+  if (phase_ != phase::draining) return;
+  if (!d.acknowledged) {
+    out.push_back(line(level::warn, "mqtt", "the broker connection dropped before everything was acknowledged; ",
+                       "publishing it all again once reconnected"));
+    phase_ = phase::broker_away;
+    return;
+  }
+  finish(out, 0);
 }
 
 void core::handle(actions& out, ev::stop&, std::int64_t) {

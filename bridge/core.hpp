@@ -76,8 +76,11 @@ struct timer_fired {
 struct publish_window {
   std::size_t room = 0;
 };
-/// Everything published before the last act::when_delivered is acknowledged.
-struct delivered {};
+/// Everything published before the last act::when_delivered is acknowledged (`acknowledged`), or
+/// the connection dropped first (then broker_down follows, and what was unacknowledged is gone).
+struct delivered {
+  bool acknowledged = true;
+};
 /// SIGINT/SIGTERM.
 struct stop {};
 }  // namespace ev

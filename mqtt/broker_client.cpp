@@ -24,6 +24,11 @@ namespace {
 // Publications in flight at once: enough to keep the broker busy, few enough that a burst of
 // thousands never exceeds Paho's own in-flight limit.
 constexpr std::size_t publish_window = 512;
+// At QoS 2 the broker holds every message until its PUBREL, and mosquitto closes a 3.1.1 client
+// that has more than max_inflight_messages (default 20) of them (PUBREC reason 151, "quota
+// exceeded", then the socket): at mqtt.qos 2 a burst of 50 cameras lost the connection every time.
+// Half that, for brokers with stricter defaults.
+constexpr std::size_t qos2_publish_window = 10;
 // Later than connection_machine::connect_timeout, so Paho's own timeout never races ours.
 constexpr std::chrono::seconds paho_connect_timeout{30};
 
@@ -121,7 +126,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool pumping = false;        ///< inside pump(): a publish() from the window handler only queues
   std::size_t in_flight = 0;
   std::uint64_t oversized_seen = 0;  ///< incoming messages dropped for their size
-  std::vector<std::function<void()>> delivered_waiters;
+  std::vector<std::function<void(bool)>> delivered_waiters;
   std::uint64_t published = 0;
 
   // Runs `f` on the owner's loop if the client still exists.
@@ -275,7 +280,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     queue.clear();
     in_flight = 0;
     acks = 0;
-    notify_delivered();
+    notify_delivered(false);
   }
 
   void subscribe_now(const std::string& filter, int qos) {
@@ -293,18 +298,21 @@ struct client::impl : std::enable_shared_from_this<impl> {
     if (pumping) return;
     pumping = true;
     while (machine.current() == phase::connected) {
-      while (!queue.empty() && in_flight < publish_window) {
+      const std::size_t window = this->window();
+      while (!queue.empty() && in_flight < window) {
         send(queue.front());
         queue.pop_front();
       }
-      if (!queue.empty() || in_flight >= publish_window || !window_wanted || window_closed || !events.window) break;
+      if (!queue.empty() || in_flight >= window || !window_wanted || window_closed || !events.window) break;
       window_wanted = false;
-      events.window(publish_window - in_flight);
+      events.window(window - in_flight);
       if (queue.empty()) break;  // it had nothing more
     }
     pumping = false;
-    if (queue.empty() && in_flight == 0 && (!window_wanted || window_closed)) notify_delivered();
+    if (queue.empty() && in_flight == 0 && (!window_wanted || window_closed)) notify_delivered(true);
   }
+
+  std::size_t window() const { return settings.qos >= 2 ? qos2_publish_window : publish_window; }
 
   void send(const message& m) {
     try {
@@ -323,10 +331,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
     pump();
   }
 
-  void notify_delivered() {
+  void notify_delivered(bool acknowledged) {
     auto waiters = std::move(delivered_waiters);
     delivered_waiters.clear();
-    for (auto& w : waiters) w();
+    for (auto& w : waiters) w(acknowledged);
   }
 
   std::function<void()> stopped_callback;
@@ -383,7 +391,7 @@ void client::unsubscribe(const std::string& topic_filter) {
   }
 }
 
-void client::when_delivered(std::function<void()> done) {
+void client::when_delivered(std::function<void(bool acknowledged)> done) {
   impl_->delivered_waiters.push_back(std::move(done));
   impl_->pump();
 }
@@ -408,9 +416,10 @@ void client::stop(message last, std::chrono::milliseconds timeout, std::function
   me.stop_deadline.async_wait([weak = impl_->weak_from_this()](boost::system::error_code ec) {
     if (auto self = weak.lock(); self && !ec) self->on_stopped();
   });
-  when_delivered([weak = impl_->weak_from_this()] {
+  when_delivered([weak = impl_->weak_from_this()](bool acknowledged) {
     auto self = weak.lock();
     if (!self || self->machine.current() == impl::phase::stopped) return;
+    if (!acknowledged) return self->on_stopped();  // the connection is gone: nothing to disconnect
     self->machine.stopping();
     try {
       self->paho->disconnect(1000, nullptr, self->disconnect_listener);

@@ -65,8 +65,9 @@ class client {
   /// Ends a subscription, now and for later reconnects.
   void unsubscribe(const std::string& topic_filter);
 
-  /// Calls `done` once everything queued so far has been acknowledged, or the connection dropped.
-  void when_delivered(std::function<void()> done);
+  /// Calls `done(true)` once everything queued so far has been acknowledged, or `done(false)` when
+  /// the connection dropped first (what was unacknowledged is gone; `connected` comes again).
+  void when_delivered(std::function<void(bool acknowledged)> done);
 
   /// Publishes `last`, waits (at most `timeout`) for its acknowledgement, disconnects cleanly,
   /// then calls `done`.

@@ -135,6 +135,30 @@ TEST_CASE("--once drains: once everything is published it waits for the broker's
   CHECK(core.current_phase() == bridge::phase::stopped);
 }
 
+TEST_CASE("--once that loses the broker while draining publishes everything again once reconnected, then exits 0") {
+  bridge::core core(settings(true), fixed_random());
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::poll_done{listing({camera("AA01")})}, t0 + 100);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0 + 200);
+  CHECK(core.current_phase() == bridge::phase::draining);
+  // The connection dropped before the broker acknowledged everything: not done, and said so.
+  auto dropped = core_helpers::printed(core.on(bridge::ev::delivered{false}, t0 + 300));
+  CHECK(dropped.size() == 1);
+  CHECK(dropped.front().find("dropped before everything was acknowledged") != std::string::npos);
+  CHECK(core.current_phase() == bridge::phase::broker_away);
+  core.on(bridge::ev::broker_down{}, t0 + 300);
+  // Back: the camera's states go out again, and the drain starts anew.
+  auto again = core_helpers::printed(core.on(bridge::ev::broker_up{}, t0 + 400));
+  CHECK(again.back() == "when_delivered");
+  CHECK(core.current_phase() == bridge::phase::draining);
+  auto republished = core_helpers::window(core);
+  CHECK(std::any_of(republished.begin(), republished.end(),
+                    [](const broker::message& m) { return m.topic == "wyze/AA01/conn_state"; }));
+  auto delivered = core_helpers::printed(core.on(bridge::ev::delivered{}, t0 + 500));
+  CHECK(delivered.back() == "exit 0");
+}
+
 TEST_CASE("bridge/budget: published at the end of a poll when it changed, and again after a reconnect") {
   bridge::core core(settings(), fixed_random());
   core.on(bridge::ev::started{}, t0);

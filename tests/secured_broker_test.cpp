@@ -115,17 +115,28 @@ TEST_CASE("a password-protected listener: the right login connects, a wrong or m
   }
 }
 
+// 50 cameras are a burst of about 500 messages: at QoS 2 mosquitto (max_inflight_messages 20, its
+// default) closed the connection once more than 20 awaited their PUBREL, and --once still exited 0
+// with nothing published. Now the window at QoS 2 stays under that, and a drop while draining is
+// published again.
 TEST_CASE("every mqtt.qos level delivers the complete picture") {
-  for (int qos : {0, 2}) {
+  for (int qos : {0, 1, 2}) {
     CAPTURE(qos);
     temp_dir dir;
     broker mqtt(dir);
-    cloud sim(dir, 2);
+    cloud sim(dir, 50);
     auto config = write_config(dir, sim, mqtt, "  poll_interval: 1h\n", "  qos: " + std::to_string(qos) + "\n");
     auto bridge = run_once(dir, config);
+    CHECK(bridge->output().find("connection to the broker lost") == std::string::npos);
     auto topics = retained(mqtt.port());
+    int cameras = 0, configs = 0;
+    for (const auto& [topic, payload] : topics) {
+      cameras += topic.ends_with("/ip") ? 1 : 0;
+      configs += topic.starts_with("homeassistant/device/wyze_2CAA8E") ? 1 : 0;
+    }
+    CHECK(cameras == 50);
+    CHECK(configs == 50);
     CHECK(topics["wyze/2CAA8E000002/ip"] == "192.168.1.3");
-    CHECK(topics.count("homeassistant/device/wyze_2CAA8E000002/config") == 1);
     CHECK(topics["wyze/bridge/state"] == "offline");
   }
 }
