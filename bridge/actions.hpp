@@ -14,7 +14,8 @@
 namespace bridge {
 
 /// The core's timers; the shell runs one of each.
-enum class timer { poll, birth, once, readback, events, motion };
+enum class timer { poll, birth, once, readback, events, motion, properties };
+inline constexpr std::size_t timer_count = 7;
 
 namespace act {
 /// Start a device-list poll; report it with ev::poll_done.
@@ -33,6 +34,12 @@ struct fetch_events {
   bool operator==(const fetch_events& o) const {
     return query.macs == o.query.macs && query.begin_ms == o.query.begin_ms && query.end_ms == o.query.end_ms;
   }
+};
+/// Read the accessories' states of `devices` in one batched call; report it with ev::properties_done.
+struct read_properties {
+  std::vector<wyze::property_target> devices;
+  std::vector<std::string> pids;
+  bool operator==(const read_properties&) const = default;
 };
 /// Download a picture; report it with ev::picture_done. The URL is signed: never logged.
 struct download {
@@ -111,7 +118,7 @@ struct record {
 using action =
     std::variant<act::fetch, act::command, act::publish, act::flush, act::subscribe, act::unsubscribe, act::start_timer,
                  act::cancel_timer, act::when_delivered, act::exit, act::log, act::set_log_level, act::status,
-                 act::record, act::fetch_events, act::download, act::save_events>;
+                 act::record, act::fetch_events, act::download, act::save_events, act::read_properties>;
 using actions = std::vector<action>;
 
 }  // namespace bridge

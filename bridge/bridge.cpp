@@ -120,7 +120,7 @@ struct service::impl {
                     happened(ev::message{std::move(t), std::move(p), retained});
                   },
               .window = [this](std::size_t room) { happened(ev::publish_window{room}); }}),
-        timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io),
+        timers{net::steady_timer(io), net::steady_timer(io), net::steady_timer(io), net::steady_timer(io),
                net::steady_timer(io), net::steady_timer(io), net::steady_timer(io)},
         watchdog(io) {
     if (!cfg.metrics.listen.empty())
@@ -163,6 +163,7 @@ struct service::impl {
                             {cfg.mqtt.commands, cfg.events.enabled, cfg.events.pictures}}},
             .status_topic = cfg.homeassistant.status_topic,
             .poll_interval = cfg.wyze.poll_interval,
+            .property_interval = cfg.wyze.property_interval,
             .min_poll_spacing = is_wyze_host(cfg.wyze.api_url) || is_wyze_host(cfg.wyze.auth_url)
                                     ? std::chrono::milliseconds(10s)
                                     : std::chrono::milliseconds(1s),
@@ -200,9 +201,9 @@ struct service::impl {
   std::mt19937_64 random{std::random_device{}()};
   core decisions;
   broker::client mqtt;
-  std::array<net::steady_timer, 6> timers;  ///< by bridge::timer
+  std::array<net::steady_timer, timer_count> timers;  ///< by bridge::timer
   /// Bumped at every start or cancel, so a wait that completed before it never reaches the core.
-  std::array<std::uint64_t, 6> timer_generation{};
+  std::array<std::uint64_t, timer_count> timer_generation{};
   std::optional<metrics_server> metrics_http;
   std::chrono::steady_clock::time_point poll_started;
   duration_histogram poll_duration;
@@ -253,6 +254,11 @@ struct service::impl {
   void run(act::fetch_events& f) {
     cloud.fetch_events(std::move(f.query),
                        [this](wyze::result<wyze::event_list> list) { happened(ev::events_done{std::move(list)}); });
+  }
+  void run(act::read_properties& r) {
+    cloud.read_properties(std::move(r.devices), std::move(r.pids), [this](wyze::result<wyze::property_values> values) {
+      happened(ev::properties_done{std::move(values)});
+    });
   }
   void run(act::download& d) {
     cloud.download_picture(std::move(d.url), d.max_bytes,

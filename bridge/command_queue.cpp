@@ -40,6 +40,18 @@ void command_queue::expect(const std::string& camera, const std::string& entity,
   expected_[{camera, entity}] = {field, on, until_ms};
 }
 
+bool command_queue::believe(const std::string& camera, const std::string& entity, bool on, std::int64_t now_ms) {
+  if (auto c = cameras_.find(camera); c != cameras_.end() && c->second.in_flight && c->second.in_flight->entity == entity)
+    return false;
+  auto it = expected_.find({camera, entity});
+  if (it == expected_.end()) return true;
+  if (now_ms > it->second.until_ms || it->second.on == on) {
+    expected_.erase(it);
+    return true;
+  }
+  return false;
+}
+
 void command_queue::hold(wyze::camera_list& cameras, std::int64_t now_ms) {
   std::erase_if(expected_, [&](const auto& entry) { return now_ms > entry.second.until_ms; });
   if (expected_.empty()) return;

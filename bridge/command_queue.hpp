@@ -40,6 +40,11 @@ class command_queue {
   /// list agrees or its time is up.
   void hold(wyze::camera_list& cameras, std::int64_t now_ms);
 
+  /// Whether a property read's `on` for `entity` of `camera` is to be believed: not while a command
+  /// for it is in flight, nor while the cloud carried one out and `on` still differs (until its time
+  /// is up). A read that agrees ends the expectation.
+  bool believe(const std::string& camera, const std::string& entity, bool on, std::int64_t now_ms);
+
   /// Cameras with a command waiting or in flight, and expectations held: nothing is kept longer.
   std::size_t cameras() const { return cameras_.size(); }
   std::size_t expectations() const { return expected_.size(); }

@@ -413,6 +413,7 @@ static void read_sections(reader& r, const YAML::Node& root, config& cfg) {
              {"api_url", r.text(w.api_url)},
              {"ca_file", r.text(w.ca_file)},
              {"poll_interval", r.duration(w.poll_interval, seconds(1), hours(24))},
+             {"property_interval", r.duration(w.property_interval, seconds(1), hours(24))},
              {"timeout", r.duration(w.timeout, seconds(1), seconds(300))},
              {"max_response", r.size(w.max_response, std::size_t{1} << 30)},
              {"state_dir", r.text(w.state_dir)},
@@ -543,6 +544,10 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
   if ((is_wyze_host(w.api_url) || is_wyze_host(w.auth_url)) && w.poll_interval < seconds(10))
     r.problem(r.mark_of("wyze.poll_interval"),
               "wyze.poll_interval: at least 10s against Wyze's own hosts, so the account is not rate-limited");
+  if (is_wyze_host(w.api_url) && w.property_interval < seconds(60))
+    r.problem(r.mark_of("wyze.property_interval"),
+              "wyze.property_interval: at least 60s against Wyze's own hosts (every interval is one call for "
+              "the accessories' states of all cameras)");
   if (cfg.events.enabled && is_wyze_host(cfg.events.api_url) && cfg.events.interval < seconds(5))
     r.problem(r.mark_of("events.interval"),
               "events.interval: at least 5s against Wyze's own hosts (every interval is one call of the event "
@@ -605,6 +610,7 @@ std::string render_config(const config& cfg) {
   out << YAML::Key << "api_url" << YAML::Value << w.api_url;
   out << YAML::Key << "ca_file" << YAML::Value << w.ca_file;
   out << YAML::Key << "poll_interval" << YAML::Value << seconds(w.poll_interval);
+  out << YAML::Key << "property_interval" << YAML::Value << seconds(w.property_interval);
   out << YAML::Key << "timeout" << YAML::Value << seconds(w.timeout);
   out << YAML::Key << "max_response" << YAML::Value << std::to_string(w.max_response);
   out << YAML::Key << "state_dir" << YAML::Value << w.state_dir;

@@ -25,6 +25,8 @@ struct config {
     std::string api_url = "https://api.wyzecam.com";
     std::string ca_file;
     milliseconds poll_interval{60'000};
+    /// The batched property read of the states the device list does not carry (SPEC §10).
+    milliseconds property_interval{300'000};
     milliseconds timeout{15'000};
     std::size_t max_response = 64u << 20;
     std::string state_dir;

@@ -101,6 +101,8 @@ void core::handle(actions& out, ev::poll_done& done, std::int64_t now_ms) {
     start_download(out);
     // The event poll starts once the cameras are known, and then runs on its own timer.
     if (!event_poll_.started()) poll_events(out, now_ms);
+    // So does the property read, as soon as some camera needs one.
+    read_properties(out);
     out.push_back(line(level::debug, "bridge", "poll: ", camera_count, " cameras, ", changes, " changed topics"));
     out.push_back(act::flush{});
     failed_polls_ = 0;
@@ -390,6 +392,10 @@ void core::handle(actions& out, ev::timer_fired& fired, std::int64_t now_ms) {
       break;
     case timer::motion:
       end_motion(out, now_ms);
+      break;
+    case timer::properties:
+      properties_busy_ = false;
+      read_properties(out);
       break;
     case timer::once:
       if (readback_.current() == readback::phase::not_started)

@@ -62,6 +62,10 @@ struct command_done {
 struct events_done {
   wyze::result<wyze::event_list> list;
 };
+/// The batched property read of an act::read_properties answered.
+struct properties_done {
+  wyze::result<wyze::property_values> values;
+};
 /// The act::download of camera `camera` finished.
 struct picture_done {
   std::string camera;
@@ -87,7 +91,8 @@ struct stop {};
 
 using event =
     std::variant<ev::started, ev::poll_done, ev::broker_up, ev::broker_down, ev::message, ev::command_done,
-                 ev::events_done, ev::picture_done, ev::timer_fired, ev::publish_window, ev::delivered, ev::stop>;
+                 ev::events_done, ev::picture_done, ev::timer_fired, ev::publish_window, ev::delivered, ev::stop,
+                 ev::properties_done>;
 
 /// The core's life cycle (core::on holds every transition).
 enum class phase {
@@ -114,6 +119,8 @@ struct core_settings {
   publish_settings publishing;
   std::string status_topic = "homeassistant/status";  ///< Home Assistant's birth topic
   std::chrono::milliseconds poll_interval{60'000};
+  /// The batched property read (SPEC §10): every this long while some camera needs one.
+  std::chrono::milliseconds property_interval{300'000};
   /// Requested polls start at the earliest this long after the last poll (10 s against Wyze's
   /// hosts, 1 s elsewhere), so no flood of requests becomes a flood of cloud calls.
   std::chrono::milliseconds min_poll_spacing{1'000};
@@ -167,6 +174,7 @@ class core {
   void handle(actions& out, ev::command_done& done, std::int64_t now_ms);
   void handle(actions& out, ev::events_done& done, std::int64_t now_ms);
   void handle(actions& out, ev::picture_done& done, std::int64_t now_ms);
+  void handle(actions& out, ev::properties_done& done, std::int64_t now_ms);
   void handle(actions& out, ev::timer_fired& fired, std::int64_t now_ms);
   void handle(actions& out, ev::publish_window& window, std::int64_t now_ms);
   void handle(actions& out, ev::delivered&, std::int64_t now_ms);
@@ -203,6 +211,10 @@ class core {
   void queue_thumbnails();
   void start_download(actions& out);
   void save_events(actions& out);
+
+  // The batched property read (core_properties.cpp).
+  /// Reads the states of every camera that needs one, unless a read is in flight or scheduled.
+  void read_properties(actions& out);
 
   // Commands (core_commands.cpp).
   bool is_command_topic(const std::string& topic) const;
@@ -242,6 +254,8 @@ class core {
   std::optional<std::size_t> devices_hash_;  ///< of the bridge/devices last published
   std::set<std::string> recorded_;           ///< ids last recorded as published
   bool features_written_ = false;            ///< the record holds this run's events and pictures settings
+  bool properties_busy_ = false;             ///< a property read is in flight, or its timer runs
+  std::optional<std::string> last_property_error_;  ///< said once while it repeats
 };
 
 /// True when `camera` passes `include` (empty = all) and is not in `exclude`; entries match the

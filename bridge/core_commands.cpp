@@ -30,8 +30,9 @@ std::string clip(std::string_view text) {
   return out;
 }
 
-// on/off in any case, also 1/0 and true/false, with blanks around; nullopt for anything else.
-std::optional<bool> switch_value(std::string_view payload) {
+// on/off in any case, also 1/0 and true/false, with blanks around (a row with its own command
+// words: those, in any case); nullopt for anything else.
+std::optional<bool> switch_value(std::string_view payload, const broker::entity_row& row) {
   while (!payload.empty() && (payload.front() == ' ' || payload.front() == '\t')) payload.remove_prefix(1);
   while (!payload.empty() &&
          (payload.back() == ' ' || payload.back() == '\t' || payload.back() == '\n' || payload.back() == '\r'))
@@ -39,6 +40,10 @@ std::optional<bool> switch_value(std::string_view payload) {
   if (payload.size() > 5) return std::nullopt;
   std::string word;
   for (char c : payload) word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!row.command_on.empty()) {
+    if (word == row.command_on || word == row.command_off) return word == row.command_on;
+    return std::nullopt;
+  }
   if (word == "on" || word == "1" || word == "true") return true;
   if (word == "off" || word == "0" || word == "false") return false;
   return std::nullopt;
@@ -57,6 +62,21 @@ const std::string& command_keys() {
     return out;
   }();
   return listed;
+}
+
+std::string upper(std::string_view word) {
+  std::string out;
+  for (char c : word) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The value a command row queues for on or off ("on"/"off", or its own words), and back.
+std::string command_value(const broker::entity_row& row, bool on) {
+  if (!row.command_on.empty()) return std::string(on ? row.command_on : row.command_off);
+  return on ? "on" : "off";
+}
+bool is_on(const broker::entity_row& row, std::string_view value) {
+  return value == "on" || (!row.command_on.empty() && value == row.command_on);
 }
 
 }  // namespace
@@ -120,9 +140,16 @@ void core::on_command(actions& out, const std::string& topic, const std::string&
                   " control the Wyze cloud carries out (see the README's table of models)");
   std::string value = "press";
   if (row->value) {
-    auto on = switch_value(payload);
-    if (!on) return refuse("send on or off (also 1/0, true/false) to " + std::string(row->key));
-    value = *on ? "on" : "off";
+    auto on = switch_value(payload, *row);
+    if (!on)
+      return refuse(row->command_on.empty() ? "send on or off (also 1/0, true/false) to " + std::string(row->key)
+                                            : "send " + upper(row->command_on) + " or " + upper(row->command_off) +
+                                                  " to " + std::string(row->key));
+    // A trigger flips the state: it is sent only when the state is known (and then only to change it).
+    if (row->trigger && !(known->*row->value))
+      return refuse("the state of " + std::string(row->key) +
+                    " is not known yet (it is read every wyze.property_interval); try again after the next read");
+    value = command_value(*row, *on);
   }
   if (auto replaced = commands_.add(camera, entity, value)) {
     count_command(entity, "replaced");
@@ -144,9 +171,20 @@ void core::dispatch(actions& out, const std::string& camera) {
       answer_command(out, camera, next->entity, next->value, "the camera is no longer in the account");
       continue;
     }
+    if (row->trigger && known->*row->value == is_on(*row, next->value)) {
+      // Already in the asked state (also after an earlier command changed it): a trigger would undo it.
+      commands_.finish(camera);
+      count_command(next->entity, "unchanged");
+      retained_.republish(camera, *row);
+      out.push_back(act::flush{});
+      out.push_back(line(level::info, "bridge", broker::camera_display_name(*known), ": ", next->entity, " is ",
+                         row->state(*known), " already; nothing sent"));
+      answer_command(out, camera, next->entity, next->value, {});
+      continue;
+    }
     out.push_back(
         line(level::info, "bridge", broker::camera_display_name(*known), ": ", next->entity, " ", next->value));
-    out.push_back(act::command{camera, wyze::command_for(*known, *call, next->value == "on")});
+    out.push_back(act::command{camera, wyze::command_for(*known, *call, is_on(*row, next->value))});
     return;
   }
 }
@@ -162,7 +200,7 @@ void core::handle(actions& out, ev::command_done& done_call, std::int64_t now_ms
   if (outcome) {
     count_command(done.entity, "ok");
     if (row->value) {
-      bool on = done.value == "on";
+      bool on = is_on(*row, done.value);
       retained_.set_state(camera, *row, on);
       commands_.expect(camera, done.entity, row->value, on, now_ms + command_settle.count());
     }

@@ -79,12 +79,25 @@ bool core::take_event(actions& out, const wyze::camera_event& event, std::int64_
                           .raw("tags", tags)
                           .object(),
                       false};
-    if (connected()) {
-      out.push_back(act::publish{std::move(m)});
-    } else {
-      // Not retained, so the broker cannot keep it: held until the broker is back (the newest ones).
-      if (held_events_.size() >= max_held_events) held_events_.pop_front();
-      held_events_.push_back(std::move(m));
+    std::vector<broker::message> messages{std::move(m)};
+    // A doorbell's press is also a press of its doorbell entity (SPEC 8b).
+    const auto* doorbell = broker::camera_row("doorbell");
+    if (event.value == wyze::doorbell_press_value && broker::has_entity(*doorbell, *retained_.find(id), features()))
+      messages.push_back({broker::camera_topic(settings_.publishing.base_topic, id, *doorbell),
+                          broker::json_members()
+                              .string("event_type", "press")
+                              .string("event_id", event.id)
+                              .string("time", broker::iso8601_utc(event.time_ms))
+                              .object(),
+                          false});
+    for (auto& message : messages) {
+      if (connected()) {
+        out.push_back(act::publish{std::move(message)});
+      } else {
+        // Not retained, so the broker cannot keep it: held until the broker is back (the newest ones).
+        if (held_events_.size() >= max_held_events) held_events_.pop_front();
+        held_events_.push_back(std::move(message));
+      }
     }
   }
   if (features().pictures && !event.picture_url.empty() && event.time_ms > events_.picture_time(id))

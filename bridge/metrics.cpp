@@ -70,6 +70,10 @@ std::string render_prometheus(const metrics& m, std::string_view version) {
   family(out, "wyze_bridge_event_calls_total", "counter", "Calls of the event list, by result.");
   for (const auto& [result, count] : m.event_calls)
     sample(out, "wyze_bridge_event_calls_total{result=\"" + result + "\"}", count);
+  family(out, "wyze_bridge_property_reads_total", "counter",
+         "Batched reads of the accessories' states (siren, light, garage door), by result.");
+  for (const auto& [result, count] : m.property_reads)
+    sample(out, "wyze_bridge_property_reads_total{result=\"" + result + "\"}", count);
   family(out, "wyze_bridge_events_total", "counter", "Camera events received, by type.");
   for (const auto& [type, count] : m.events) sample(out, "wyze_bridge_events_total{type=\"" + type + "\"}", count);
   family(out, "wyze_bridge_pictures_total", "counter", "Picture downloads, by result.");

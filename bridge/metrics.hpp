@@ -49,6 +49,7 @@ struct metrics {
   /// Event-list calls by result (ok, error, rate_limited), events by type, pictures by result
   /// (ok, error, too_large, not_image).
   std::map<std::string, std::uint64_t> event_calls, events, pictures;
+  std::map<std::string, std::uint64_t> property_reads;  ///< batched property reads, by result
   /// Requests sent to the Wyze cloud, by endpoint.
   std::map<std::string, std::uint64_t, std::less<>> cloud_requests;
   /// Calls of the last hour by kind (bridge/budget's by_kind).

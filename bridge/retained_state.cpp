@@ -87,9 +87,13 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
     auto known = cameras_.find(id);
     // The event state is the bridge's own: it carries over from one device list to the next.
     const auto& d = settings_.discovery_settings;
-    if (known != cameras_.end())
+    if (known != cameras_.end()) {
       camera.events = known->second.events;
-    else if (d.features.events || d.features.pictures)
+      // So are the states of the property read (the device list does not carry them).
+      for (const auto& row : camera_entities())
+        if (!row.property_pid.empty()) camera.*row.value = known->second.*row.value;
+    }
+    if (known == cameras_.end() && (d.features.events || d.features.pictures))
       camera.events = wyze::shared_value(camera.events ? *camera.events : wyze::camera_events{});
     if (known != cameras_.end() && known->second == camera) {
       present.insert(std::move(id));

@@ -51,10 +51,11 @@ std::string availability_of(std::initializer_list<std::string_view> topics) {
 // releases, so an upgrade republishes byte-identical configs (the icon follows the entity category
 // when there is one, else the state and command keys).
 component_config component(const std::string& object_id, const entity_row& row, const std::string& state_topic,
-                           const std::string& command_topic, const std::string& attributes_topic) {
+                           const std::string& command_topic, const std::string& attributes_topic,
+                           std::string_view name) {
   std::string unique_id = object_id + "_" + std::string(row.key);
   component_config c{row.platform, {}};
-  c.members.string("name", row.name)
+  c.members.string("name", name)
       .string("uniq_id", unique_id)
       .string("default_entity_id", std::string(row.platform) + "." + lower(unique_id));
   const bool icon_first = !row.entity_category.empty();
@@ -154,7 +155,8 @@ std::vector<message> camera_discovery(const discovery_settings& s, const wyze::C
       if (other.key == row->attributes_key) attributes = camera_topic(s.base, id, other);
     std::string state = row->state || row->events_topic ? camera_topic(s.base, id, *row) : std::string();
     std::string command = row->command.empty() ? std::string() : command_topic(s.base, id, *row);
-    auto c = component(config.object_id, *row, state, command, attributes);
+    auto c = component(config.object_id, *row, state, command, attributes,
+                       row->name_for ? row->name_for(camera) : row->name);
     if (row->discovery_extra) row->discovery_extra(c.members, camera);
     config.components.emplace_back(row->key, std::move(c));
   }
@@ -198,7 +200,7 @@ std::vector<message> bridge_discovery(const discovery_settings& s) {
   for (const auto& row : bridge_entities()) {
     std::string state = row.bridge_topic.empty() ? std::string() : bridge.topic(row.bridge_topic);
     std::string command = row.command.empty() ? std::string() : bridge.request(row.command);
-    auto c = component(config.object_id, row, state, command, {});
+    auto c = component(config.object_id, row, state, command, {}, row.name);
     if (row.available_with_bridge) c.members.raw("avty", availability_of({bridge.state}));
     config.components.emplace_back(row.key, std::move(c));
   }

@@ -5,6 +5,8 @@
 #include "wyze/events.hpp"
 #include "wyze/models.hpp"
 
+#include <algorithm>
+
 namespace broker {
 namespace {
 
@@ -68,6 +70,47 @@ constexpr entity_row switch_row(std::string_view key, std::string_view name, std
           .value = value};
 }
 
+// A row whose state comes from the batched property read of `pid` into `value`, and whose command
+// goes through `commands`: `row` gives the rest.
+template <std::optional<bool> wyze::Camera::*value>
+constexpr entity_row property_row(entity_row row, std::string_view pid, std::span<const wyze::model_call> commands) {
+  row.state = on_off_of<value>;
+  row.reported = reported<value>;
+  row.payload_on = "on";
+  row.payload_off = "off";
+  row.command = "set";
+  row.commands = commands;
+  row.value = value;
+  row.property_pid = pid;
+  return row;
+}
+
+// The garage door (HA cover): `open`/`closed`, commands OPEN and CLOSE, no stop.
+constexpr entity_row garage_door_row() {
+  entity_row row = property_row<&wyze::Camera::garage_open>(
+      {.key = "garage_door",
+       .platform = "cover",
+       .name = "Garage door",
+       .device_class = "garage",
+       .has = wyze::has_garage_door,
+       .discovery_extra =
+           [](json_members& m, const wyze::Camera&) {
+             m.string("pl_open", "OPEN")
+                 .string("pl_cls", "CLOSE")
+                 .raw("pl_stop", "null")
+                 .string("stat_open", "open")
+                 .string("stat_clsd", "closed");
+           }},
+      "P1056", wyze::capability::garage_door);
+  row.state = [](const wyze::Camera& c) { return std::string(*c.garage_open ? "open" : "closed"); };
+  row.payload_on = {};
+  row.payload_off = {};
+  row.command_on = "open";
+  row.command_off = "close";
+  row.trigger = true;
+  return row;
+}
+
 constexpr entity_row camera_rows[] = {
     {.key = "conn_state",
      .platform = "binary_sensor",
@@ -102,6 +145,25 @@ constexpr entity_row camera_rows[] = {
      .models = wyze::capability::battery,
      .state_class = "measurement",
      .unit = "%"},
+    {.key = "charging",
+     .platform = "binary_sensor",
+     .name = "Charging",
+     .device_class = "battery_charging",
+     .entity_category = "diagnostic",
+     .state = on_off_of<&wyze::Camera::charging>,
+     .has = [](const wyze::Camera& c) { return c.charging.has_value(); },
+     .models = wyze::capability::battery,
+     .payload_on = "on",
+     .payload_off = "off"},
+    {.key = "signal",
+     .platform = "sensor",
+     .name = "Wi-Fi signal",
+     .device_class = "signal_strength",
+     .entity_category = "diagnostic",
+     .state = [](const wyze::Camera& c) { return std::to_string(*c.signal); },
+     .has = [](const wyze::Camera& c) { return c.signal.has_value(); },
+     .state_class = "measurement",
+     .unit = "dBm"},
     // Controls (SPEC §7): each only on the models whose cloud call works (wyze/capabilities.hpp).
     switch_row<&wyze::Camera::power>("power", "Power", "", "mdi:power", wyze::capability::power),
     {.key = "restart",
@@ -116,6 +178,24 @@ constexpr entity_row camera_rows[] = {
                                              wyze::capability::notifications),
     switch_row<&wyze::Camera::motion_detection>("motion_detection", "Motion detection", "config", "mdi:motion-sensor",
                                                 wyze::capability::motion_detection),
+    // Accessories (SPEC §10): states from the batched property read, commands as in §7.
+    property_row<&wyze::Camera::siren>(
+        {.key = "siren",
+         .platform = "siren",
+         .name = "Siren",
+         .icon = "mdi:alarm-light",
+         // On and off only: the cloud call takes no duration or volume.
+         .discovery_extra = [](json_members& m,
+                               const wyze::Camera&) { m.raw("sup_dur", "false").raw("sup_vol", "false"); }},
+        "P1049",
+        wyze::capability::siren),
+    property_row<&wyze::Camera::light>({.key = "light",
+                                        .platform = "light",
+                                        .name = "Light",
+                                        .has = [](const wyze::Camera& c) { return !wyze::light_kind(c).empty(); },
+                                        .name_for = wyze::light_kind},
+                                       "P1056", wyze::capability::light),
+    garage_door_row(),
     // Events (SPEC §8): only with events.enabled (motion, event, last_event) or events.pictures.
     {.key = "motion",
      .platform = "binary_sensor",
@@ -133,6 +213,14 @@ constexpr entity_row camera_rows[] = {
      .events_topic = true,
      .discovery_extra = [](json_members& m,
                            const wyze::Camera&) { m.raw("event_types", json_string_array(wyze::event_types())); }},
+    {.key = "doorbell",
+     .platform = "event",
+     .name = "Doorbell",
+     .device_class = "doorbell",
+     .models = wyze::capability::doorbell,
+     .feature = "events",
+     .events_topic = true,
+     .discovery_extra = [](json_members& m, const wyze::Camera&) { m.raw("event_types", R"(["press"])"); }},
     {.key = "last_event",
      .platform = "sensor",
      .name = "Last event",
@@ -251,6 +339,15 @@ const entity_row* camera_row(std::string_view key) {
   for (const auto& row : camera_rows)
     if (row.key == key) return &row;
   return nullptr;
+}
+
+std::vector<std::string_view> property_pids(const wyze::Camera& camera, const feature_flags& on) {
+  std::vector<std::string_view> pids;
+  for (const auto& row : camera_rows)
+    if (!row.property_pid.empty() && has_entity(row, camera, on) &&
+        std::find(pids.begin(), pids.end(), row.property_pid) == pids.end())
+      pids.push_back(row.property_pid);
+  return pids;
 }
 
 const entity_row* command_row(std::string_view key) {

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace broker {
 
@@ -54,6 +55,15 @@ struct entity_row {
   std::span<const wyze::model_call> commands{};
   /// Switch rows: the camera's field its state reads and its command sets (nullptr: a button).
   std::optional<bool> wyze::Camera::*value = nullptr;
+  /// Rows whose state the device list does not carry: the pid the batched property read gets it
+  /// from (SPEC §10), "1" on and anything else off.
+  std::string_view property_pid{};
+  /// The command words for on and off when they are not on/off (a cover's OPEN and CLOSE).
+  std::string_view command_on{}, command_off{};
+  /// The command is a trigger that flips the state (a garage door): sent only when it changes it.
+  bool trigger = false;
+  /// The entity's name when it depends on the camera (a light is named after its accessory).
+  std::string_view (*name_for)(const wyze::Camera&) = nullptr;
   /// Event rows (SPEC §8): the config key that turns them on (`events` or `pictures`), else empty.
   /// Their retained values stay valid from one run to the next (the last event's time and picture
   /// are not known again until the next event), so they are cleared only when the entity goes.
@@ -106,6 +116,10 @@ const entity_row* camera_row(std::string_view key);
 
 /// The camera row with key `key` and a command, or nullptr.
 const entity_row* command_row(std::string_view key);
+
+/// The pids the batched property read must get for `camera` (its rows with a property_pid that it
+/// has), without repeats; empty: the camera needs no property read.
+std::vector<std::string_view> property_pids(const wyze::Camera& camera, const feature_flags& on);
 
 /// The bridge's own topics under `<base>/bridge/`.
 struct bridge_topics {

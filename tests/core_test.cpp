@@ -108,6 +108,7 @@ TEST_CASE("the life cycle: starting, running once the broker is up, away while i
   CHECK(up == std::vector<std::string>{
                   "subscribe homeassistant/device/+/config", "subscribe homeassistant/+/+/+/config",
                   "subscribe wyze/+/power", "subscribe wyze/+/notifications", "subscribe wyze/+/motion_detection",
+                  "subscribe wyze/+/siren", "subscribe wyze/+/light", "subscribe wyze/+/garage_door",
                   "subscribe wyze/+/attributes", "subscribe wyze/bridge/readback", "publish wyze/bridge/readback 42",
                   "start_timer readback 3000 ms", "publish wyze/bridge/state online", "flush", info});
   CHECK(core_helpers::window(core).empty());  // reading back: nothing goes out
@@ -277,6 +278,9 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
                                             {"wyze/+/power", 0},
                                             {"wyze/+/notifications", 0},
                                             {"wyze/+/motion_detection", 0},
+                                            {"wyze/+/siren", 0},
+                                            {"wyze/+/light", 0},
+                                            {"wyze/+/garage_door", 0},
                                             {"wyze/+/attributes", 0},
                                             {"wyze/bridge/readback", 0}});
   CHECK(contains(published(connected), "wyze/bridge/readback 42"));
@@ -296,14 +300,16 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
 
   auto marker = core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
   CHECK(all_of<bridge::act::cancel_timer>(marker) == std::vector<bridge::act::cancel_timer>{{bridge::timer::readback}});
-  CHECK(all_of<bridge::act::unsubscribe>(marker).size() == 7);
-  CHECK(published(marker) == std::vector<std::string>{"wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>",
-                                                      "wyze/GONE/firmware <cleared>", "wyze/GONE/battery <cleared>",
-                                                      "wyze/GONE/power <cleared>", "wyze/GONE/notifications <cleared>",
-                                                      "wyze/GONE/motion_detection <cleared>",
-                                                      "wyze/GONE/attributes <cleared>",
-                                                      "homeassistant/device/wyze_GONE/config <cleared>"});
-  CHECK(contains(log_lines(marker), "bridge: clearing 9 retained topics of cameras that are gone"));
+  CHECK(all_of<bridge::act::unsubscribe>(marker).size() == 10);
+  CHECK(published(marker) ==
+        std::vector<std::string>{"wyze/GONE/conn_state <cleared>",       "wyze/GONE/ip <cleared>",
+                                 "wyze/GONE/firmware <cleared>",         "wyze/GONE/battery <cleared>",
+                                 "wyze/GONE/charging <cleared>",         "wyze/GONE/signal <cleared>",
+                                 "wyze/GONE/power <cleared>",            "wyze/GONE/notifications <cleared>",
+                                 "wyze/GONE/motion_detection <cleared>", "wyze/GONE/siren <cleared>",
+                                 "wyze/GONE/light <cleared>",            "wyze/GONE/garage_door <cleared>",
+                                 "wyze/GONE/attributes <cleared>",       "homeassistant/device/wyze_GONE/config <cleared>"});
+  CHECK(contains(log_lines(marker), "bridge: clearing 14 retained topics of cameras that are gone"));
   CHECK(drained(core).size() == 6);  // the bridge device, then AA01's config and states
   // Messages after the read-back are not taken as ours.
   core.on(bridge::ev::message{"wyze/LATE/attributes", "{}"}, t0);
@@ -316,7 +322,7 @@ TEST_CASE("nothing is cleared while no poll has succeeded: the account's cameras
   core.on(bridge::ev::broker_up{}, t0);
   core.on(bridge::ev::message{"wyze/GONE/attributes", "{}"}, t0);
   auto window_over = core.on(bridge::ev::timer_fired{bridge::timer::readback}, t0 + 3000);  // the marker never came
-  CHECK(all_of<bridge::act::unsubscribe>(window_over).size() == 7);
+  CHECK(all_of<bridge::act::unsubscribe>(window_over).size() == 10);
   CHECK(published(window_over).empty());
   for (int i = 0; i < 3; ++i)
     for (const auto& line : published(core.on(bridge::ev::poll_done{failure()}, t0)))
@@ -714,11 +720,13 @@ TEST_CASE("the capability table decides per model, and unknown cameras and entit
   auto outdoor = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/motion_detection/set", "on"}, t0));
   REQUIRE(outdoor.size() == 1);
   CHECK(outdoor[0].call.properties == std::vector<std::pair<std::string, std::string>>{{"P1029", "1"}});
+  CHECK(outdoor[0].call.as_list);  // one set_property_list call (wyzeapy), not set_property
   auto unknown = core.on(bridge::ev::message{"wyze/NOPE/power/set", "off"}, t0);
   CHECK(answers(unknown).at(0).at("error") == "no camera \"NOPE\" is published (not in the account, or excluded)");
-  auto entity = core.on(bridge::ev::message{"wyze/AA03/siren/set", "on"}, t0);
+  auto entity = core.on(bridge::ev::message{"wyze/AA03/laser/set", "on"}, t0);
   CHECK(answers(entity).at(0).at("error") ==
-        "\"siren\" is not a camera command; a camera takes power, restart, notifications and motion_detection");
+        "\"laser\" is not a camera command; a camera takes power, restart, notifications, motion_detection, siren, "
+        "light and garage_door");
   CHECK(core.stats().commands.at({"unknown", "refused"}) == 1);  // no label from the topic
   for (const auto* topic : {"wyze/AA03/set", "wyze/AA03/power/x/set", "wyze/bridge/request/set"})
     CHECK_FALSE(has<bridge::act::command>(core.on(bridge::ev::message{topic, "on"}, t0)));
@@ -861,7 +869,7 @@ TEST_CASE("bridge/devices lists the published cameras and follows additions, cha
                                    {"firmware", "4.36.1"},
                                    {"online", true},
                                    {"entities", json::array{"conn_state", "ip", "firmware", "power", "restart",
-                                                            "notifications", "motion_detection"}}});
+                                                            "notifications", "motion_detection", "siren"}}});
   CHECK(devices[1].at("entities") == json::array{"conn_state", "ip", "firmware"});
   CHECK(all_of<bridge::act::publish>(first).at(0).message.retain);
   // Nothing changed: not published again.
@@ -893,7 +901,7 @@ TEST_CASE("the ids of the published cameras are recorded, and recorded ids that 
                             "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"})
     CHECK_MESSAGE(contains(cleared, topic), topic);
   CHECK(std::count_if(cleared.begin(), cleared.end(), [](const std::string& l) { return l.ends_with("<cleared>"); }) ==
-        9);  // 8 states and the device's config: nothing else
+        14);  // 13 states and the device's config: nothing else
   for (const auto& line : cleared) {
     if (!line.ends_with("<cleared>")) continue;
     CHECK(line.find("AA01") == std::string::npos);

@@ -40,6 +40,9 @@ const std::set<std::string> device_root_keys{
 const std::set<std::string> entity_keys{"p", "name", "uniq_id", "default_entity_id", "dev_cla", "stat_t", "pl_on",
                                         "pl_off", "ent_cat", "ic", "json_attr_t", "avty", "avty_mode", "val_tpl",
                                         "stat_cla", "unit_of_meas", "cmd_t", "pl_prs", "dev", "o",
+                                        // siren (abbreviations.py), cover (abbreviations.py)
+                                        "sup_dur", "sup_vol", "pl_open", "pl_cls", "pl_stop", "stat_open",
+                                        "stat_clsd",
                                         // Full keys HA accepts (event and image entities).
                                         "event_types", "image_topic", "content_type"};
 const std::set<std::string> device_keys{"ids", "cns", "name", "mf", "mdl", "mdl_id", "sw", "hw", "via_device"};
@@ -89,8 +92,18 @@ std::vector<json::object> check_conformance(const broker::message& m, broker::di
     // Commands go to the bridge's <base>/<id>/<entity>/set, never retained.
     if (auto it = c.find("cmd_t"); it != c.end() && !c.contains("pl_prs")) {
       CHECK(std::string(it->value().as_string()).ends_with("/set"));
-      CHECK(c.at("pl_on") == "on");
-      CHECK(c.at("pl_off") == "off");
+      if (c.contains("pl_open")) {
+        // A cover's own keys (its state open/closed, its commands OPEN/CLOSE, no stop): no pl_on.
+        CHECK(c.at("pl_open") == "OPEN");
+        CHECK(c.at("pl_cls") == "CLOSE");
+        CHECK(c.at("pl_stop").is_null());
+        CHECK(c.at("stat_open") == "open");
+        CHECK(c.at("stat_clsd") == "closed");
+        CHECK_FALSE(c.contains("pl_on"));
+      } else {
+        CHECK(c.at("pl_on") == "on");
+        CHECK(c.at("pl_off") == "off");
+      }
       CHECK(c.contains("stat_t"));
     }
   }
@@ -146,8 +159,8 @@ TEST_CASE("device mode publishes one retained config per camera with dev, o and 
   auto firmware = cmps.at("firmware").as_object();
   CHECK(firmware.at("json_attr_t") == "wyze/2CAA8E123456/attributes");
   CHECK(firmware.at("uniq_id") == "wyze_2CAA8E123456_firmware");
-  // A Cam v3 is controlled too (SPEC §7).
-  CHECK(cmps.size() == 7);
+  // A Cam v3 is controlled too (SPEC §7), and has a siren (SPEC §10).
+  CHECK(cmps.size() == 8);
   auto power = cmps.at("power").as_object();
   CHECK(power.at("p") == "switch");
   CHECK(power.at("stat_t") == "wyze/2CAA8E123456/power");
@@ -188,9 +201,9 @@ TEST_CASE("the control entities follow the capability table and mqtt.commands") 
     cam.product_model = model;
     CHECK(keys_of(settings(), cam) == read_only);
   }
-  cam.product_model = "WVOD1";  // battery: power, no restart
-  CHECK(keys_of(settings(), cam) ==
-        std::vector<std::string>{"conn_state", "firmware", "ip", "motion_detection", "notifications", "power"});
+  cam.product_model = "WVOD1";  // battery: power, no restart, a siren
+  CHECK(keys_of(settings(), cam) == std::vector<std::string>{"conn_state", "firmware", "ip", "motion_detection",
+                                                             "notifications", "power", "siren"});
   cam.product_model = "GW_BE1";  // Doorbell Pro: notifications only
   CHECK(keys_of(settings(), cam) == std::vector<std::string>{"conn_state", "firmware", "ip", "notifications"});
 }
@@ -235,7 +248,7 @@ TEST_CASE("a battery camera that reports its level has a battery sensor, and a w
 
 TEST_CASE("components mode publishes the same entities on per-component topics") {
   auto messages = broker::camera_discovery(settings(broker::discovery_mode::components), porch());
-  REQUIRE(messages.size() == 7);
+  REQUIRE(messages.size() == 8);
   CHECK(messages[0].topic == "homeassistant/binary_sensor/wyze_2CAA8E123456/conn_state/config");
   CHECK(messages[1].topic == "homeassistant/sensor/wyze_2CAA8E123456/ip/config");
   CHECK(messages[2].topic == "homeassistant/sensor/wyze_2CAA8E123456/firmware/config");
@@ -243,6 +256,7 @@ TEST_CASE("components mode publishes the same entities on per-component topics")
   CHECK(messages[4].topic == "homeassistant/button/wyze_2CAA8E123456/restart/config");
   CHECK(messages[5].topic == "homeassistant/switch/wyze_2CAA8E123456/notifications/config");
   CHECK(messages[6].topic == "homeassistant/switch/wyze_2CAA8E123456/motion_detection/config");
+  CHECK(messages[7].topic == "homeassistant/siren/wyze_2CAA8E123456/siren/config");
   for (const auto& m : messages) {
     auto c = check_conformance(m, broker::discovery_mode::components).front();
     CHECK_FALSE(c.contains("p"));
@@ -355,13 +369,19 @@ TEST_CASE("the discovery topics of a camera are known from its id alone, in both
   for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
     for (const std::string mac : {"2C:AA:8E:00:00:01", "GW_ODD-ID"}) {
       CAPTURE(mac);
-      // Between them, a wired camera and a battery camera have every entity.
-      wyze::Camera wired{.mac = mac}, battery{.mac = mac};
+      // Between them, a wired camera, a battery camera, a floodlight and a v3 with the garage door
+      // controller have every entity.
+      wyze::Camera wired{.mac = mac}, battery{.mac = mac}, floodlight{.mac = mac}, garage{.mac = mac};
       wired.product_model = "WYZE_CAKP2JFUS";
+      wired.signal = -60;
       battery.product_model = "WVOD1";
       battery.battery = 50;
+      battery.charging = false;
+      floodlight.product_model = "HL_CFL2";
+      garage.product_model = "WYZE_CAKP2JFUS";
+      garage.accessory = "HL_CGDC";
       std::set<std::string> published;
-      for (const auto& cam : {wired, battery})
+      for (const auto& cam : {wired, battery, floodlight, garage})
         for (const auto& m : broker::camera_discovery(settings(mode), cam)) published.insert(m.topic);
       auto by_id = broker::camera_discovery_topics(settings(mode), wired.id());
       CHECK(std::set<std::string>(by_id.begin(), by_id.end()) == published);
@@ -461,7 +481,12 @@ TEST_CASE("the configs keep the bytes of earlier releases, so an upgrade republi
       R"(","dev":{"ids":["wyze_2CAA8E123456"],"name":"Porch","mf":"Wyze","via_device":"wyze_mqtt_bridge_wyze")"
       R"(,"cns":[["mac","2c:aa:8e:12:34:56"]],"mdl":"Cam v3","mdl_id":"WYZE_CAKP2JFUS","sw":"4.36.11.7071","h)"
       R"(w":"0.0.0.0"},"o":{"name":"wyze-mqtt-bridge","sw":"1.2.3","url":"https://example.com/support"}})";
-  CHECK(broker::camera_discovery(settings(), porch())[0].payload == device);
+  // 0.1.0's components unchanged, and after them the siren a Cam v3 has since (SPEC §10).
+  const std::string siren =
+      R"(,"siren":{"p":"siren","name":"Siren","uniq_id":"wyze_2CAA8E123456_siren","default_entity_id":"siren.)"
+      R"(wyze_2caa8e123456_siren","stat_t":"wyze/2CAA8E123456/siren","cmd_t":"wyze/2CAA8E123456/siren/set","i)"
+      R"(c":"mdi:alarm-light","pl_on":"on","pl_off":"off","sup_dur":false,"sup_vol":false}}})";
+  CHECK(broker::camera_discovery(settings(), porch())[0].payload == device.substr(0, device.size() - 3) + "}" + siren);
   auto components = broker::camera_discovery(settings(broker::discovery_mode::components), porch());
   CHECK(components[0].payload == components_conn_state);
   CHECK(components[3].payload == components_power);

@@ -46,9 +46,39 @@ wyze::Camera battery_camera(std::string mac) {
   return cam;
 }
 
+// A Floodlight v2 whose siren and light were read, on a weak Wi-Fi.
+wyze::Camera floodlight_camera(std::string mac) {
+  auto cam = full_camera(std::move(mac));
+  cam.product_model = "HL_CFL2";
+  cam.signal = -71;
+  cam.siren = false;
+  cam.light = true;
+  return cam;
+}
+
+// A v3 with the garage door controller, the door read as closed.
+wyze::Camera garage_camera(std::string mac) {
+  auto cam = full_camera(std::move(mac));
+  cam.accessory = "HL_CGDC";
+  cam.garage_open = false;
+  return cam;
+}
+
+// A Video Doorbell (its presses: the doorbell entity).
+wyze::Camera doorbell_camera(std::string mac) {
+  auto cam = full_camera(std::move(mac));
+  cam.product_model = "WYZEDB3";
+  return cam;
+}
+
 // Cameras that have, between them, every row of the table: a row no camera here has fails the
 // tests below until a camera that has it is added.
-std::vector<wyze::Camera> fleet() { return {full_camera("2C:AA:8E:12:34:56"), battery_camera("2C:AA:8E:12:34:57")}; }
+std::vector<wyze::Camera> fleet() {
+  auto battery = battery_camera("2C:AA:8E:12:34:57");
+  battery.charging = true;
+  return {full_camera("2C:AA:8E:12:34:56"), battery, floodlight_camera("2C:AA:8E:12:34:58"),
+          garage_camera("2C:AA:8E:12:34:59"), doorbell_camera("2C:AA:8E:12:34:5A")};
+}
 
 // "<base>/<id>/<key>" → "<key>", and a discovery topic or unique id → its row key, for comparing
 // what a fleet published with the rows.
@@ -189,8 +219,8 @@ TEST_CASE("with mqtt.commands off, the controls of a camera are gone: no entity,
   now.update({cam});
   std::set<std::string> expected;
   for (const auto& row : broker::camera_entities())
-    if (!row.command.empty()) {
-      if (row.state) expected.insert("wyze/2CAA8E123456/" + std::string(row.key));
+    if (!row.command.empty() && broker::has_entity(row, cam, everything_on)) {
+      if (broker::has_state(row, cam, everything_on)) expected.insert("wyze/2CAA8E123456/" + std::string(row.key));
       expected.insert(broker::camera_discovery_topic(discovery(broker::discovery_mode::components), cam.id(), row));
     }
   CHECK(topics_of(now.stale(read_back), true) == expected);
@@ -225,7 +255,7 @@ TEST_CASE("with events and pictures off, their entities are gone, and what an ea
         if (!row.feature.empty()) CHECK(m.topic != broker::camera_topic("wyze", cam.id(), row));
     std::set<std::string> expected;
     for (const auto& row : broker::camera_entities())
-      if (!row.feature.empty()) {
+      if (!row.feature.empty() && broker::has_entity(row, cam, everything_on)) {
         if (row.state) expected.insert(broker::camera_topic("wyze", cam.id(), row));
         if (mode == broker::discovery_mode::components)
           expected.insert(broker::camera_discovery_topic(discovery(mode), cam.id(), row));

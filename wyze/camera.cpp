@@ -98,6 +98,11 @@ Camera to_camera(const device_entry& e, bool thumbnails) {
   cam.timezone = first_of(text(f[d::timezone_name]), text(f[d::device_timezone]));
   if (auto level = integer(p[d::param_electricity]); level && *level >= 0 && *level <= 100)
     cam.battery = static_cast<int>(*level);
+  cam.charging = flag(p[d::param_charging]);
+  // dBm: a Wi-Fi signal is between -127 and 0; anything else (a percentage, garbage) is not one.
+  if (auto rssi = first_of(integer(p[d::param_rssi]), integer(f[d::rssi])); rssi && *rssi >= -127 && *rssi <= 0)
+    cam.signal = static_cast<int>(*rssi);
+  if (auto dongle = text(p[d::param_accessory]); dongle && !dongle->empty()) cam.accessory = std::move(dongle);
   if (auto ts = integer(e.thumbs[d::thumbnails_ts]); thumbnails && ts && *ts > 0) {
     // Only an https URL is kept: a picture is never fetched over anything else.
     auto url = text(e.thumbs[d::thumbnails_url]);
@@ -110,9 +115,10 @@ Camera to_camera(const device_entry& e, bool thumbnails) {
 constexpr std::array<std::string_view, device_entry::top_count> top_names{
     "mac",          "nickname",    "product_model",       "product_type",  "firmware_ver",
     "hardware_ver", "ip",          "conn_state",          "conn_state_ts", "ssid",
-    "power_switch", "push_switch", "motion_alarm_switch", "timezone_name", "device_timezone"};
-constexpr std::array<std::string_view, device_entry::param_count> param_names{"ip", "ssid", "power_switch",
-                                                                              "motion_alarm_switch", "electricity"};
+    "power_switch", "push_switch", "motion_alarm_switch", "timezone_name", "device_timezone", "rssi"};
+constexpr std::array<std::string_view, device_entry::param_count> param_names{
+    "ip", "ssid", "power_switch", "motion_alarm_switch", "electricity", "battery_charging_status", "rssi",
+    "dongle_product_model"};
 constexpr std::array<std::string_view, device_entry::thumb_count> thumb_names{"thumbnails_url", "thumbnails_ts"};
 
 // A device entry has some 80 keys, a dozen of them read: most keys are rejected by their length

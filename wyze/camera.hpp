@@ -67,6 +67,14 @@ struct Camera {
   std::optional<bool> motion_detection{};  ///< device_params.motion_alarm_switch 1 / 0
   std::optional<std::string> timezone{};
   std::optional<int> battery{};  ///< device_params.electricity, 0–100 (whatever the model: see capabilities)
+  std::optional<bool> charging{};  ///< device_params.battery_charging_status 1 / 0
+  std::optional<int> signal{};     ///< rssi (device_params or top level), dBm, -127 to 0
+  std::optional<std::string> accessory{};  ///< device_params.dongle_product_model, when not empty
+  // States the device list does not carry, read by the batched property call (SPEC §10): they
+  // carry over from one device list to the next, like the events.
+  std::optional<bool> siren{};        ///< P1049 1 / 0
+  std::optional<bool> light{};        ///< P1056 1 on, 2 (or 0) off
+  std::optional<bool> garage_open{};  ///< P1056 1 open, 2 or 0 closed
   /// Only when pictures come from the device list's thumbnails (device_list_builder).
   shared_value<camera_thumbnail> thumbnail{};
   /// Absent while events and pictures are off: a 10,000-camera account pays a pointer a camera.
@@ -127,6 +135,7 @@ struct device_entry {
     motion_alarm_switch,
     timezone_name,
     device_timezone,
+    rssi,
     top_count
   };
   enum param : std::uint8_t {
@@ -135,6 +144,9 @@ struct device_entry {
     param_power_switch,
     param_motion_alarm_switch,
     param_electricity,
+    param_charging,
+    param_rssi,
+    param_accessory,
     param_count
   };
   enum thumb : std::uint8_t { thumbnails_url, thumbnails_ts, thumb_count };

@@ -13,14 +13,25 @@ const app_call* call_for(const Camera& camera, std::span<const model_call> table
   return nullptr;
 }
 
+std::string_view light_kind(const Camera& camera) {
+  const std::string model = camera.product_model.value_or("");
+  const std::string dongle = camera.accessory.value_or("");
+  if (model == "HL_CFL2" || (model == "WYZE_CAKP2JFUS" && dongle == "HL_CFL")) return "Floodlight";
+  if ((model == "WYZE_CAKP2JFUS" || model == "HL_CAM4") && dongle == "HL_CAM3SS") return "Lamp";
+  if (model == "HL_BC") return "Light";
+  return {};
+}
+
+bool has_garage_door(const Camera& camera) { return camera.accessory == "HL_CGDC"; }
+
 camera_command command_for(const Camera& camera, const app_call& call, bool on) {
-  camera_command command{camera.mac, camera.product_model.value_or(""), {}, {}};
+  camera_command command{camera.mac, camera.product_model.value_or(""), {}, {}, call.as_list};
   if (!call.action_on.empty()) {
     command.action = on || call.action_off.empty() ? call.action_on : call.action_off;
     return command;
   }
   for (auto pid : call.pids)
-    if (!pid.empty()) command.properties.emplace_back(std::string(pid), on ? "1" : "0");
+    if (!pid.empty()) command.properties.emplace_back(std::string(pid), on ? call.value_on : call.value_off);
   return command;
 }
 

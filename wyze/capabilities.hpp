@@ -22,15 +22,19 @@ struct camera_command {
   std::string model;
   std::string action;                                           ///< run_action's action_key; empty: properties
   std::vector<std::pair<std::string, std::string>> properties;  ///< set_property calls (pid, pvalue)
+  bool as_list = false;  ///< one set_property_list call with every property, not set_property each
 
   bool operator==(const camera_command&) const = default;
 };
 
 /// A call of Wyze's /app API: `run_action` with the key for on (a button: its only key) and for
-/// off, or `set_property` of each pid with "1" (on) or "0" (off), in order.
+/// off, or `set_property` of each pid with `value_on` or `value_off`, in order (`as_list`: one
+/// `set_property_list` call with them all).
 struct app_call {
   std::string_view action_on{}, action_off{};
   std::array<std::string_view, 2> pids{};
+  std::string_view value_on = "1", value_off = "0";
+  bool as_list = false;
 };
 
 /// The models that share one call for an entity.
@@ -47,6 +51,13 @@ camera_command command_for(const Camera& camera, const app_call& call, bool on);
 
 /// True when `camera`'s model is one of `models`.
 bool is_model(const Camera& camera, std::span<const std::string_view> models);
+
+/// What the light entity of `camera` is named after (SPEC §10): "Floodlight", "Lamp" (the lamp
+/// socket), "Light" (the Bulb Cam), or empty when the camera has no light the cloud switches.
+std::string_view light_kind(const Camera& camera);
+
+/// True when `camera` has the garage door controller (`dongle_product_model` HL_CGDC).
+bool has_garage_door(const Camera& camera);
 
 /// The tables of the entities with a command, and the model sets of entities without one: each
 /// named by one entity row.
@@ -70,16 +81,40 @@ inline constexpr std::string_view doorbell_pro[] = {"GW_BE1"};
 inline constexpr app_call power_actions{.action_on = "power_on", .action_off = "power_off"};
 inline constexpr model_call power[] = {{mains, power_actions}, {outdoor, power_actions}};
 inline constexpr model_call restart[] = {{mains, {.action_on = "restart"}}};
+// The siren: run_action siren_on / siren_off (wyzeapy services/camera_service.py siren_on/siren_off)
+// on the cameras ha-wyzeapi siren.py gives one (all but WYZECP1_JEF, WYZEC1-JZ and GW_BE1), of
+// those this table controls, less the ones that have no siren: the Cam v1 (older than the v2,
+// which has none) and the wired doorbells (a chime, no siren).
+inline constexpr std::string_view siren_models[] = {"WYZE_CAKP2JFUS", "HL_CAM3P", "HL_CAM4", "HL_PAN2", "HL_PAN3",
+                                                    "HL_PANP",        "HL_CFL2",  "WVOD1",   "HL_WCO2"};
+inline constexpr model_call siren[] = {{siren_models, {.action_on = "siren_on", .action_off = "siren_off"}}};
+// Lights (ha-wyzeapi light.py; wyzeapy camera_service.py floodlight_on/off): P1056 "1" / "2" on the
+// Floodlight v2 and on a v3 with the floodlight (HL_CFL) or a v3 / v4 with the lamp socket
+// (HL_CAM3SS) — which accessory, light_kind decides; run_action floodlight_on/off on the Bulb Cam.
+inline constexpr std::string_view accessory_light_models[] = {"HL_CFL2", "WYZE_CAKP2JFUS", "HL_CAM4"};
+inline constexpr std::string_view bulb_cam[] = {"HL_BC"};
+inline constexpr model_call light[] = {
+    {accessory_light_models, {.pids = {"P1056", ""}, .value_on = "1", .value_off = "2"}},
+    {bulb_cam, {.action_on = "floodlight_on", .action_off = "floodlight_off"}}};
+// The garage door controller (HL_CGDC) on a camera: run_action garage_door_trigger, which opens a
+// closed door and closes an open one (wyzeapy garage_door_open/close; ha-wyzeapi cover.py gives the
+// cover to any camera with the accessory, the cameras of this table here).
+inline constexpr model_call garage_door[] = {{mains, {.action_on = "garage_door_trigger"}}};
 // "0" is off; "2" looks off in the app while notifications go on (docker-wyze-bridge #1313).
 inline constexpr app_call p1{.pids = {"P1", ""}};
 inline constexpr model_call notifications[] = {{mains, p1}, {outdoor, p1}, {doorbell_pro, p1}};
 // Motion detection: P1047 and P1001 together on most cameras (newer ones need both, older ones
-// ignore the second); P1029 on the battery-powered Outdoor cameras.
+// ignore the second); P1029 on the battery-powered Outdoor cameras, through set_property_list
+// (wyzeapy camera_service.py turn_on/off_motion_detection, types.py WCO_MOTION_DETECTION).
 inline constexpr model_call motion_detection[] = {{mains, {.pids = {"P1047", "P1001"}}},
-                                                  {outdoor, {.pids = {"P1029", ""}}}};
+                                                  {outdoor, {.pids = {"P1029", ""}, .as_list = true}}};
 /// device_params.electricity is the battery's level on these (ha-wyzeapi sensor.py
 /// CAMERAS_WITH_BATTERIES); wired doorbells report one too, which is not theirs (ha-wyzeapi #454).
 inline constexpr std::string_view battery[] = {"WVOD1", "HL_WCO2", "AN_RSCW", "GW_BE1"};
+/// The doorbells: their events with event_value 10 are presses (wyze-sdk models/events
+/// EventAlarmType DOORBELL_RANG; wyze-sdk models/devices/base.py CAMERA_BELL; the models of
+/// wyze/models.cpp named Doorbell).
+inline constexpr std::string_view doorbell[] = {"WYZEDB3", "HL_DB2", "GW_BE1", "AN_RDB1", "GW_DBD"};
 
 }  // namespace capability
 

@@ -217,19 +217,35 @@ void cloud_client::run_calls(const std::shared_ptr<camera_command>& command, std
   auto make = std::make_shared<const plan<done>>([this, command, next] {
     const auto& cmd = *command;
     auto context = machine_.context(now_ms_());
-    std::string_view path = cmd.action.empty() ? paths::set_property : paths::run_action;
-    std::string body = cmd.action.empty() ? set_property_body(context, cmd.mac, cmd.model, cmd.properties[next].first,
-                                                              cmd.properties[next].second)
-                                          : run_action_body(context, cmd.mac, cmd.model, cmd.action);
+    std::string_view path = !cmd.action.empty() ? paths::run_action
+                            : cmd.as_list       ? paths::set_property_list
+                                                : paths::set_property;
+    std::string body = !cmd.action.empty() ? run_action_body(context, cmd.mac, cmd.model, cmd.action)
+                       : cmd.as_list       ? set_property_list_body(context, cmd.mac, cmd.model, cmd.properties)
+                                           : set_property_body(context, cmd.mac, cmd.model, cmd.properties[next].first,
+                                                               cmd.properties[next].second);
     return attempt<done>{lane::account, path, request_to(settings_.api_url, path, std::move(body)),
                          [](http_response& answer) { return parse_control_answer(answer.status, answer.body); }};
   });
-  if (!c.action.empty()) return call<done>(std::move(make), may_renew_token, true, std::move(finished));
+  if (!c.action.empty() || c.as_list) return call<done>(std::move(make), may_renew_token, true, std::move(finished));
   call<done>(std::move(make), may_renew_token, true,
              [this, command, next, may_renew_token, finished = std::move(finished)](result<done> outcome) mutable {
                if (!outcome) return finished(std::move(outcome));
                run_calls(command, next + 1, may_renew_token, std::move(finished));
              });
+}
+
+void cloud_client::read_properties(std::vector<property_target> devices, std::vector<std::string> pids,
+                                   std::function<void(result<property_values>)> done) {
+  auto make = std::make_shared<const plan<property_values>>(
+      [this, devices = std::move(devices), pids = std::move(pids)] {
+        auto path = paths::device_list_properties;
+        return attempt<property_values>{
+            lane::account, path,
+            request_to(settings_.api_url, path, device_list_properties_body(machine_.context(now_ms_()), devices, pids)),
+            [](http_response& answer) { return parse_device_list_properties(answer.status, answer.body); }};
+      });
+  in_line<property_values>(std::move(make), std::move(done));
 }
 
 void cloud_client::login(step_done next) {

@@ -59,6 +59,12 @@ class cloud_client {
   /// the account waits for Wyze's rate limit it fails at once, without a call.
   void run_command(camera_command command, std::function<void(result<done>)> done);
 
+  /// One batched property read (`/app/v2/device_list/get_property_list`) of `devices` for `pids`
+  /// (SPEC §10): an account operation like the device list (the session first, its rate-limit
+  /// pause, renew-and-retry once on 2001).
+  void read_properties(std::vector<property_target> devices, std::vector<std::string> pids,
+                       std::function<void(result<property_values>)> done);
+
   /// One call of the signed v4 event list. Its answers have their own rate-limit pause
   /// (session::events_paused_until_ms): a 1011 there stops only the event poll, and a pause of the
   /// device list does not stop it. It does not wait behind a device-list fetch either, unless the

@@ -41,6 +41,9 @@ inline constexpr std::string_view event_app_info = "wyze_ios_2.50.6.9";
 /// The longest event id accepted (real ones are about 30 characters).
 inline constexpr std::size_t max_event_id_length = 128;
 
+/// The event_value of a doorbell's press (wyze-sdk models/events EventAlarmType DOORBELL_RANG).
+inline constexpr int doorbell_press_value = 10;
+
 /// One event of the list, as far as the bridge uses it. The picture URL is signed: never logged.
 struct camera_event {
   std::string id;

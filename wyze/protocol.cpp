@@ -20,6 +20,9 @@ constexpr std::string_view legacy_list_sv = "01463873df804629b15694df13126d31";
 constexpr std::string_view control_sc = "01dd431d098546f9baf5233724fa2ee2";
 constexpr std::string_view run_action_sv = "2c0edc06d4c5465b8c55af207144f0d9";
 constexpr std::string_view set_property_sv = "e8e1db44128f4e31a2047a8f5f80b2bd";
+// wyzeapy services/base_service.py _set_property_list; wyze-sdk get_device_list_property_list.
+constexpr std::string_view set_property_list_sv = "9d74946e652647e9b6c9d59326aef104";
+constexpr std::string_view device_list_properties_sv = "be9e90755d3445d0a4a583c8314972b6";
 
 json::object envelope(const app_context& context, std::string_view sc, std::string_view sv) {
   return {{"sc", sc},
@@ -159,6 +162,60 @@ std::string set_property_body(const app_context& context, std::string_view mac, 
   body["pid"] = pid;
   body["pvalue"] = value;
   return json::serialize(body);
+}
+
+std::string set_property_list_body(const app_context& context, std::string_view mac, std::string_view model,
+                                   const std::vector<std::pair<std::string, std::string>>& properties) {
+  json::object body = envelope(context, app_sc, set_property_list_sv);
+  json::array list;
+  for (const auto& [pid, value] : properties) list.push_back(json::object{{"pid", pid}, {"pvalue", value}});
+  body["property_list"] = std::move(list);
+  body["device_model"] = model;
+  body["device_mac"] = mac;
+  return json::serialize(body);
+}
+
+std::string device_list_properties_body(const app_context& context, const std::vector<property_target>& devices,
+                                        const std::vector<std::string>& pids) {
+  json::object body = envelope(context, app_sc, device_list_properties_sv);
+  json::array macs, wanted;
+  for (const auto& device : devices) macs.push_back(json::string(device.mac));
+  for (const auto& pid : pids) wanted.push_back(json::string(pid));
+  body["device_list"] = std::move(macs);
+  body["target_pid_list"] = std::move(wanted);
+  return json::serialize(body);
+}
+
+result<property_values> parse_device_list_properties(unsigned status, std::string_view body) {
+  auto data = envelope_data(status, body);
+  if (!data) return data.error();
+  const auto* list = data.value().get_object().if_contains("device_list");
+  if (!list || !list->is_array()) return error{failure::bad_response, "the answer has no data.device_list array"};
+  constexpr std::size_t longest_value = 64;  // camera pids hold small numbers; a longer value is not one
+  property_values values;
+  for (const auto& entry : list->get_array()) {
+    const auto* device = entry.if_object();
+    if (!device) continue;
+    std::string mac = string_field(*device, "device_mac");
+    const auto* properties = device->if_contains("device_property_list");
+    if (mac.empty() || mac.size() > max_mac_length || !properties || !properties->is_array()) continue;
+    std::vector<std::pair<std::string, std::string>> read;
+    for (const auto& p : properties->get_array()) {
+      const auto* property = p.if_object();
+      if (!property) continue;
+      std::string pid = string_field(*property, "pid");
+      const auto* value = property->if_contains("value");
+      std::string text;
+      if (value && value->is_string() && value->get_string().size() <= longest_value)
+        text = value->get_string();
+      else if (value && value->is_int64())
+        text = std::to_string(value->get_int64());
+      if (pid.empty() || pid.size() > longest_value || text.empty()) continue;
+      read.emplace_back(std::move(pid), std::move(text));
+    }
+    values.emplace_back(std::move(mac), std::move(read));
+  }
+  return values;
 }
 
 result<done> parse_control_answer(unsigned status, std::string_view body) {

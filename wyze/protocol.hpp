@@ -38,6 +38,8 @@ inline constexpr std::string_view legacy_device_list = "/app/device/get_device_l
 inline constexpr std::string_view refresh_token = "/app/user/refresh_token";
 inline constexpr std::string_view run_action = "/app/v2/auto/run_action";
 inline constexpr std::string_view set_property = "/app/v2/device/set_property";
+inline constexpr std::string_view set_property_list = "/app/v2/device/set_property_list";
+inline constexpr std::string_view device_list_properties = "/app/v2/device_list/get_property_list";
 }  // namespace paths
 
 /// What `auth: legacy` users are told at start, and again when the legacy login is refused.
@@ -61,6 +63,30 @@ std::string run_action_body(const app_context& context, std::string_view mac, st
 /// Body of set_property: one property `pid` of the camera `mac` set to `value`.
 std::string set_property_body(const app_context& context, std::string_view mac, std::string_view model,
                               std::string_view pid, std::string_view value);
+
+/// Body of set_property_list: every (pid, pvalue) of `properties` on the camera `mac` in one call
+/// (SecKatie/wyzeapy services/base_service.py `_set_property_list`).
+std::string set_property_list_body(const app_context& context, std::string_view mac, std::string_view model,
+                                   const std::vector<std::pair<std::string, std::string>>& properties);
+
+/// One camera of a batched property read.
+struct property_target {
+  std::string mac;
+  std::string model;
+  bool operator==(const property_target&) const = default;
+};
+/// The values a batched property read returned: by the MAC the cloud named, each (pid, value).
+using property_values = std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>;
+
+/// Body of the batched property read `/app/v2/device_list/get_property_list`: `device_list` the
+/// MACs, `target_pid_list` the pids (shauntarves/wyze-sdk service/api_service.py
+/// get_device_list_property_list).
+std::string device_list_properties_body(const app_context& context, const std::vector<property_target>& devices,
+                                        const std::vector<std::string>& pids);
+/// Parses its answer, `data.device_list[{device_mac, device_property_list[{pid, value}]}]` (the
+/// shape SecKatie/wyzeapy's 2021 client.py get_info reads). Entries or values of an unexpected
+/// type are skipped; a value is kept as text (a number as its digits).
+result<property_values> parse_device_list_properties(unsigned status, std::string_view body);
 
 /// Parses the answer of run_action or set_property: done, or why the cloud did not carry it out
 /// (a `data.result` other than 1 means the call was accepted and nothing happened).

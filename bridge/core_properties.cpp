@@ -1,0 +1,80 @@
+// The batched property read (SPEC §10): one call every wyze.property_interval for every camera
+// whose entities have states the device list does not carry (siren, light, garage door), none
+// while no camera has one; its values become those entities' states.
+#include "bridge/core.hpp"
+#include "bridge/log_line.hpp"
+#include "mqtt/discovery.hpp"
+
+#include <algorithm>
+
+namespace bridge {
+namespace {
+
+using common::logging::level;
+
+// "1" is on (open); "0" and "2" are off (closed: wyzeapy camera_service.py, ha-wyzeapi cover.py);
+// any other value is no state.
+std::optional<bool> property_state(std::string_view value) {
+  if (value == "1") return true;
+  if (value == "0" || value == "2") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void core::read_properties(actions& out) {
+  if (settings_.once || properties_busy_) return;
+  act::read_properties read;
+  for (const auto& [id, camera] : retained_.cameras()) {
+    auto pids = broker::property_pids(camera, features());
+    if (pids.empty()) continue;
+    read.devices.push_back({camera.mac, camera.product_model.value_or("")});
+    for (auto pid : pids)
+      if (std::find(read.pids.begin(), read.pids.end(), pid) == read.pids.end()) read.pids.emplace_back(pid);
+  }
+  // No camera needs one: no call, and no timer (the next poll looks again).
+  if (read.devices.empty()) return;
+  std::sort(read.pids.begin(), read.pids.end());
+  properties_busy_ = true;
+  out.push_back(std::move(read));
+}
+
+void core::handle(actions& out, ev::properties_done& done, std::int64_t now_ms) {
+  // The next read one interval after this one ended, whatever it brought.
+  out.push_back(act::start_timer{timer::properties, settings_.property_interval});
+  if (!done.values) {
+    const auto& failed = done.values.error();
+    ++stats_.property_reads[failed.not_sent                              ? "paused"
+                            : failed.kind == wyze::failure::rate_limited ? "rate_limited"
+                                                                         : "error"];
+    // The states stay as last read; the same failure read after read is said once.
+    if (last_property_error_ != failed.message)
+      out.push_back(line(level::warn, "wyze", "reading the accessories' states failed (they keep their last value): ",
+                         failed.message));
+    last_property_error_ = failed.message;
+    return;
+  }
+  ++stats_.property_reads["ok"];
+  if (last_property_error_) out.push_back(line(level::info, "wyze", "the accessories' states are read again"));
+  last_property_error_.reset();
+  std::size_t changed = 0;
+  for (const auto& [mac, values] : done.values.value()) {
+    std::string id = wyze::camera_id(mac);
+    for (const auto& row : broker::camera_entities()) {
+      const wyze::Camera* camera = retained_.find(id);
+      if (!camera) break;  // not a selected camera of the account (any more)
+      if (row.property_pid.empty() || !broker::has_entity(row, *camera, features())) continue;
+      auto read = std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == row.property_pid; });
+      if (read == values.end()) continue;
+      auto on = property_state(read->second);
+      if (!on || (*camera).*row.value == on || !commands_.believe(id, std::string(row.key), *on, now_ms)) continue;
+      retained_.set_state(id, row, *on);
+      ++changed;
+    }
+  }
+  out.push_back(line(level::debug, "wyze", "property read: ", done.values.value().size(), " cameras, ", changed,
+                     " changed states"));
+  if (changed > 0) out.push_back(act::flush{});
+}
+
+}  // namespace bridge
