@@ -414,7 +414,8 @@ void core::handle(actions& out, ev::timer_fired& fired, std::int64_t now_ms) {
 
 // --once is done when the poll's states and the clean-up of earlier runs are acknowledged.
 void core::finish_once_when_published(actions& out) {
-  if (!settings_.once || !once_polled_ || readback_.current() != readback::phase::cleared || phase_ != phase::running)
+  if (!settings_.once || !once_polled_ || properties_in_flight_ || readback_.current() != readback::phase::cleared ||
+      phase_ != phase::running)
     return;
   phase_ = phase::draining;
   out.push_back(act::when_delivered{});

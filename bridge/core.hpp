@@ -215,6 +215,8 @@ class core {
   // The batched property read (core_properties.cpp).
   /// Reads the states of every camera that needs one, unless a read is in flight or scheduled.
   void read_properties(actions& out);
+  void take_properties(actions& out, const wyze::property_values& cameras, std::int64_t now_ms);
+  void property_read_failed(actions& out, const wyze::error& failed);
 
   // Commands (core_commands.cpp).
   bool is_command_topic(const std::string& topic) const;
@@ -255,6 +257,8 @@ class core {
   std::set<std::string> recorded_;           ///< ids last recorded as published
   bool features_written_ = false;            ///< the record holds this run's events and pictures settings
   bool properties_busy_ = false;             ///< a property read is in flight, or its timer runs
+  bool properties_in_flight_ = false;        ///< a property read is in flight (--once waits for it)
+  bool properties_read_once_ = false;        ///< a property read was sent
   std::optional<std::string> last_property_error_;  ///< said once while it repeats
 };
 

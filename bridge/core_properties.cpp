@@ -23,7 +23,8 @@ std::optional<bool> property_state(std::string_view value) {
 }  // namespace
 
 void core::read_properties(actions& out) {
-  if (settings_.once || properties_busy_) return;
+  // One read at a time, one an interval; --once reads once, before it finishes.
+  if (properties_busy_ || (settings_.once && properties_read_once_)) return;
   act::read_properties read;
   for (const auto& [id, camera] : retained_.cameras()) {
     auto pids = broker::property_pids(camera, features());
@@ -35,30 +36,38 @@ void core::read_properties(actions& out) {
   // No camera needs one: no call, and no timer (the next poll looks again).
   if (read.devices.empty()) return;
   std::sort(read.pids.begin(), read.pids.end());
-  properties_busy_ = true;
+  properties_busy_ = properties_in_flight_ = properties_read_once_ = true;
   out.push_back(std::move(read));
 }
 
 void core::handle(actions& out, ev::properties_done& done, std::int64_t now_ms) {
-  // The next read one interval after this one ended, whatever it brought.
-  out.push_back(act::start_timer{timer::properties, settings_.property_interval});
-  if (!done.values) {
-    const auto& failed = done.values.error();
-    ++stats_.property_reads[failed.not_sent                              ? "paused"
-                            : failed.kind == wyze::failure::rate_limited ? "rate_limited"
-                                                                         : "error"];
-    // The states stay as last read; the same failure read after read is said once.
-    if (last_property_error_ != failed.message)
-      out.push_back(line(level::warn, "wyze", "reading the accessories' states failed (they keep their last value): ",
-                         failed.message));
-    last_property_error_ = failed.message;
-    return;
-  }
+  properties_in_flight_ = false;
+  // The next read one interval after this one ended, whatever it brought (--once: it is done).
+  if (!settings_.once) out.push_back(act::start_timer{timer::properties, settings_.property_interval});
+  if (done.values)
+    take_properties(out, done.values.value(), now_ms);
+  else
+    property_read_failed(out, done.values.error());
+  finish_once_when_published(out);
+}
+
+void core::property_read_failed(actions& out, const wyze::error& failed) {
+  ++stats_.property_reads[failed.not_sent                              ? "paused"
+                          : failed.kind == wyze::failure::rate_limited ? "rate_limited"
+                                                                       : "error"];
+  // The states stay as last read; the same failure read after read is said once.
+  if (last_property_error_ != failed.message)
+    out.push_back(line(level::warn, "wyze", "reading the accessories' states failed (they keep their last value): ",
+                       failed.message));
+  last_property_error_ = failed.message;
+}
+
+void core::take_properties(actions& out, const wyze::property_values& cameras, std::int64_t now_ms) {
   ++stats_.property_reads["ok"];
   if (last_property_error_) out.push_back(line(level::info, "wyze", "the accessories' states are read again"));
   last_property_error_.reset();
   std::size_t changed = 0;
-  for (const auto& [mac, values] : done.values.value()) {
+  for (const auto& [mac, values] : cameras) {
     std::string id = wyze::camera_id(mac);
     for (const auto& row : broker::camera_entities()) {
       const wyze::Camera* camera = retained_.find(id);
@@ -72,8 +81,8 @@ void core::handle(actions& out, ev::properties_done& done, std::int64_t now_ms) 
       ++changed;
     }
   }
-  out.push_back(line(level::debug, "wyze", "property read: ", done.values.value().size(), " cameras, ", changed,
-                     " changed states"));
+  out.push_back(
+      line(level::debug, "wyze", "property read: ", cameras.size(), " cameras, ", changed, " changed states"));
   if (changed > 0) out.push_back(act::flush{});
 }
 

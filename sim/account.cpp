@@ -88,7 +88,8 @@ std::string call_kind(const std::string& target) {
   if (target == "/app/user/refresh_token") return "refresh";
   if (target == "/app/v2/home_page/get_object_list" || target == "/app/device/get_device_list") return "device_list";
   if (target == wyze::paths::event_list_v4 || target == "/app/v2/device/get_event_list") return "events";
-  if (target == "/app/v2/device/get_property_list") return "properties";
+  if (target == "/app/v2/device/get_property_list" || target == "/app/v2/device_list/get_property_list")
+    return "properties";
   return "commands";
 }
 
@@ -272,6 +273,10 @@ response account::handle(const request& req) {
     answer = run_action(body);
   else if (req.target == "/app/v2/device/set_property")
     answer = set_property(body);
+  else if (req.target == "/app/v2/device/set_property_list")
+    answer = set_property_list(body);
+  else if (req.target == "/app/v2/device_list/get_property_list")
+    answer = device_list_properties(body);
   else if (req.target == "/app/v2/device/get_property_list")
     answer = property_list(body);
   else if (req.target == wyze::paths::event_list_v4)
@@ -491,13 +496,57 @@ response account::run_action(const json::object& body) {
     accepted["result"] = 3;  // accepted, and nothing happens
     return envelope(accepted);
   }
-  if (action == "power_on" || action == "power_off")
+  auto& props = properties_[upper(field(*device, "mac"))];
+  std::string model = field(*device, "product_model");
+  std::string dongle = field(params_of(*device), "dongle_product_model");
+  if (action == "power_on" || action == "power_off") {
     params_of(*device)["power_switch"] = action == "power_on" ? 1 : 0;
-  else if (action == "restart")
+  } else if (action == "restart") {
     ++stats_["restarts"];
-  else
+  } else if (action == "siren_on" || action == "siren_off") {
+    // The models without a siren accept the call and do nothing (ha-wyzeapi siren.py leaves them out).
+    if (model == "WYZECP1_JEF" || model == "WYZEC1-JZ" || model == "GW_BE1" || model == "WYZEDB3") {
+      accepted["result"] = 3;
+      return envelope(accepted);
+    }
+    props["P1049"] = action == "siren_on" ? "1" : "0";
+  } else if (action == "floodlight_on" || action == "floodlight_off") {
+    if (model != "HL_BC") return envelope_error("1001", "the device has no light to switch with run_action");
+    props["P1056"] = action == "floodlight_on" ? "1" : "2";
+  } else if (action == "garage_door_trigger") {
+    if (dongle != "HL_CGDC") return envelope_error("1001", "no garage door controller on this camera");
+    props["P1056"] = props["P1056"] == "1" ? "2" : "1";  // flips the door (wyzeapy: one trigger for both)
+    ++stats_["garage_triggers"];
+  } else {
     return envelope_error("1001", "unknown action_key");
+  }
   return envelope(accepted);
+}
+
+std::optional<response> account::set_pid(json::object& device, const std::string& pid, const std::string& value) {
+  if (device_management_model(field(device, "product_model"))) return envelope_error("1001", "InvalidSignature2");
+  std::string model = field(device, "product_model");
+  std::string dongle = field(params_of(device), "dongle_product_model");
+  if (pid == "P1056") {
+    // The accessory's state: 1 on, 2 off (wyzeapy floodlight_on/off), on the cameras that have one.
+    if (model != "HL_CFL2" && dongle != "HL_CFL" && dongle != "HL_CAM3SS")
+      return envelope_error("1001", "the device has no accessory for P1056");
+    if (value != "1" && value != "2") return envelope_error("1001", "pvalue is not valid for " + pid);
+    properties_[upper(field(device, "mac"))][pid] = value;
+    return std::nullopt;
+  }
+  bool binary = value == "0" || value == "1";
+  if (!binary && !(pid == "P1" && value == "2")) return envelope_error("1001", "pvalue is not valid for " + pid);
+  int number = value[0] - '0';
+  if (pid == "P3")
+    params_of(device)["power_switch"] = number;
+  else if (pid == "P1")
+    device["push_switch"] = number;
+  else if (pid == "P1047" || pid == "P1001" || pid == "P1029")
+    params_of(device)["motion_alarm_switch"] = number;
+  else
+    properties_[upper(field(device, "mac"))][pid] = value;
+  return std::nullopt;
 }
 
 response account::set_property(const json::object& body) {
@@ -507,19 +556,86 @@ response account::set_property(const json::object& body) {
   std::string pid = field(body, "pid"), value = field(body, "pvalue");
   record_command("set_property", field(body, "device_mac"), pid, value);
   if (!device) return refusal;
-  if (device_management_model(field(*device, "product_model"))) return envelope_error("1001", "InvalidSignature2");
-  bool binary = value == "0" || value == "1";
-  if (!binary && !(pid == "P1" && value == "2")) return envelope_error("1001", "pvalue is not valid for " + pid);
-  int number = value[0] - '0';
-  if (pid == "P3")
-    params_of(*device)["power_switch"] = number;
-  else if (pid == "P1")
-    (*device)["push_switch"] = number;
-  else if (pid == "P1047" || pid == "P1001" || pid == "P1029")
-    params_of(*device)["motion_alarm_switch"] = number;
-  else
-    properties_[upper(field(*device, "mac"))][pid] = value;
+  // The Outdoor cameras' motion switch is set through set_property_list only (wyzeapy types.py).
+  if (pid == "P1029") return envelope_error("1001", "P1029 is set through set_property_list");
+  if (auto refused = set_pid(*device, pid, value)) return *refused;
   return envelope(json::object{});
+}
+
+response account::set_property_list(const json::object& body) {
+  ++stats_["set_property_list_calls"];
+  response refusal;
+  auto* device = control_target(body, "device_mac", refusal);
+  const auto* list = body.if_contains("property_list");
+  std::string what, value;
+  if (list && list->is_array())
+    for (const auto& entry : list->get_array())
+      if (entry.is_object()) {
+        what += (what.empty() ? "" : ",") + field(entry.get_object(), "pid");
+        value += (value.empty() ? "" : ",") + field(entry.get_object(), "pvalue");
+      }
+  record_command("set_property_list", field(body, "device_mac"), what, value);
+  if (!device) return refusal;
+  if (field(body, "device_model") != field(*device, "product_model"))
+    return envelope_error("1001", "device_model does not match the device");
+  if (!list || !list->is_array() || list->get_array().empty())
+    return envelope_error("1001", "property_list must be a non-empty array of {pid, pvalue}");
+  for (const auto& entry : list->get_array()) {
+    if (!entry.is_object()) return envelope_error("1001", "property_list must be a non-empty array of {pid, pvalue}");
+    if (auto refused = set_pid(*device, field(entry.get_object(), "pid"), field(entry.get_object(), "pvalue")))
+      return *refused;
+  }
+  return envelope(json::object{});
+}
+
+json::array account::properties_of(json::object& device) {
+  auto& params = params_of(device);
+  std::int64_t ts = now_ms();
+  json::array list;
+  auto add = [&](std::string_view pid, std::string value) {
+    list.push_back(json::object{{"pid", pid}, {"value", std::move(value)}, {"ts", ts}});
+  };
+  add("P3", std::to_string(int_field(params, "power_switch", 1)));
+  add("P5", std::to_string(int_field(device, "conn_state", 1)));
+  add("P1", std::to_string(int_field(device, "push_switch", 1)));
+  add("P1047", std::to_string(int_field(params, "motion_alarm_switch", 1)));
+  const auto& set = properties_[upper(field(device, "mac"))];
+  // The siren is off and an accessory's light off (or its door closed) until something sets them.
+  std::string model = field(device, "product_model"), dongle = field(params, "dongle_product_model");
+  if (!set.count("P1049")) add("P1049", "0");
+  if (!set.count("P1056") && (model == "HL_CFL2" || model == "HL_BC" || !dongle.empty())) add("P1056", "2");
+  for (const auto& [pid, value] : set) add(pid, value);
+  return list;
+}
+
+// The batched read: every named device of the account with the asked pids (all of them when the
+// list is empty); devices of other accounts are left out, as the real answer does.
+response account::device_list_properties(const json::object& body) {
+  ++stats_["device_list_property_calls"];
+  if (!access_token_valid(field(body, "access_token"))) return envelope_error("2001", "AccessTokenError");
+  const auto* macs = body.if_contains("device_list");
+  const auto* pids = body.if_contains("target_pid_list");
+  if (!macs || !macs->is_array() || !pids || !pids->is_array())
+    return envelope_error("1001", "device_list and target_pid_list must be arrays");
+  std::set<std::string> wanted;
+  for (const auto& pid : pids->get_array())
+    if (pid.is_string()) wanted.insert(std::string(pid.get_string()));
+  stats_["device_list_property_devices"] += macs->get_array().size();
+  std::map<std::string, json::object*> by_mac;
+  for (auto& device : devices_) by_mac[upper(field(device, "mac"))] = &device;
+  json::array answer;
+  for (const auto& mac : macs->get_array()) {
+    auto found = mac.is_string() ? by_mac.find(upper(std::string(mac.get_string()))) : by_mac.end();
+    if (found == by_mac.end()) continue;
+    auto& device = *found->second;
+    json::array values;
+    for (auto& value : properties_of(device))
+      if (wanted.empty() || wanted.count(field(value.as_object(), "pid"))) values.push_back(std::move(value));
+    answer.push_back(json::object{{"device_mac", field(device, "mac")},
+                                  {"device_model", field(device, "product_model")},
+                                  {"device_property_list", std::move(values)}});
+  }
+  return envelope(json::object{{"device_list", std::move(answer)}});
 }
 
 response account::property_list(const json::object& body) {
@@ -527,26 +643,19 @@ response account::property_list(const json::object& body) {
   response refusal;
   auto* device = control_target(body, "device_mac", refusal);
   if (!device) return refusal;
-  auto& params = params_of(*device);
-  std::int64_t ts = now_ms();
-  json::array list;
-  auto add = [&](std::string_view pid, std::string value) {
-    list.push_back(json::object{{"pid", pid}, {"value", std::move(value)}, {"ts", ts}});
-  };
-  add("P3", std::to_string(int_field(params, "power_switch", 1)));
-  add("P5", std::to_string(int_field(*device, "conn_state", 1)));
-  add("P1", std::to_string(int_field(*device, "push_switch", 1)));
-  add("P1047", std::to_string(int_field(params, "motion_alarm_switch", 1)));
-  for (const auto& [pid, value] : properties_[upper(field(*device, "mac"))]) add(pid, value);
-  return envelope(json::object{{"property_list", std::move(list)}});
+  return envelope(json::object{{"property_list", properties_of(*device)}});
 }
 
 namespace {
-// Sets fields of a device entry; `ip` lives in device_params, as in the real answer.
+// Sets fields of a device entry; `ip`, the battery, the signal and the accessory live in
+// device_params, as in the real answer.
 void set_fields(json::object& device, const json::object& fields) {
+  static const std::set<std::string_view> in_params{"ip", "electricity", "battery_charging_status", "rssi",
+                                                    "dongle_product_model", "dongle_switch"};
   for (const auto& [key, value] : fields) {
-    if (key == "ip" && device.contains("device_params"))
-      device["device_params"].as_object()["ip"] = value;
+    if (key == "properties") continue;  // pids: account::change_camera
+    if (in_params.count(key) && device.contains("device_params"))
+      device["device_params"].as_object()[key] = value;
     else
       device[key] = value;
   }
@@ -557,14 +666,40 @@ response account::add_camera(const json::object& fields) {
   json::object entry = camera_entry(next_index_++);
   set_fields(entry, fields);
   std::string mac = upper(field(entry, "mac"));
+  if (const auto* pids = fields.if_contains("properties"); pids && pids->is_object())
+    for (const auto& [pid, value] : pids->get_object())
+      properties_[mac][std::string(pid)] = value.is_string() ? std::string(value.get_string()) : "";
   devices_.push_back(std::move(entry));
   return json_answer(200, json::object{{"mac", mac}});
+}
+
+void account::add_accessory_cameras() {
+  for (const char* camera : {
+           R"({"nickname":"Garage","product_model":"WYZE_CAKP2JFUS","conn_state":1,"dongle_product_model":"HL_CGDC",)"
+           R"("rssi":-58,"properties":{"P1056":"2","P1049":"0"}})",
+           R"({"nickname":"Driveway","product_model":"HL_CFL2","conn_state":1,"rssi":-64,"properties":{"P1056":"2","P1049":"0"}})",
+           R"({"nickname":"Patio","product_model":"HL_WCO2","conn_state":1,"electricity":76,"battery_charging_status":0,)"
+           R"("rssi":-71,"properties":{"P1049":"0"}})",
+           R"({"nickname":"Front door","product_model":"WYZEDB3","conn_state":1,"product_type":"Doorbell","rssi":-62})"})
+    handle({"POST", "/sim/cameras", {}, camera});
+}
+
+int account::demo_event_value(const std::string& mac, unsigned draw) {
+  std::lock_guard lock(mutex_);
+  for (const auto& device : devices_)
+    if (upper(field(device, "mac")) == upper(mac) && field(device, "product_model") == "WYZEDB3" && draw % 2 == 0)
+      return 10;  // a press (wyze-sdk EventAlarmType DOORBELL_RANG)
+  return 1;
 }
 
 response account::change_camera(const std::string& mac, const json::object& fields) {
   for (auto& device : devices_) {
     if (upper(field(device, "mac")) != upper(mac)) continue;
     set_fields(device, fields);
+    // {"properties":{"P1056":"1"}}: a state changed as by the Wyze app (read by the property calls).
+    if (const auto* pids = fields.if_contains("properties"); pids && pids->is_object())
+      for (const auto& [pid, value] : pids->get_object())
+        properties_[upper(mac)][std::string(pid)] = value.is_string() ? std::string(value.get_string()) : "";
     return json_answer(200, device);
   }
   return json_answer(404, json::object{{"error", "no device with MAC " + mac}});

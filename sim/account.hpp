@@ -96,6 +96,13 @@ class account {
   response run_action(const boost::json::object& body);
   response set_property(const boost::json::object& body);
   response property_list(const boost::json::object& body);
+  /// set_property_list of one camera, and the batched read of many (SPEC §10).
+  response set_property_list(const boost::json::object& body);
+  response device_list_properties(const boost::json::object& body);
+  /// Sets `pid` of `device` to `value` as set_property and set_property_list do; the refusal, if any.
+  std::optional<response> set_pid(boost::json::object& device, const std::string& pid, const std::string& value);
+  /// The pids the property reads answer for `device`: the ones the device list carries, then the rest.
+  boost::json::array properties_of(boost::json::object& device);
   /// The camera a control call names, or the refusal to answer with.
   boost::json::object* control_target(const boost::json::object& body, std::string_view mac_key, response& refusal);
   void record_command(std::string endpoint, const std::string& mac, std::string what, std::string value);
@@ -113,6 +120,14 @@ class account {
   /// The account's thumbnail URLs (device_params.camera_thumbnails) as https://`host`/… URLs.
   void sign_thumbnails(boost::json::object& device, const std::string& host);
   response add_camera(const boost::json::object& fields);
+ public:
+  /// The demo's accessories (`--accessories`): a v3 with the garage door controller, a Floodlight
+  /// v2, a Cam Outdoor v2 on its battery and a Video Doorbell, added to the account.
+  void add_accessory_cameras();
+  /// The event value the demo's events on `mac` get: a doorbell's are presses now and then.
+  int demo_event_value(const std::string& mac, unsigned draw);
+
+ private:
   response change_camera(const std::string& mac, const boost::json::object& fields);
   response issue_tokens(bool envelope);
   boost::json::object camera_entry(std::size_t index);

@@ -14,8 +14,8 @@ namespace {
 const char* usage =
     "usage: wyze-cloud-sim [--listen ADDR] [--port N] [--port-file PATH] [--ca-out PATH] [--cameras N]\n"
     "                      [--email E] [--password P] [--key-id K] [--api-key A] [--seed N]\n"
-    "                      [--access-token-calls N] [--access-token-seconds N] [--totp-key BASE32] [--event-every "
-    "SECONDS]\n"
+    "                      [--access-token-calls N] [--access-token-seconds N] [--totp-key BASE32]\n"
+    "                      [--accessories] [--event-every SECONDS]\n"
     "\n"
     "Serves the Wyze cloud endpoints the bridge uses (API-key and legacy login, refresh, device lists)\n"
     "over HTTPS with a certificate from a throwaway CA written to --ca-out (point wyze.ca_file at it).\n"
@@ -26,7 +26,9 @@ const char* usage =
     "\"count\":N,\"delay_ms\":N,\"endpoint\":\"/app/v4/device/get_event_list\"}.\n"
     "Events: POST /sim/events {\"mac\",\"value\",\"tags\",\"count\",\"age_s\",\"picture\",\"picture_size\",\n"
     "\"expires_s\"}; GET /sim/pictures/<event id|thumbnail/MAC>. --event-every N: a motion or person event\n"
-    "on a random camera every N seconds (the demo).\n";
+    "on a random camera every N seconds (the demo; on the doorbell, a press now and then). --accessories: four\n"
+    "more cameras, a Cam v3 with the garage door controller, a Floodlight v2, a Cam Outdoor v2 on its battery and\n"
+    "a Video Doorbell (the demo). Accessory states: POST /sim/cameras/<MAC> {\"properties\":{\"P1056\":\"1\"}}.\n";
 
 bool write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -41,11 +43,16 @@ int main(int argc, char** argv) {
   unsigned long port = 0, cameras = 4, seed = 1, event_every = 0;
   sim::credentials creds;
   sim::behaviour how;
+  bool accessories = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << usage;
       return 0;
+    }
+    if (arg == "--accessories") {
+      accessories = true;
+      continue;
     }
     if (i + 1 >= argc) {
       std::cerr << "wyze-cloud-sim: " << arg << " needs a value\n" << usage;
@@ -99,15 +106,19 @@ int main(int argc, char** argv) {
       return 1;
     }
     sim::account account(creds, cameras, static_cast<std::uint32_t>(seed), how);
-    if (event_every > 0 && cameras > 0)
-      // The demo's events: motion, now and then a person, on a random camera.
-      std::thread([&account, event_every, cameras] {
+    if (accessories) account.add_accessory_cameras();
+    const unsigned long all = cameras + (accessories ? 4 : 0);
+    if (event_every > 0 && all > 0)
+      // The demo's events: motion, now and then a person, on a random camera; a doorbell's presses.
+      std::thread([&account, event_every, all] {
         std::mt19937 random(7);
         for (;;) {
           std::this_thread::sleep_for(std::chrono::seconds(event_every));
-          std::string mac = sim::account::generated_mac(random() % cameras);
+          std::string mac = sim::account::generated_mac(random() % all);
           std::string tags = random() % 3 == 0 ? "[101]" : "[]";
-          account.handle({"POST", "/sim/events", {}, R"({"mac":")" + mac + R"(","value":1,"tags":)" + tags + "}"});
+          int value = account.demo_event_value(mac, random());
+          account.handle({"POST", "/sim/events", {},
+                          R"({"mac":")" + mac + R"(","value":)" + std::to_string(value) + R"(,"tags":)" + tags + "}"});
         }
       }).detach();
     sim::serve(account, certs, listen, static_cast<std::uint16_t>(port), [&](std::uint16_t bound) {
@@ -115,7 +126,7 @@ int main(int argc, char** argv) {
       if (!port_file.empty() && !(write_file(port_file + ".tmp", std::to_string(bound) + "\n") &&
                                   std::rename((port_file + ".tmp").c_str(), port_file.c_str()) == 0))
         std::cerr << "wyze-cloud-sim: cannot write " << port_file << "\n";
-      std::cout << "wyze-cloud-sim: " << cameras << " cameras on https://" << listen << ":" << bound
+      std::cout << "wyze-cloud-sim: " << all << " cameras on https://" << listen << ":" << bound
                 << " (CA: " << ca_out << ")" << std::endl;
     });
   } catch (const std::exception& e) {

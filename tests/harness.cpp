@@ -420,6 +420,8 @@ std::size_t sim_state_topics(std::size_t cameras) {
     // models, and for some wired ones, which is not theirs).
     cam.online = cam.power = cam.notifications = cam.motion_detection = true;
     cam.battery = 50;
+    // And the property read gives the siren's and the accessories' states (sim/account.cpp).
+    cam.siren = cam.light = cam.garage_open = false;
     topics += ::broker::camera_states("wyze", cam, {}).size();
   }
   return topics;
