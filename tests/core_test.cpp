@@ -912,3 +912,158 @@ TEST_CASE("the ids of the published cameras are recorded, and recorded ids that 
   CHECK(all_of<bridge::act::record>(core.on(bridge::ev::poll_done{listing({controllable("AA02")})}, t0)) ==
         std::vector<bridge::act::record>{{{"AA02"}}});
 }
+
+// The accessories (SPEC §10): the batched property read through the core's sequences.
+namespace {
+
+wyze::result<wyze::property_values> read_back_values(wyze::property_values values) { return values; }
+
+bridge::actions poll(bridge::core& core, std::initializer_list<wyze::Camera> cameras, std::int64_t now) {
+  return core.on(bridge::ev::poll_done{listing(cameras)}, now);
+}
+
+wyze::Camera with_accessory(std::string mac, std::string model, std::string dongle = "") {
+  auto cam = controllable(std::move(mac), std::move(model));
+  if (!dongle.empty()) cam.accessory = std::move(dongle);
+  return cam;
+}
+
+}  // namespace
+
+TEST_CASE("one batched property read for the cameras that need one, its values are states, and the next an interval on") {
+  bridge::core core(settings(), fixed_random());
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  auto cams = {controllable("AA01"), with_accessory("AA02", "HL_CFL2"), controllable("AA03", "WYZEC1-JZ")};
+  auto first = core.on(bridge::ev::poll_done{listing(cams)}, t0);
+  auto reads = all_of<bridge::act::read_properties>(first);
+  REQUIRE(reads.size() == 1);
+  // The v3 has a siren, the Floodlight v2 a siren and a light; the Cam v2 neither: not named.
+  CHECK(reads[0].devices ==
+        std::vector<wyze::property_target>{{"AA01", "WYZE_CAKP2JFUS"}, {"AA02", "HL_CFL2"}});
+  CHECK(reads[0].pids == std::vector<std::string>{"P1049", "P1056"});
+  drained(core);
+  // No second read while one is in flight, whatever polls come.
+  CHECK_FALSE(has<bridge::act::read_properties>(core.on(bridge::ev::poll_done{listing(cams)}, t0 + 1000)));
+
+  auto answered = core.on(bridge::ev::properties_done{read_back_values(
+                              {{"AA01", {{"P1049", "1"}}}, {"AA02", {{"P1049", "0"}, {"P1056", "1"}}}})},
+                          t0 + 2000);
+  CHECK(all_of<bridge::act::start_timer>(answered) ==
+        std::vector<bridge::act::start_timer>{{bridge::timer::properties, 300s}});
+  auto states = drained_payloads(core);
+  std::sort(states.begin(), states.end());
+  CHECK(states == std::vector<std::string>{"wyze/AA01/siren on", "wyze/AA02/light on", "wyze/AA02/siren off"});
+  // The next device list does not carry them: they stay.
+  poll(core, cams, t0 + 60'000);
+  CHECK(drained_payloads(core).empty());
+  // Nor does a poll start a read while the timer runs; the timer does.
+  CHECK_FALSE(has<bridge::act::read_properties>(poll(core, cams, t0 + 120'000)));
+  CHECK(has<bridge::act::read_properties>(core.on(bridge::ev::timer_fired{bridge::timer::properties}, t0 + 302'000)));
+  // A value that is no state (not 0, 1 or 2), or a camera not selected, changes nothing.
+  core.on(bridge::ev::properties_done{read_back_values({{"AA01", {{"P1049", "7"}}}, {"ZZ99", {{"P1049", "0"}}}})},
+          t0 + 303'000);
+  CHECK(drained_payloads(core).empty());
+}
+
+TEST_CASE("a failed property read keeps the states, is said once, and the next read comes an interval later") {
+  auto core = ready_core({controllable("AA01")});
+  core.on(bridge::ev::properties_done{read_back_values({{"AA01", {{"P1049", "1"}}}})}, t0 + 10);
+  drained(core);
+  const wyze::error failed{wyze::failure::http_status, "the Wyze cloud answered HTTP 500"};
+  core.on(bridge::ev::timer_fired{bridge::timer::properties}, t0 + 300'010);
+  auto first = core.on(bridge::ev::properties_done{failed}, t0 + 300'020);
+  CHECK(contains(log_lines(first),
+                 "wyze: reading the accessories' states failed (they keep their last value): the Wyze cloud answered "
+                 "HTTP 500"));
+  CHECK(has<bridge::act::start_timer>(first));
+  core.on(bridge::ev::timer_fired{bridge::timer::properties}, t0 + 600'020);
+  auto again = core.on(bridge::ev::properties_done{failed}, t0 + 600'030);
+  CHECK_FALSE(contains(log_lines(again),
+                       "wyze: reading the accessories' states failed (they keep their last value): the Wyze cloud "
+                       "answered HTTP 500"));
+  CHECK(drained_payloads(core).empty());  // the siren still shows on
+  CHECK(core.stats().property_reads.at("error") == 2);
+  CHECK(core.stats().property_reads.at("ok") == 1);
+}
+
+TEST_CASE("no camera with a property-only state: no property read and no timer for one") {
+  bridge::core core(settings(), fixed_random());
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  auto polled = core.on(
+      bridge::ev::poll_done{listing({controllable("AA01", "WYZEC1-JZ"), controllable("AA02", "GW_GC1")})}, t0);
+  CHECK_FALSE(has<bridge::act::read_properties>(polled));
+  for (const auto& t : all_of<bridge::act::start_timer>(polled)) CHECK(t.which != bridge::timer::properties);
+  // With commands off the siren is no entity either: nothing to read.
+  auto off = settings();
+  off.publishing.discovery_settings.features.commands = false;
+  bridge::core quiet(off, fixed_random());
+  quiet.on(bridge::ev::started{}, t0);
+  CHECK_FALSE(has<bridge::act::read_properties>(quiet.on(bridge::ev::poll_done{listing({controllable("AA01")})}, t0)));
+}
+
+TEST_CASE("the garage door's trigger is sent only when it changes the door, and only once its state is known") {
+  auto core = ready_core({with_accessory("AA01", "WYZE_CAKP2JFUS", "HL_CGDC")});
+  auto unknown = core.on(bridge::ev::message{"wyze/AA01/garage_door/set", "OPEN"}, t0 + 10);
+  CHECK_FALSE(has<bridge::act::command>(unknown));
+  CHECK(answers(unknown).at(0).at("error") ==
+        "the state of garage_door is not known yet (it is read every wyze.property_interval); try again after the "
+        "next read");
+  core.on(bridge::ev::properties_done{read_back_values({{"AA01", {{"P1056", "2"}, {"P1049", "0"}}}})}, t0 + 20);
+  CHECK(drained_payloads(core) == std::vector<std::string>{"wyze/AA01/siren off", "wyze/AA01/garage_door closed"});
+  auto closing = core.on(bridge::ev::message{"wyze/AA01/garage_door/set", "close"}, t0 + 30);
+  CHECK_FALSE(has<bridge::act::command>(closing));
+  CHECK(answers(closing).at(0) ==
+        json::object{{"status", "ok"}, {"camera", "AA01"}, {"entity", "garage_door"}, {"value", "close"}});
+  CHECK(drained_payloads(core) == std::vector<std::string>{"wyze/AA01/garage_door closed"});  // HA's cover settles
+  auto opening = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA01/garage_door/set", "OPEN"}, t0 + 40));
+  REQUIRE(opening.size() == 1);
+  CHECK(opening[0].call == wyze::camera_command{"AA01", "WYZE_CAKP2JFUS", "garage_door_trigger", {}});
+  // A second OPEN while the first is in flight waits; once the door is open it is not sent.
+  CHECK_FALSE(has<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA01/garage_door/set", "OPEN"}, t0 + 50)));
+  auto done = core.on(bridge::ev::command_done{"AA01", accepted}, t0 + 60);
+  CHECK_FALSE(has<bridge::act::command>(done));
+  CHECK(answers(done).size() == 2);
+  CHECK(core.stats().commands.at({"garage_door", "unchanged"}) == 2);
+  CHECK(core.stats().commands.at({"garage_door", "ok"}) == 1);
+  CHECK(contains(drained_payloads(core), "wyze/AA01/garage_door open"));
+  // A read that still shows it closed is not believed while the cloud catches up.
+  core.on(bridge::ev::properties_done{read_back_values({{"AA01", {{"P1056", "2"}}}})}, t0 + 70);
+  CHECK(drained_payloads(core).empty());
+  // Anything but OPEN and CLOSE is refused.
+  auto stop = core.on(bridge::ev::message{"wyze/AA01/garage_door/set", "STOP"}, t0 + 80);
+  CHECK(answers(stop).at(0).at("error") == "send OPEN or CLOSE to garage_door");
+}
+
+TEST_CASE("a light is named after its accessory and switched with the accessory's values") {
+  auto core = ready_core({with_accessory("AA01", "WYZE_CAKP2JFUS", "HL_CAM3SS"), with_accessory("AA02", "HL_BC"),
+                          with_accessory("AA03", "WYZE_CAKP2JFUS", "HL_CFL")});
+  auto lamp = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA01/light/set", "off"}, t0 + 10));
+  REQUIRE(lamp.size() == 1);
+  CHECK(lamp[0].call.properties == std::vector<std::pair<std::string, std::string>>{{"P1056", "2"}});
+  auto bulb = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/light/set", "on"}, t0 + 10));
+  REQUIRE(bulb.size() == 1);
+  CHECK(bulb[0].call.action == "floodlight_on");
+  wyze::Camera lamp_cam = with_accessory("AA01", "WYZE_CAKP2JFUS", "HL_CAM3SS");
+  CHECK(wyze::light_kind(lamp_cam) == "Lamp");
+  CHECK(wyze::light_kind(with_accessory("AA03", "WYZE_CAKP2JFUS", "HL_CFL")) == "Floodlight");
+  CHECK(wyze::light_kind(with_accessory("AA02", "HL_BC")) == "Light");
+  CHECK(wyze::light_kind(with_accessory("AA04", "HL_CAM3P", "HL_CFL")).empty());  // not a pairing a peer shows
+}
+
+TEST_CASE("--once reads the accessories' states once and finishes after their answer") {
+  bridge::core core(settings(true), fixed_random());
+  core.on(bridge::ev::started{}, t0);
+  core.on(bridge::ev::broker_up{}, t0);
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
+  auto polled = core.on(bridge::ev::poll_done{listing({controllable("AA01")})}, t0);
+  CHECK(has<bridge::act::read_properties>(polled));
+  CHECK_FALSE(has<bridge::act::when_delivered>(polled));  // not before the read answered
+  auto answered = core.on(bridge::ev::properties_done{read_back_values({{"AA01", {{"P1049", "0"}}}})}, t0 + 10);
+  CHECK(has<bridge::act::when_delivered>(answered));
+  CHECK_FALSE(has<bridge::act::start_timer>(answered));
+  CHECK(contains(drained_payloads(core), "wyze/AA01/siren off"));
+}
