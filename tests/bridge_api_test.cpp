@@ -113,7 +113,7 @@ TEST_CASE("bridge/devices follows additions, changes and removals") {
   REQUIRE(first.size() == 2);
   CHECK(first[0].at("id") == "2CAA8E000001");
   CHECK(first[0].at("model_name") == "Cam v3");
-  CHECK(first[0].at("entities").as_array().size() == 7);
+  CHECK(first[0].at("entities").as_array().size() == 8);  // the siren too
 
   sim.control("POST", "/sim/cameras", R"({"mac":"2CAA8E0000AA","nickname":"Garage"})");
   sim.control("POST", "/sim/cameras/2CAA8E000001", R"({"nickname":"Porch","conn_state":0})");
@@ -236,7 +236,7 @@ TEST_CASE("a camera removed while the bridge was stopped is cleared even when th
   auto config = write_config(dir, sim, mqtt);
   run_once(dir, config);
   const std::string gone = "2CAA8E000002";
-  REQUIRE(retained(mqtt.port(), "wyze/" + gone + "/#").size() == 7);
+  REQUIRE(retained(mqtt.port(), "wyze/" + gone + "/#").size() == 8);  // with its siren's state
   // What makes the read-back find a camera (its attributes and its discovery config) is not there
   // any more — as with a broker that returns no retained messages on wildcard subscriptions.
   subscriber other(mqtt.port(), "none");
@@ -245,7 +245,7 @@ TEST_CASE("a camera removed while the bridge was stopped is cleared even when th
   sim.control("DELETE", "/sim/cameras/" + gone);
   auto second = run_once(dir, config);
   CHECK(retained(mqtt.port(), "wyze/" + gone + "/#").empty());
-  CHECK(retained(mqtt.port(), "wyze/2CAA8E000001/#").size() == 7);
+  CHECK(retained(mqtt.port(), "wyze/2CAA8E000001/#").size() == 8);
   std::ifstream in(dir.file("state") + "/published.json");
   std::stringstream text;
   text << in.rdbuf();

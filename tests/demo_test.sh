@@ -25,8 +25,13 @@ check "the demo's broker refuses an anonymous client" \
   bash -c "mosquitto_sub -h 127.0.0.1 -p '$port' -t 'wyze/#' -C 1 -W 3 2>&1 | grep -qi 'not authori'"
 login=(-u homeassistant -P "$(cat "$tmp/run/homeassistant.password")")
 mosquitto_sub -h 127.0.0.1 -p "$port" "${login[@]}" -t 'wyze/+/conn_state' -v --retained-only -W 2 >"$tmp/states" 2>&1 || true
-check "the user homeassistant, with the password the demo prints the line for, sees the 3 cameras" \
-  bash -c "[ \"\$(grep -c '^wyze/[0-9A-F]*/conn_state ' '$tmp/states')\" = 3 ]"
+check "the user homeassistant, with the password the demo prints the line for, sees the 3 cameras and the 4 of the accessories" \
+  bash -c "[ \"\$(grep -c '^wyze/[0-9A-F]*/conn_state ' '$tmp/states')\" = 7 ]"
+mosquitto_sub -h 127.0.0.1 -p "$port" "${login[@]}" -t 'wyze/#' -t 'homeassistant/#' -v --retained-only -W 2 >"$tmp/all" 2>&1 || true
+check "the demo shows a garage door, a floodlight, a siren, a battery camera and a doorbell" \
+  bash -c "grep -q '^wyze/[0-9A-F]*/garage_door closed' '$tmp/all' && grep -q '^wyze/[0-9A-F]*/light off' '$tmp/all' &&
+           grep -q '^wyze/[0-9A-F]*/siren off' '$tmp/all' && grep -q '^wyze/[0-9A-F]*/battery 76' '$tmp/all' &&
+           grep -q '\"doorbell\":{\"p\":\"event\"' '$tmp/all'"
 check "the printed mosquitto_sub line works as printed" \
   bash -c "line=\$(grep -m1 '^  mosquitto_sub ' '$tmp/out' | sed 's/ -v\$/ -v --retained-only -W 2/'); eval \"\$line\" | grep -q '^wyze/bridge/state online'"
 mosquitto_pub -h 127.0.0.1 -p "$port" "${login[@]}" -t 'wyze/bridge/state' -m forged -r -q 1 2>/dev/null || true

@@ -21,8 +21,9 @@ bool complete(std::uint16_t port, int cameras) {
   int found = 0;
   for (const auto& [topic, payload] : topics)
     if (topic.starts_with("wyze/2CAA8E") || topic.starts_with("homeassistant/device/wyze_2CAA8E")) ++found;
-  // 7 states (conn_state, ip, firmware, power, notifications, motion_detection, attributes) and a config.
-  return found == cameras * 8 && topics["wyze/bridge/state"] == "online" && topics["wyze/bridge/cloud"] == "online";
+  // 8 states (conn_state, ip, firmware, power, notifications, motion_detection, the siren (these
+  // are a Cam v3, v4 and Pan v3), attributes) and a config.
+  return found == cameras * 9 && topics["wyze/bridge/state"] == "online" && topics["wyze/bridge/cloud"] == "online";
 }
 
 }  // namespace
@@ -36,7 +37,7 @@ TEST_CASE("a cut-off answer, a connection reset and a slow-loris answer are each
   auto bridge = start_bridge(dir, {"--config", config});
   REQUIRE_MESSAGE(eventually([&] { return complete(mqtt.port(), 3); }, 15s), bridge->output());
   auto before = retained(mqtt.port(), "wyze/2CAA8E000001/#");
-  REQUIRE(before.size() == 7);
+  REQUIRE(before.size() == 8);
 
   // A reset before any byte of the answer is retried once on a fresh connection (the server may
   // just have closed a kept-alive one): one reset costs nothing, two are a failed poll.
@@ -57,7 +58,7 @@ TEST_CASE("a cut-off answer, a connection reset and a slow-loris answer are each
   CHECK(bridge->running());
   // No wrong state was published: the camera's topics are what they were.
   auto after = retained(mqtt.port(), "wyze/2CAA8E000001/#");
-  CHECK(after.size() == 7);
+  CHECK(after.size() == 8);
   for (const auto& retained : before) CHECK_MESSAGE(after[retained.first] == retained.second, retained.first);
 
   // Three in a row and the cloud is reported offline; the next success brings it back.

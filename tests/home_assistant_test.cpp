@@ -24,7 +24,7 @@ TEST_CASE("a camera that left the account while the bridge was down is cleared a
   cloud sim(dir, 3);
   auto config = write_config(dir, sim, mqtt);
   run_once(dir, config);
-  REQUIRE(count_prefix(retained(mqtt.port()), "wyze/2CAA8E000002/") == 7);
+  REQUIRE(count_prefix(retained(mqtt.port()), "wyze/2CAA8E000002/") == 8);
 
   // Another instance of the bridge, with its own base topic, shares the broker.
   subscriber other(mqtt.port(), "none");
@@ -39,11 +39,12 @@ TEST_CASE("a camera that left the account while the bridge was down is cleared a
   auto topics = retained(mqtt.port());
   CHECK(count_prefix(topics, "wyze/2CAA8E000002/") == 0);
   CHECK(topics.count("homeassistant/device/wyze_2CAA8E000002/config") == 0);
-  CHECK(count_prefix(topics, "wyze/2CAA8E000001/") == 7);
+  CHECK(count_prefix(topics, "wyze/2CAA8E000001/") == 8);
   CHECK(topics.count("homeassistant/device/wyze_2CAA8E000003/config") == 1);
   CHECK(topics.count("garage/2CAA8E0000FF/attributes") == 1);
   CHECK(topics.count("homeassistant/device/wyze_2CAA8E0000FF/config") == 1);
-  CHECK(second->output().find("clearing 9 retained topics") != std::string::npos);  // its 7, battery, config
+  // Its 8 (the siren's state too), every other state a camera may have, and its config.
+  CHECK(second->output().find("clearing 14 retained topics") != std::string::npos);
 }
 
 TEST_CASE("an excluded camera is never published, and cleared when it was") {
@@ -51,7 +52,7 @@ TEST_CASE("an excluded camera is never published, and cleared when it was") {
   broker mqtt(dir);
   cloud sim(dir, 3);
   run_once(dir, write_config(dir, sim, mqtt));
-  REQUIRE(count_prefix(retained(mqtt.port()), "wyze/2CAA8E000002/") == 7);
+  REQUIRE(count_prefix(retained(mqtt.port()), "wyze/2CAA8E000002/") == 8);
 
   run_once(dir, write_config(dir, sim, mqtt, "  poll_interval: 1h\n  exclude: [\"Camera 2\"]\n"));
   auto topics = retained(mqtt.port());
@@ -62,7 +63,7 @@ TEST_CASE("an excluded camera is never published, and cleared when it was") {
   run_once(dir, write_config(dir, sim, mqtt, "  poll_interval: 1h\n  include: [\"2c:aa:8e:00:00:03\"]\n"));
   topics = retained(mqtt.port());
   CHECK(count_prefix(topics, "wyze/2CAA8E000001/") == 0);
-  CHECK(count_prefix(topics, "wyze/2CAA8E000003/") == 7);
+  CHECK(count_prefix(topics, "wyze/2CAA8E000003/") == 8);
 }
 
 TEST_CASE("switching discovery mode leaves no configs of the old mode behind") {
@@ -77,7 +78,7 @@ TEST_CASE("switching discovery mode leaves no configs of the old mode behind") {
   CHECK(topics.count("homeassistant/device/wyze_2CAA8E000001/config") == 0);
   CHECK(topics.count("homeassistant/device/wyze_mqtt_bridge_wyze/config") == 0);
   CHECK(topics.count("homeassistant/sensor/wyze_2CAA8E000001/ip/config") == 1);
-  CHECK(topics.size() == 7 + 8);  // seven camera entities (a Cam v3), eight of the bridge
+  CHECK(topics.size() == 8 + 8);  // eight camera entities (a Cam v3, its siren too), eight of the bridge
 }
 
 TEST_CASE("after a broker restart the bridge resubscribes: poll requests and HA birth work again") {

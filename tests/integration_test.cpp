@@ -91,9 +91,12 @@ TEST_CASE("--once publishes every camera with its discovery, then exits 0") {
   for (int i = 0; i < 3; ++i) {
     auto config = json::parse(topics["homeassistant/device/wyze_" + sim_mac(i) + "/config"]).as_object();
     CHECK(config.at("dev").at("name") == json::value("Camera " + std::to_string(i + 1)));
-    // conn_state, ip, firmware, and the controls of these models (a Cam v3, v4 and Pan v3)
-    CHECK(config.at("cmps").as_object().size() == 7);
+    // conn_state, ip, firmware, and the controls of these models (a Cam v3, v4 and Pan v3), siren included
+    CHECK(config.at("cmps").as_object().size() == 8);
+    // --once reads the sirens' states too, before it finishes (one batched call).
+    CHECK(topics["wyze/" + sim_mac(i) + "/siren"] == "off");
   }
+  CHECK(sim.stat("device_list_property_calls") == 1);
   CHECK(topics.count("homeassistant/device/wyze_mqtt_bridge_wyze/config") == 1);
   // The plug and the lamp of the account are not cameras.
   CHECK(topics.count("wyze/7C78B2000001/ip") == 0);
@@ -242,8 +245,8 @@ TEST_CASE("a steady poll with no change publishes nothing but bridge/info and br
   REQUIRE(b.watch.wait_until([](const auto& last) { return last.count("wyze/2CAA8E000003/attributes") > 0; }));
   // A second subscriber sees the retained picture first; anything live after it is a republish.
   subscriber counter(b.mqtt.port(), "#");
-  // 3 cameras of 7 states and a config each, and the bridge's state, cloud, info, budget and config.
-  REQUIRE(counter.wait_until([](const auto& last) { return last.size() >= 21 + 3 + 5; }));
+  // 3 cameras of 8 states and a config each, and the bridge's state, cloud, info, budget and config.
+  REQUIRE(counter.wait_until([](const auto& last) { return last.size() >= 24 + 3 + 5; }));
   std::this_thread::sleep_for(300ms);
   b.poll();
   REQUIRE(counter.wait_until([](const auto& last) {
