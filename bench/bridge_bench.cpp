@@ -683,7 +683,9 @@ std::string markdown(const std::map<std::size_t, std::map<std::string, double>>&
   row("device list at the default 60 s: calls per hour / CPU per hour (ms)", "",
       [&](auto& v) { return "60 / " + fmt(60 * at(v, "steady_poll_cpu_ms"), 0); });
   row("property read every 2 s: calls in 10 s / cameras named per call", "5 / the cameras with a siren or accessory",
-      [&](auto& v) { return fmt(at(v, "property_calls_10s"), 0) + " / " + fmt(at(v, "property_devices_per_call"), 0); });
+      [&](auto& v) {
+        return fmt(at(v, "property_calls_10s"), 0) + " / " + fmt(at(v, "property_devices_per_call"), 0);
+      });
   row("property read: CPU per read (ms)", "", [&](auto& v) { return fmt(at(v, "property_read_cpu_ms"), 1); });
   row("property read at the default 5 min: calls per hour / CPU per hour (ms)", "12, whatever the cameras",
       [&](auto& v) { return "12 / " + fmt(12 * at(v, "property_read_cpu_ms"), 0); });

@@ -41,7 +41,8 @@ void command_queue::expect(const std::string& camera, const std::string& entity,
 }
 
 bool command_queue::believe(const std::string& camera, const std::string& entity, bool on, std::int64_t now_ms) {
-  if (auto c = cameras_.find(camera); c != cameras_.end() && c->second.in_flight && c->second.in_flight->entity == entity)
+  if (auto c = cameras_.find(camera);
+      c != cameras_.end() && c->second.in_flight && c->second.in_flight->entity == entity)
     return false;
   auto it = expected_.find({camera, entity});
   if (it == expected_.end()) return true;

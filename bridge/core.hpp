@@ -89,10 +89,9 @@ struct delivered {
 struct stop {};
 }  // namespace ev
 
-using event =
-    std::variant<ev::started, ev::poll_done, ev::broker_up, ev::broker_down, ev::message, ev::command_done,
-                 ev::events_done, ev::picture_done, ev::timer_fired, ev::publish_window, ev::delivered, ev::stop,
-                 ev::properties_done>;
+using event = std::variant<ev::started, ev::poll_done, ev::broker_up, ev::broker_down, ev::message, ev::command_done,
+                           ev::events_done, ev::picture_done, ev::timer_fired, ev::publish_window, ev::delivered,
+                           ev::stop, ev::properties_done>;
 
 /// The core's life cycle (core::on holds every transition).
 enum class phase {
@@ -253,12 +252,12 @@ class core {
   readback readback_{topics_.readback, readback_window};
   earlier_run earlier_;  ///< what the state directory says an earlier run published
   command_queue commands_;
-  std::optional<std::size_t> devices_hash_;  ///< of the bridge/devices last published
-  std::set<std::string> recorded_;           ///< ids last recorded as published
-  bool features_written_ = false;            ///< the record holds this run's events and pictures settings
-  bool properties_busy_ = false;             ///< a property read is in flight, or its timer runs
-  bool properties_in_flight_ = false;        ///< a property read is in flight (--once waits for it)
-  bool properties_read_once_ = false;        ///< a property read was sent
+  std::optional<std::size_t> devices_hash_;         ///< of the bridge/devices last published
+  std::set<std::string> recorded_;                  ///< ids last recorded as published
+  bool features_written_ = false;                   ///< the record holds this run's events and pictures settings
+  bool properties_busy_ = false;                    ///< a property read is in flight, or its timer runs
+  bool properties_in_flight_ = false;               ///< a property read is in flight (--once waits for it)
+  bool properties_read_once_ = false;               ///< a property read was sent
   std::optional<std::string> last_property_error_;  ///< said once while it repeats
 };
 

@@ -57,8 +57,8 @@ void core::property_read_failed(actions& out, const wyze::error& failed) {
                                                                        : "error"];
   // The states stay as last read; the same failure read after read is said once.
   if (last_property_error_ != failed.message)
-    out.push_back(line(level::warn, "wyze", "reading the accessories' states failed (they keep their last value): ",
-                       failed.message));
+    out.push_back(line(level::warn, "wyze",
+                       "reading the accessories' states failed (they keep their last value): ", failed.message));
   last_property_error_ = failed.message;
 }
 
@@ -73,7 +73,8 @@ void core::take_properties(actions& out, const wyze::property_values& cameras, s
       const wyze::Camera* camera = retained_.find(id);
       if (!camera) break;  // not a selected camera of the account (any more)
       if (row.property_pid.empty() || !broker::has_entity(row, *camera, features())) continue;
-      auto read = std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == row.property_pid; });
+      auto read =
+          std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == row.property_pid; });
       if (read == values.end()) continue;
       auto on = property_state(read->second);
       if (!on || (*camera).*row.value == on || !commands_.believe(id, std::string(row.key), *on, now_ms)) continue;

@@ -87,21 +87,20 @@ constexpr entity_row property_row(entity_row row, std::string_view pid, std::spa
 
 // The garage door (HA cover): `open`/`closed`, commands OPEN and CLOSE, no stop.
 constexpr entity_row garage_door_row() {
-  entity_row row = property_row<&wyze::Camera::garage_open>(
-      {.key = "garage_door",
-       .platform = "cover",
-       .name = "Garage door",
-       .device_class = "garage",
-       .has = wyze::has_garage_door,
-       .discovery_extra =
-           [](json_members& m, const wyze::Camera&) {
-             m.string("pl_open", "OPEN")
-                 .string("pl_cls", "CLOSE")
-                 .raw("pl_stop", "null")
-                 .string("stat_open", "open")
-                 .string("stat_clsd", "closed");
-           }},
-      "P1056", wyze::capability::garage_door);
+  entity_row row = property_row<&wyze::Camera::garage_open>({.key = "garage_door",
+                                                             .platform = "cover",
+                                                             .name = "Garage door",
+                                                             .device_class = "garage",
+                                                             .has = wyze::has_garage_door,
+                                                             .discovery_extra =
+                                                                 [](json_members& m, const wyze::Camera&) {
+                                                                   m.string("pl_open", "OPEN")
+                                                                       .string("pl_cls", "CLOSE")
+                                                                       .raw("pl_stop", "null")
+                                                                       .string("stat_open", "open")
+                                                                       .string("stat_clsd", "closed");
+                                                                 }},
+                                                            "P1056", wyze::capability::garage_door);
   row.state = [](const wyze::Camera& c) { return std::string(*c.garage_open ? "open" : "closed"); };
   row.payload_on = {};
   row.payload_off = {};
@@ -187,8 +186,7 @@ constexpr entity_row camera_rows[] = {
          // On and off only: the cloud call takes no duration or volume.
          .discovery_extra = [](json_members& m,
                                const wyze::Camera&) { m.raw("sup_dur", "false").raw("sup_vol", "false"); }},
-        "P1049",
-        wyze::capability::siren),
+        "P1049", wyze::capability::siren),
     property_row<&wyze::Camera::light>({.key = "light",
                                         .platform = "light",
                                         .name = "Light",

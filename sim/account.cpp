@@ -650,8 +650,8 @@ namespace {
 // Sets fields of a device entry; `ip`, the battery, the signal and the accessory live in
 // device_params, as in the real answer.
 void set_fields(json::object& device, const json::object& fields) {
-  static const std::set<std::string_view> in_params{"ip", "electricity", "battery_charging_status", "rssi",
-                                                    "dongle_product_model", "dongle_switch"};
+  static const std::set<std::string_view> in_params{"ip",   "electricity",          "battery_charging_status",
+                                                    "rssi", "dongle_product_model", "dongle_switch"};
   for (const auto& [key, value] : fields) {
     if (key == "properties") continue;  // pids: account::change_camera
     if (in_params.count(key) && device.contains("device_params"))
@@ -674,13 +674,14 @@ response account::add_camera(const json::object& fields) {
 }
 
 void account::add_accessory_cameras() {
-  for (const char* camera : {
-           R"({"nickname":"Garage","product_model":"WYZE_CAKP2JFUS","conn_state":1,"dongle_product_model":"HL_CGDC",)"
-           R"("rssi":-58,"properties":{"P1056":"2","P1049":"0"}})",
-           R"({"nickname":"Driveway","product_model":"HL_CFL2","conn_state":1,"rssi":-64,"properties":{"P1056":"2","P1049":"0"}})",
-           R"({"nickname":"Patio","product_model":"HL_WCO2","conn_state":1,"electricity":76,"battery_charging_status":0,)"
-           R"("rssi":-71,"properties":{"P1049":"0"}})",
-           R"({"nickname":"Front door","product_model":"WYZEDB3","conn_state":1,"product_type":"Doorbell","rssi":-62})"})
+  for (
+      const char* camera :
+      {R"({"nickname":"Garage","product_model":"WYZE_CAKP2JFUS","conn_state":1,"dongle_product_model":"HL_CGDC",)"
+       R"("rssi":-58,"properties":{"P1056":"2","P1049":"0"}})",
+       R"({"nickname":"Driveway","product_model":"HL_CFL2","conn_state":1,"rssi":-64,"properties":{"P1056":"2","P1049":"0"}})",
+       R"({"nickname":"Patio","product_model":"HL_WCO2","conn_state":1,"electricity":76,"battery_charging_status":0,)"
+       R"("rssi":-71,"properties":{"P1049":"0"}})",
+       R"({"nickname":"Front door","product_model":"WYZEDB3","conn_state":1,"product_type":"Doorbell","rssi":-62})"})
     handle({"POST", "/sim/cameras", {}, camera});
 }
 

@@ -120,6 +120,7 @@ class account {
   /// The account's thumbnail URLs (device_params.camera_thumbnails) as https://`host`/… URLs.
   void sign_thumbnails(boost::json::object& device, const std::string& host);
   response add_camera(const boost::json::object& fields);
+
  public:
   /// The demo's accessories (`--accessories`): a v3 with the garage door controller, a Floodlight
   /// v2, a Cam Outdoor v2 on its battery and a Video Doorbell, added to the account.

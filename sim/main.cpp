@@ -117,7 +117,9 @@ int main(int argc, char** argv) {
           std::string mac = sim::account::generated_mac(random() % all);
           std::string tags = random() % 3 == 0 ? "[101]" : "[]";
           int value = account.demo_event_value(mac, random());
-          account.handle({"POST", "/sim/events", {},
+          account.handle({"POST",
+                          "/sim/events",
+                          {},
                           R"({"mac":")" + mac + R"(","value":)" + std::to_string(value) + R"(,"tags":)" + tags + "}"});
         }
       }).detach();
@@ -126,8 +128,8 @@ int main(int argc, char** argv) {
       if (!port_file.empty() && !(write_file(port_file + ".tmp", std::to_string(bound) + "\n") &&
                                   std::rename((port_file + ".tmp").c_str(), port_file.c_str()) == 0))
         std::cerr << "wyze-cloud-sim: cannot write " << port_file << "\n";
-      std::cout << "wyze-cloud-sim: " << all << " cameras on https://" << listen << ":" << bound
-                << " (CA: " << ca_out << ")" << std::endl;
+      std::cout << "wyze-cloud-sim: " << all << " cameras on https://" << listen << ":" << bound << " (CA: " << ca_out
+                << ")" << std::endl;
     });
   } catch (const std::exception& e) {
     std::cerr << "wyze-cloud-sim: " << e.what() << "\n";

@@ -18,11 +18,11 @@ using namespace harness;
 namespace {
 
 // The simulator's `--cameras 1 --accessories` account, in order.
-const std::string v3 = "2CAA8E000001";         // Cam v3: a siren
-const std::string garage = "2CAA8E000002";     // Cam v3 + HL_CGDC: a siren and the garage door
-const std::string floodlight = "2CAA8E000003"; // Floodlight v2: a siren and a light
-const std::string patio = "2CAA8E000004";      // Cam Outdoor v2: battery, charging, signal, siren
-const std::string doorbell = "2CAA8E000005";   // Video Doorbell: signal, presses
+const std::string v3 = "2CAA8E000001";          // Cam v3: a siren
+const std::string garage = "2CAA8E000002";      // Cam v3 + HL_CGDC: a siren and the garage door
+const std::string floodlight = "2CAA8E000003";  // Floodlight v2: a siren and a light
+const std::string patio = "2CAA8E000004";       // Cam Outdoor v2: battery, charging, signal, siren
+const std::string doorbell = "2CAA8E000005";    // Video Doorbell: signal, presses
 
 // The bridge on that account with a 2 s property interval; `extra` goes after the wyze section;
 // `events`: events on, every second.
@@ -31,11 +31,11 @@ struct accessory_bridge {
       : mqtt(dir),
         sim(dir, 1, {"--accessories"}),
         metrics_port(free_port()),
-        config(write_config(dir, sim, mqtt, "  poll_interval: 1h\n  property_interval: 2s\n",
-                            extra +
-                                (events ? "events:\n  enabled: true\n  interval: 1s\n  api_url: " + sim.url() + "\n"
-                                        : std::string()) +
-                                "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) + "\n")),
+        config(write_config(
+            dir, sim, mqtt, "  poll_interval: 1h\n  property_interval: 2s\n",
+            extra +
+                (events ? "events:\n  enabled: true\n  interval: 1s\n  api_url: " + sim.url() + "\n" : std::string()) +
+                "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) + "\n")),
         watch(mqtt.port(), "#") {
     start();
   }
@@ -99,7 +99,7 @@ bool has_line(const std::string& text, const std::string& line) { return text.fi
 
 TEST_CASE("each accessory and sensor is an entity of exactly the cameras that have it, with its state") {
   accessory_bridge b;
-  const std::set<std::string> base{"conn_state", "ip", "firmware", "power", "restart", "notifications",
+  const std::set<std::string> base{"conn_state",      "ip", "firmware", "power", "restart", "notifications",
                                    "motion_detection"};
   auto with = [&](std::initializer_list<const char*> more) {
     auto all = base;

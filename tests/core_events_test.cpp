@@ -332,7 +332,8 @@ TEST_CASE("with events off there is no event call, and without pictures no downl
   CHECK(all_of<bridge::act::download>(thumbnails.on(bridge::ev::poll_done{listing({cam})}, t0 + 60'000)).empty());
 }
 
-TEST_CASE("a doorbell press is a doorbell message besides the event, and its motion, a stale press or a camera is none") {
+TEST_CASE(
+    "a doorbell press is a doorbell message besides the event, and its motion, a stale press or a camera is none") {
   bridge::core core(settings(), fixed_random());
   core.on(bridge::ev::started{}, t0);
   auto bell = camera("DB01");
@@ -343,17 +344,16 @@ TEST_CASE("a doorbell press is a doorbell message besides the event, and its mot
   core.on(bridge::ev::broker_up{}, t0);
   core.on(bridge::ev::message{"wyze/bridge/readback", "0"}, t0);
   drained(core);
-  auto done = core.on(bridge::ev::events_done{answer({event("press1", t0 - 100, 10, "DB01"),
-                                                      event("motion1", t0 - 90, 1, "DB01"),
-                                                      event("press-old", t0 - 6 * minute, 10, "DB01"),
-                                                      event("value10", t0 - 80, 10, "AA01")})},
+  auto done = core.on(bridge::ev::events_done{answer(
+                          {event("press1", t0 - 100, 10, "DB01"), event("motion1", t0 - 90, 1, "DB01"),
+                           event("press-old", t0 - 6 * minute, 10, "DB01"), event("value10", t0 - 80, 10, "AA01")})},
                       t0);
   auto presses = published_to(done, "wyze/DB01/doorbell");
   REQUIRE(presses.size() == 1);
   CHECK(json::parse(presses[0]) ==
         json::object{{"event_type", "press"}, {"event_id", "press1"}, {"time", "2026-11-26T09:59:59Z"}});
   CHECK(published_to(done, "wyze/DB01/event").size() == 2);  // the press and the motion
-  CHECK(published_to(done, "wyze/AA01/doorbell").empty());    // a Cam v3 has no doorbell entity
+  CHECK(published_to(done, "wyze/AA01/doorbell").empty());   // a Cam v3 has no doorbell entity
   // The same answer again (as after a restart that kept events.json): nothing new.
   auto again = core.on(bridge::ev::events_done{answer({event("press1", t0 - 100, 10, "DB01")})}, t0 + 15'000);
   CHECK(published_to(again, "wyze/DB01/doorbell").empty());

@@ -302,13 +302,12 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
   CHECK(all_of<bridge::act::cancel_timer>(marker) == std::vector<bridge::act::cancel_timer>{{bridge::timer::readback}});
   CHECK(all_of<bridge::act::unsubscribe>(marker).size() == 10);
   CHECK(published(marker) ==
-        std::vector<std::string>{"wyze/GONE/conn_state <cleared>",       "wyze/GONE/ip <cleared>",
-                                 "wyze/GONE/firmware <cleared>",         "wyze/GONE/battery <cleared>",
-                                 "wyze/GONE/charging <cleared>",         "wyze/GONE/signal <cleared>",
-                                 "wyze/GONE/power <cleared>",            "wyze/GONE/notifications <cleared>",
-                                 "wyze/GONE/motion_detection <cleared>", "wyze/GONE/siren <cleared>",
-                                 "wyze/GONE/light <cleared>",            "wyze/GONE/garage_door <cleared>",
-                                 "wyze/GONE/attributes <cleared>",       "homeassistant/device/wyze_GONE/config <cleared>"});
+        std::vector<std::string>{
+            "wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>", "wyze/GONE/firmware <cleared>",
+            "wyze/GONE/battery <cleared>", "wyze/GONE/charging <cleared>", "wyze/GONE/signal <cleared>",
+            "wyze/GONE/power <cleared>", "wyze/GONE/notifications <cleared>", "wyze/GONE/motion_detection <cleared>",
+            "wyze/GONE/siren <cleared>", "wyze/GONE/light <cleared>", "wyze/GONE/garage_door <cleared>",
+            "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"});
   CHECK(contains(log_lines(marker), "bridge: clearing 14 retained topics of cameras that are gone"));
   CHECK(drained(core).size() == 6);  // the bridge device, then AA01's config and states
   // Messages after the read-back are not taken as ours.
@@ -930,7 +929,8 @@ wyze::Camera with_accessory(std::string mac, std::string model, std::string dong
 
 }  // namespace
 
-TEST_CASE("one batched property read for the cameras that need one, its values are states, and the next an interval on") {
+TEST_CASE(
+    "one batched property read for the cameras that need one, its values are states, and the next an interval on") {
   bridge::core core(settings(), fixed_random());
   core.on(bridge::ev::started{}, t0);
   core.on(bridge::ev::broker_up{}, t0);
@@ -940,8 +940,7 @@ TEST_CASE("one batched property read for the cameras that need one, its values a
   auto reads = all_of<bridge::act::read_properties>(first);
   REQUIRE(reads.size() == 1);
   // The v3 has a siren, the Floodlight v2 a siren and a light; the Cam v2 neither: not named.
-  CHECK(reads[0].devices ==
-        std::vector<wyze::property_target>{{"AA01", "WYZE_CAKP2JFUS"}, {"AA02", "HL_CFL2"}});
+  CHECK(reads[0].devices == std::vector<wyze::property_target>{{"AA01", "WYZE_CAKP2JFUS"}, {"AA02", "HL_CFL2"}});
   CHECK(reads[0].pids == std::vector<std::string>{"P1049", "P1056"});
   drained(core);
   // No second read while one is in flight, whatever polls come.
@@ -993,8 +992,8 @@ TEST_CASE("no camera with a property-only state: no property read and no timer f
   core.on(bridge::ev::started{}, t0);
   core.on(bridge::ev::broker_up{}, t0);
   core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
-  auto polled = core.on(
-      bridge::ev::poll_done{listing({controllable("AA01", "WYZEC1-JZ"), controllable("AA02", "GW_GC1")})}, t0);
+  auto polled =
+      core.on(bridge::ev::poll_done{listing({controllable("AA01", "WYZEC1-JZ"), controllable("AA02", "GW_GC1")})}, t0);
   CHECK_FALSE(has<bridge::act::read_properties>(polled));
   for (const auto& t : all_of<bridge::act::start_timer>(polled)) CHECK(t.which != bridge::timer::properties);
   // With commands off the siren is no entity either: nothing to read.
@@ -1019,7 +1018,8 @@ TEST_CASE("the garage door's trigger is sent only when it changes the door, and 
   CHECK(answers(closing).at(0) ==
         json::object{{"status", "ok"}, {"camera", "AA01"}, {"entity", "garage_door"}, {"value", "close"}});
   CHECK(drained_payloads(core) == std::vector<std::string>{"wyze/AA01/garage_door closed"});  // HA's cover settles
-  auto opening = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA01/garage_door/set", "OPEN"}, t0 + 40));
+  auto opening =
+      all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA01/garage_door/set", "OPEN"}, t0 + 40));
   REQUIRE(opening.size() == 1);
   CHECK(opening[0].call == wyze::camera_command{"AA01", "WYZE_CAKP2JFUS", "garage_door_trigger", {}});
   // A second OPEN while the first is in flight waits; once the door is open it is not sent.

@@ -41,8 +41,7 @@ const std::set<std::string> entity_keys{"p", "name", "uniq_id", "default_entity_
                                         "pl_off", "ent_cat", "ic", "json_attr_t", "avty", "avty_mode", "val_tpl",
                                         "stat_cla", "unit_of_meas", "cmd_t", "pl_prs", "dev", "o",
                                         // siren (abbreviations.py), cover (abbreviations.py)
-                                        "sup_dur", "sup_vol", "pl_open", "pl_cls", "pl_stop", "stat_open",
-                                        "stat_clsd",
+                                        "sup_dur", "sup_vol", "pl_open", "pl_cls", "pl_stop", "stat_open", "stat_clsd",
                                         // Full keys HA accepts (event and image entities).
                                         "event_types", "image_topic", "content_type"};
 const std::set<std::string> device_keys{"ids", "cns", "name", "mf", "mdl", "mdl_id", "sw", "hw", "via_device"};

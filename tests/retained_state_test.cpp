@@ -157,13 +157,12 @@ TEST_CASE("at start, what earlier runs left for cameras that are gone is cleared
   bridge::retained_state now(settings());
   poll(now, {camera("AA01", "10.0.0.1")});
   CHECK(topics(now.stale(read_back)) ==
-        std::vector<std::string>{"wyze/AA02/conn_state <cleared>",       "wyze/AA02/ip <cleared>",
-                                 "wyze/AA02/firmware <cleared>",         "wyze/AA02/battery <cleared>",
-                                 "wyze/AA02/charging <cleared>",         "wyze/AA02/signal <cleared>",
-                                 "wyze/AA02/power <cleared>",            "wyze/AA02/notifications <cleared>",
-                                 "wyze/AA02/motion_detection <cleared>", "wyze/AA02/siren <cleared>",
-                                 "wyze/AA02/light <cleared>",            "wyze/AA02/garage_door <cleared>",
-                                 "wyze/AA02/attributes <cleared>",       "homeassistant/device/wyze_AA02/config <cleared>"});
+        std::vector<std::string>{
+            "wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>", "wyze/AA02/firmware <cleared>",
+            "wyze/AA02/battery <cleared>", "wyze/AA02/charging <cleared>", "wyze/AA02/signal <cleared>",
+            "wyze/AA02/power <cleared>", "wyze/AA02/notifications <cleared>", "wyze/AA02/motion_detection <cleared>",
+            "wyze/AA02/siren <cleared>", "wyze/AA02/light <cleared>", "wyze/AA02/garage_door <cleared>",
+            "wyze/AA02/attributes <cleared>", "homeassistant/device/wyze_AA02/config <cleared>"});
 }
 
 TEST_CASE("a switch of discovery mode clears the configs of the old mode") {
@@ -195,8 +194,8 @@ TEST_CASE("read back ignores configs of other integrations and malformed payload
                             R"({"dev":{"ids":["wyze_AA1"],"via_device":"wyze_mqtt_bridge_wyze"}})"));
   CHECK(state.readback_filters() ==
         std::vector<std::string>{"homeassistant/device/+/config", "homeassistant/+/+/+/config", "wyze/+/power",
-                                 "wyze/+/notifications", "wyze/+/motion_detection", "wyze/+/siren",
-                                 "wyze/+/light", "wyze/+/garage_door", "wyze/+/attributes"});
+                                 "wyze/+/notifications", "wyze/+/motion_detection", "wyze/+/siren", "wyze/+/light",
+                                 "wyze/+/garage_door", "wyze/+/attributes"});
   // The controls' states are read back as ours too, with the same rules for the id.
   CHECK(state.is_ours("wyze/AA09/power", "off"));
   CHECK_FALSE(state.is_ours("wyze/aa09/power", "off"));

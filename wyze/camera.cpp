@@ -115,10 +115,12 @@ Camera to_camera(const device_entry& e, bool thumbnails) {
 constexpr std::array<std::string_view, device_entry::top_count> top_names{
     "mac",          "nickname",    "product_model",       "product_type",  "firmware_ver",
     "hardware_ver", "ip",          "conn_state",          "conn_state_ts", "ssid",
-    "power_switch", "push_switch", "motion_alarm_switch", "timezone_name", "device_timezone", "rssi"};
-constexpr std::array<std::string_view, device_entry::param_count> param_names{
-    "ip", "ssid", "power_switch", "motion_alarm_switch", "electricity", "battery_charging_status", "rssi",
-    "dongle_product_model"};
+    "power_switch", "push_switch", "motion_alarm_switch", "timezone_name", "device_timezone",
+    "rssi"};
+constexpr std::array<std::string_view, device_entry::param_count> param_names{"ip",           "ssid",
+                                                                              "power_switch", "motion_alarm_switch",
+                                                                              "electricity",  "battery_charging_status",
+                                                                              "rssi",         "dongle_product_model"};
 constexpr std::array<std::string_view, device_entry::thumb_count> thumb_names{"thumbnails_url", "thumbnails_ts"};
 
 // A device entry has some 80 keys, a dozen of them read: most keys are rejected by their length

@@ -66,7 +66,7 @@ struct Camera {
   std::optional<bool> notifications{};     ///< push_switch 1 on; 0 (or 2, as the app shows it) off
   std::optional<bool> motion_detection{};  ///< device_params.motion_alarm_switch 1 / 0
   std::optional<std::string> timezone{};
-  std::optional<int> battery{};  ///< device_params.electricity, 0–100 (whatever the model: see capabilities)
+  std::optional<int> battery{};    ///< device_params.electricity, 0–100 (whatever the model: see capabilities)
   std::optional<bool> charging{};  ///< device_params.battery_charging_status 1 / 0
   std::optional<int> signal{};     ///< rssi (device_params or top level), dBm, -127 to 0
   std::optional<std::string> accessory{};  ///< device_params.dongle_product_model, when not empty

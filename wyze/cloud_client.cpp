@@ -237,14 +237,14 @@ void cloud_client::run_calls(const std::shared_ptr<camera_command>& command, std
 
 void cloud_client::read_properties(std::vector<property_target> devices, std::vector<std::string> pids,
                                    std::function<void(result<property_values>)> done) {
-  auto make = std::make_shared<const plan<property_values>>(
-      [this, devices = std::move(devices), pids = std::move(pids)] {
-        auto path = paths::device_list_properties;
-        return attempt<property_values>{
-            lane::account, path,
-            request_to(settings_.api_url, path, device_list_properties_body(machine_.context(now_ms_()), devices, pids)),
-            [](http_response& answer) { return parse_device_list_properties(answer.status, answer.body); }};
-      });
+  auto make = std::make_shared<const plan<property_values>>([this, devices = std::move(devices),
+                                                             pids = std::move(pids)] {
+    auto path = paths::device_list_properties;
+    return attempt<property_values>{
+        lane::account, path,
+        request_to(settings_.api_url, path, device_list_properties_body(machine_.context(now_ms_()), devices, pids)),
+        [](http_response& answer) { return parse_device_list_properties(answer.status, answer.body); }};
+  });
   in_line<property_values>(std::move(make), std::move(done));
 }
 
