@@ -526,3 +526,51 @@ TEST_CASE("the event entities pass the conformance checks in both modes, and onl
     for (const char* key : {"_motion\"", "_last_event\"", "_picture\"", "_event\""})
       CHECK(m.payload.find(key) == std::string::npos);
 }
+
+TEST_CASE("the accessories' and sensors' entities pass the conformance checks in both modes") {
+  auto floodlight = porch();
+  floodlight.mac = "2C:AA:8E:00:00:0A";
+  floodlight.product_model = "HL_CFL2";
+  floodlight.signal = -64;
+  auto garage = porch();
+  garage.mac = "2C:AA:8E:00:00:0B";
+  garage.accessory = "HL_CGDC";
+  auto patio = porch();
+  patio.mac = "2C:AA:8E:00:00:0C";
+  patio.product_model = "HL_WCO2";
+  patio.battery = 80;
+  patio.charging = true;
+  auto bell = porch();
+  bell.mac = "2C:AA:8E:00:00:0D";
+  bell.product_model = "WYZEDB3";
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    CAPTURE(static_cast<int>(mode));
+    auto s = settings(mode);
+    s.features.events = true;
+    auto light = components_by_id(s, floodlight).at("wyze_2CAA8E00000A_light");
+    CHECK(light.at("name") == "Floodlight");
+    CHECK(light.at("pl_on") == "on");
+    CHECK(light.at("stat_t") == "wyze/2CAA8E00000A/light");
+    auto signal = components_by_id(s, floodlight).at("wyze_2CAA8E00000A_signal");
+    CHECK(signal.at("dev_cla") == "signal_strength");
+    CHECK(signal.at("unit_of_meas") == "dBm");
+    CHECK(signal.at("ent_cat") == "diagnostic");
+    auto cover = components_by_id(s, garage).at("wyze_2CAA8E00000B_garage_door");
+    CHECK(cover.at("dev_cla") == "garage");
+    CHECK(cover.at("cmd_t") == "wyze/2CAA8E00000B/garage_door/set");
+    auto charging = components_by_id(s, patio).at("wyze_2CAA8E00000C_charging");
+    CHECK(charging.at("dev_cla") == "battery_charging");
+    CHECK(charging.at("pl_on") == "on");
+    CHECK(components_by_id(s, patio).count("wyze_2CAA8E00000C_siren") == 1);
+    auto press = components_by_id(s, bell).at("wyze_2CAA8E00000D_doorbell");
+    CHECK(press.at("dev_cla") == "doorbell");
+    CHECK(press.at("stat_t") == "wyze/2CAA8E00000D/doorbell");
+    CHECK(press.at("event_types") == json::array{"press"});
+    CHECK(components_by_id(s, bell).count("wyze_2CAA8E00000D_siren") == 0);
+    if (mode == broker::discovery_mode::components) {
+      auto topics = broker::camera_discovery_topics(s, garage.id());
+      CHECK(std::find(topics.begin(), topics.end(), "homeassistant/cover/wyze_2CAA8E00000B/garage_door/config") !=
+            topics.end());
+    }
+  }
+}
