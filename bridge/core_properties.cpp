@@ -37,6 +37,7 @@ void core::read_properties(actions& out) {
   if (read.devices.empty()) return;
   std::sort(read.pids.begin(), read.pids.end());
   properties_busy_ = properties_in_flight_ = properties_read_once_ = true;
+  asked_properties_ = read.devices.size();
   out.push_back(std::move(read));
 }
 
@@ -66,9 +67,10 @@ void core::take_properties(actions& out, const wyze::property_values& cameras, s
   ++stats_.property_reads["ok"];
   if (last_property_error_) out.push_back(line(level::info, "wyze", "the accessories' states are read again"));
   last_property_error_.reset();
-  std::size_t changed = 0;
+  std::size_t changed = 0, known = 0;
   for (const auto& [mac, values] : cameras) {
     std::string id = wyze::camera_id(mac);
+    if (retained_.find(id)) ++known;
     for (const auto& row : broker::camera_entities()) {
       const wyze::Camera* camera = retained_.find(id);
       if (!camera) break;  // not a selected camera of the account (any more)
@@ -81,6 +83,13 @@ void core::take_properties(actions& out, const wyze::property_values& cameras, s
       retained_.set_state(id, row, *on);
       ++changed;
     }
+  }
+  // An answer that names none of the cameras asked for cannot be read: said once, as a failure is.
+  if (known == 0 && !unreadable_properties_said_) {
+    out.push_back(line(level::warn, "wyze", "the property read's answer named none of the ", asked_properties_,
+                       " cameras asked for (", cameras.size(), " entries): the siren, light and garage door states ",
+                       "stay unknown; please report this with a debug log"));
+    unreadable_properties_said_ = true;
   }
   out.push_back(
       line(level::debug, "wyze", "property read: ", cameras.size(), " cameras, ", changed, " changed states"));

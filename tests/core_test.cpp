@@ -1067,3 +1067,15 @@ TEST_CASE("--once reads the accessories' states once and finishes after their an
   CHECK_FALSE(has<bridge::act::start_timer>(answered));
   CHECK(contains(drained_payloads(core), "wyze/AA01/siren off"));
 }
+
+TEST_CASE("a property read whose answer names none of the cameras asked for is said once") {
+  auto core = ready_core({controllable("AA01")});
+  auto odd = core.on(bridge::ev::properties_done{read_back_values({{"SOMETHING-ELSE", {{"P1049", "1"}}}})}, t0 + 10);
+  CHECK(contains(log_lines(odd),
+                 "wyze: the property read's answer named none of the 1 cameras asked for (1 entries): the siren, "
+                 "light and garage door states stay unknown; please report this with a debug log"));
+  CHECK(drained_payloads(core).empty());
+  core.on(bridge::ev::timer_fired{bridge::timer::properties}, t0 + 300'010);
+  auto again = core.on(bridge::ev::properties_done{read_back_values({})}, t0 + 300'020);
+  CHECK(all_of<bridge::act::log>(again).size() == 1);  // the debug line only
+}

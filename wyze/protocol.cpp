@@ -196,7 +196,9 @@ result<property_values> parse_device_list_properties(unsigned status, std::strin
   for (const auto& entry : list->get_array()) {
     const auto* device = entry.if_object();
     if (!device) continue;
+    // device_mac as the app's device calls name it; mac as the device list does.
     std::string mac = string_field(*device, "device_mac");
+    if (mac.empty()) mac = string_field(*device, "mac");
     const auto* properties = device->if_contains("device_property_list");
     if (mac.empty() || mac.size() > max_mac_length || !properties || !properties->is_array()) continue;
     std::vector<std::pair<std::string, std::string>> read;

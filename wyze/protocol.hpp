@@ -83,7 +83,7 @@ using property_values = std::vector<std::pair<std::string, std::vector<std::pair
 /// get_device_list_property_list).
 std::string device_list_properties_body(const app_context& context, const std::vector<property_target>& devices,
                                         const std::vector<std::string>& pids);
-/// Parses its answer, `data.device_list[{device_mac, device_property_list[{pid, value}]}]` (the
+/// Parses its answer, `data.device_list[{device_mac (or mac), device_property_list[{pid, value}]}]` (the
 /// shape SecKatie/wyzeapy's 2021 client.py get_info reads). Entries or values of an unexpected
 /// type are skipped; a value is kept as text (a number as its digits).
 result<property_values> parse_device_list_properties(unsigned status, std::string_view body);
