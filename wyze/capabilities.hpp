@@ -111,10 +111,12 @@ inline constexpr model_call motion_detection[] = {{mains, {.pids = {"P1047", "P1
 /// device_params.electricity is the battery's level on these (ha-wyzeapi sensor.py
 /// CAMERAS_WITH_BATTERIES); wired doorbells report one too, which is not theirs (ha-wyzeapi #454).
 inline constexpr std::string_view battery[] = {"WVOD1", "HL_WCO2", "AN_RSCW", "GW_BE1"};
-/// The doorbells: their events with event_value 10 are presses (wyze-sdk models/events
-/// EventAlarmType DOORBELL_RANG; wyze-sdk models/devices/base.py CAMERA_BELL; the models of
-/// wyze/models.cpp named Doorbell).
-inline constexpr std::string_view doorbell[] = {"WYZEDB3", "HL_DB2", "GW_BE1", "AN_RDB1", "GW_DBD"};
+/// The doorbells whose events with event_value 10 are presses (wyze-sdk models/events
+/// EventAlarmType DOORBELL_RANG; wyze-sdk models/devices/base.py CAMERA_BELL names WYZEDB3, and the
+/// Doorbell v2 is its successor on the same platform, mrlt8/docker-wyze-bridge PR #1034). The
+/// Gwell-made doorbells (Doorbell Pro GW_BE1, Pro 2, Duo) are left out: no peer shows their presses
+/// in the event list.
+inline constexpr std::string_view doorbell[] = {"WYZEDB3", "HL_DB2"};
 
 }  // namespace capability
 
