@@ -156,8 +156,9 @@ void core::on_command(actions& out, const std::string& topic, const std::string&
                         : joined("send ", upper(row->command_on), " or ", upper(row->command_off), " to ", row->key));
     // A trigger flips the state: it is sent only when the state is known (and then only to change it).
     if (row->trigger && !(known->*row->value))
-      return refuse(joined("the state of ", row->key,
-                           " is not known yet (it is read every wyze.property_interval); try again after the next read"));
+      return refuse(
+          joined("the state of ", row->key,
+                 " is not known yet (it is read every wyze.property_interval); try again after the next read"));
     value = command_value(*row, *on);
   }
   if (auto replaced = commands_.add(camera, entity, value)) {
