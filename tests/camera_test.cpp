@@ -268,3 +268,28 @@ TEST_CASE("device_params.electricity is the battery level when it is a number fr
   CHECK_FALSE(list.cameras[4].battery);
   CHECK_FALSE(list.cameras[5].battery);  // only device_params carries it
 }
+
+TEST_CASE("charging, the Wi-Fi signal and the accessory are read from the entry, leniently") {
+  auto list = parse(R"({"mac":"AA31","product_type":"Camera","device_params":{"battery_charging_status":1,"rssi":-58,
+        "dongle_product_model":"HL_CGDC"}},
+      {"mac":"AA32","product_type":"Camera","rssi":"-71","device_params":{"battery_charging_status":"0",
+        "dongle_product_model":""}},
+      {"mac":"AA33","product_type":"Camera","device_params":{"battery_charging_status":2,"rssi":87,
+        "dongle_product_model":7}},
+      {"mac":"AA34","product_type":"Camera","device_params":{"battery_charging_status":null,"rssi":-128}})");
+  REQUIRE(list.cameras.size() == 4);
+  CHECK(list.cameras[0].charging == true);
+  CHECK(list.cameras[0].signal == -58);
+  CHECK(list.cameras[0].accessory == "HL_CGDC");
+  CHECK(list.cameras[1].charging == false);
+  CHECK(list.cameras[1].signal == -71);     // the top level carries it too (wyze-sdk reads both)
+  CHECK_FALSE(list.cameras[1].accessory);   // no accessory: empty
+  CHECK_FALSE(list.cameras[2].charging);    // neither 0 nor 1
+  CHECK_FALSE(list.cameras[2].signal);      // a percentage is no dBm
+  CHECK(list.cameras[2].accessory == "7");  // a number as its digits, as any text field: no accessory's
+  CHECK_FALSE(list.cameras[3].charging);
+  CHECK_FALSE(list.cameras[3].signal);  // below any Wi-Fi signal
+  // The property read's states are never taken from the device list.
+  CHECK_FALSE(list.cameras[0].siren);
+  CHECK_FALSE(list.cameras[0].garage_open);
+}
