@@ -54,16 +54,9 @@ struct accessory_bridge {
 
   // Publishes a command as Home Assistant does and returns the bridge's answer.
   json::object command(const std::string& camera, const std::string& entity, const std::string& payload) {
-    const std::string response = "wyze/bridge/response/command";
-    watch.publish(response, "");
-    REQUIRE(watch.wait_for(response, ""));
-    watch.publish("wyze/" + camera + "/" + entity + "/set", payload);
-    bool answered = watch.wait_until([&](const auto& last) {
-      auto it = last.find(response);
-      return it != last.end() && !it->second.payload.empty();
-    });
-    REQUIRE_MESSAGE(answered, bridge->output());
-    return json::parse(watch.last(response)->payload).as_object();
+    auto answer = watch.command("wyze/" + camera + "/" + entity + "/set", payload);
+    REQUIRE_MESSAGE(!answer.empty(), bridge->output());
+    return json::parse(answer).as_object();
   }
 
   // The components of a camera's device config, by entity key.

@@ -36,16 +36,9 @@ struct commanded_bridge {
 
   // Publishes a command as Home Assistant does (QoS 1, not retained) and returns the bridge's answer.
   json::object command(const std::string& camera, const std::string& entity, const std::string& payload) {
-    const std::string response = "wyze/bridge/response/command";
-    watch.publish(response, "");  // so the next answer is recognisable
-    REQUIRE(watch.wait_for(response, ""));
-    watch.publish("wyze/" + camera + "/" + entity + "/set", payload);
-    bool answered = watch.wait_until([&](const auto& last) {
-      auto it = last.find(response);
-      return it != last.end() && !it->second.payload.empty();
-    });
-    REQUIRE_MESSAGE(answered, bridge->output());
-    return json::parse(watch.last(response)->payload).as_object();
+    auto answer = watch.command("wyze/" + camera + "/" + entity + "/set", payload);
+    REQUIRE_MESSAGE(!answer.empty(), bridge->output());
+    return json::parse(answer).as_object();
   }
 
   std::string metrics() { return http_get(metrics_port, "/metrics").body; }

@@ -339,15 +339,22 @@ void subscriber::publish(const std::string& topic, const std::string& payload, b
 }
 
 std::string subscriber::request_poll(const std::string& base) {
-  const std::string response = base + "/bridge/response/poll";
+  return answered(base + "/bridge/response/poll", base + "/bridge/request/poll", "");
+}
+
+std::string subscriber::command(const std::string& topic, const std::string& payload, const std::string& base) {
+  return answered(base + "/bridge/response/command", topic, payload);
+}
+
+std::string subscriber::answered(const std::string& response, const std::string& topic, const std::string& payload) {
   publish(response, "");  // so the next answer is recognisable
   if (!wait_for(response, "")) return {};
-  publish(base + "/bridge/request/poll", "");
-  bool answered = wait_until([&](const auto& last) {
+  publish(topic, payload);
+  bool came = wait_until([&](const auto& last) {
     auto it = last.find(response);
     return it != last.end() && !it->second.payload.empty();
   });
-  return answered ? last(response)->payload : std::string();
+  return came ? last(response)->payload : std::string();
 }
 
 std::map<std::string, std::string> retained(std::uint16_t port, const std::string& filter) {

@@ -161,8 +161,13 @@ class subscriber {
   /// Asks the bridge under `base` for a poll and returns its answer on bridge/response/poll
   /// ("" when none came within 10 s). The subscription must cover that topic.
   std::string request_poll(const std::string& base = "wyze");
+  /// Publishes a camera command to `topic` as Home Assistant does (QoS 1, not retained) and returns
+  /// the bridge's answer on `<base>/bridge/response/command` ("" when none came within 10 s).
+  std::string command(const std::string& topic, const std::string& payload, const std::string& base = "wyze");
 
  private:
+  /// Clears `response`, publishes `payload` to `topic`, and returns the next answer on `response`.
+  std::string answered(const std::string& response, const std::string& topic, const std::string& payload);
   struct impl;
   std::unique_ptr<impl> impl_;
 };
