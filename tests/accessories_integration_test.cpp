@@ -340,3 +340,24 @@ TEST_CASE("a doorbell press is one doorbell message, never repeated after a rest
   std::this_thread::sleep_for(2s);
   CHECK(b.watch.history("wyze/" + doorbell + "/doorbell").size() == 1);
 }
+
+TEST_CASE("a rate limit met by the property read pauses the account's calls, and the reads wait too") {
+  accessory_bridge b;
+  b.sim.control("POST", "/sim/fault",
+                R"({"kind":"ratelimit","count":1,"endpoint":"/app/v2/device_list/get_property_list"})");
+  REQUIRE_MESSAGE(
+      eventually([&] { return has_line(b.metrics(), "wyze_bridge_property_reads_total{result=\"rate_limited\"} 1"); },
+                 10s),
+      b.bridge->output());
+  // The next reads are kept from leaving (they cost the account nothing), and so is a poll.
+  auto calls = b.sim.stat("device_list_property_calls");
+  bool paused =
+      eventually([&] { return has_line(b.metrics(), "wyze_bridge_property_reads_total{result=\"paused\"} 2"); }, 10s);
+  INFO(b.metrics());
+  INFO(b.bridge->output());
+  CHECK(paused);
+  CHECK(b.sim.stat("device_list_property_calls") == calls);
+  auto poll = json::parse(b.watch.request_poll()).as_object();
+  CHECK(poll.at("status") == "error");
+  CHECK(b.watch.last("wyze/" + floodlight + "/light")->payload == "off");  // the last state stays
+}

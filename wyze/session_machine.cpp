@@ -42,9 +42,10 @@ app_context session_machine::context(std::int64_t now_ms) const {
 
 gate session_machine::ready(std::int64_t now_ms) {
   if (now_ms < session_.paused_until_ms)
-    return {gate::step::fail,
-            error{failure::rate_limited, "waiting for Wyze's rate limit until " + clock_time(session_.paused_until_ms) +
-                                             " (" + session_.pause_reason + ")"}};
+    return {gate::step::fail, error{failure::rate_limited,
+                                    "waiting for Wyze's rate limit until " + clock_time(session_.paused_until_ms) +
+                                        " (" + session_.pause_reason + ")",
+                                    true}};
   if (session_.current && now_ms - session_.tokens_issued_ms > tokens_expire_after_ms) {
     log(level::info, "the saved tokens are too old to refresh; logging in again");
     session_.current.reset();
