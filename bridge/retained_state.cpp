@@ -299,10 +299,12 @@ std::vector<broker::message> retained_state::stale(const std::set<std::string>& 
     if (auto [id, row] = state_owner(topic); row) {
       auto camera = cameras_.find(id);
       if (camera != cameras_.end()) {
-        // A control's state the camera no longer has (commands turned off, model without it); an
-        // event row's value stays until its entity goes (events or pictures turned off).
-        bool gone = row->feature.empty() ? !broker::has_state(*row, camera->second, features)
-                                         : !broker::has_entity(*row, camera->second, features);
+        // A control's state the camera no longer has (commands turned off, model without it). An
+        // event row's value stays until its entity goes (events or pictures turned off), and so
+        // does a state of the property read: at start it is not read again yet.
+        bool gone = row->feature.empty() && row->property_pid.empty()
+                        ? !broker::has_state(*row, camera->second, features)
+                        : !broker::has_entity(*row, camera->second, features);
         if (gone) states.push_back({topic, ""});
         continue;
       }

@@ -201,3 +201,28 @@ TEST_CASE("read back ignores configs of other integrations and malformed payload
   CHECK_FALSE(state.is_ours("wyze/aa09/power", "off"));
   CHECK_FALSE(state.is_ours("wyze/AA09/power/set", "off"));
 }
+
+TEST_CASE("at start, a siren's state an earlier run left stays until the property read gives it again") {
+  auto siren_camera = [](bool with_state) {
+    auto cam = camera("AA01", "10.0.0.1");
+    cam.product_model = "WYZE_CAKP2JFUS";
+    if (with_state) cam.siren = true;
+    return cam;
+  };
+  bridge::retained_state earlier(settings());
+  std::set<std::string> read_back;
+  for (const auto& m : poll(earlier, {siren_camera(true)}))
+    if (earlier.is_ours(m.topic, m.payload)) read_back.insert(m.topic);
+  REQUIRE(read_back.count("wyze/AA01/siren"));
+  // The new run's first device list carries no siren state: the retained one is not cleared.
+  bridge::retained_state now(settings());
+  poll(now, {siren_camera(false)});
+  CHECK(topics(now.stale(read_back)).empty());
+  // A camera that no longer has the entity (commands off) has it cleared.
+  auto off = settings();
+  off.discovery_settings.features.commands = false;
+  bridge::retained_state quiet(off);
+  poll(quiet, {siren_camera(false)});
+  auto cleared = topics(quiet.stale(read_back));
+  CHECK(std::find(cleared.begin(), cleared.end(), "wyze/AA01/siren <cleared>") != cleared.end());
+}
