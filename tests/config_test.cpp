@@ -394,3 +394,15 @@ TEST_CASE("events are off by default, and their keys are checked: interval, URL,
   REQUIRE(typo.size() == 1);
   CHECK(typo[0].find("did you mean events.interval?") != std::string::npos);
 }
+
+TEST_CASE("wyze.property_interval is 5 minutes unless set, and at least 60 s against Wyze's own hosts") {
+  CHECK(bridge::parse_config(credentials, "config.yaml", env_of()).wyze.property_interval == std::chrono::minutes(5));
+  auto fast = problems_of(credentials + "  property_interval: 30s\n");
+  REQUIRE(fast.size() == 1);
+  CHECK(fast[0] ==
+        "config.yaml:6:22: wyze.property_interval: at least 60s against Wyze's own hosts (every interval "
+        "is one call for the accessories' states of all cameras)");
+  // Against another host (the simulator, a proxy) a second is allowed.
+  CHECK(problems_of(credentials + "  api_url: https://127.0.0.1:8443\n  property_interval: 1s\n").empty());
+  CHECK_FALSE(problems_of(credentials + "  property_interval: 0s\n").empty());
+}
