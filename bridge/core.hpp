@@ -257,7 +257,6 @@ class core {
   bool features_written_ = false;                   ///< the record holds this run's events and pictures settings
   bool properties_busy_ = false;                    ///< a property read is in flight, or its timer runs
   bool properties_in_flight_ = false;               ///< a property read is in flight (--once waits for it)
-  bool properties_read_once_ = false;               ///< a property read was sent
   std::size_t asked_properties_ = 0;                ///< cameras the property read in flight names
   bool unreadable_properties_said_ = false;         ///< an answer naming none of them was reported
   std::optional<std::string> last_property_error_;  ///< said once while it repeats

@@ -64,15 +64,6 @@ const std::string& command_keys() {
   return listed;
 }
 
-// The pieces one after the other (appended, not "…" + std::string&&: GCC 12 at -O3 warns
-// -Wrestrict on that, falsely).
-template <class... Pieces>
-std::string joined(const Pieces&... pieces) {
-  std::string out;
-  (out.append(std::string_view(pieces)), ...);
-  return out;
-}
-
 std::string upper(std::string_view word) {
   std::string out;
   for (char c : word) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -138,27 +129,26 @@ void core::on_command(actions& out, const std::string& topic, const std::string&
     answer_command(out, camera, entity, payload, why);
   };
   const broker::entity_row* row = slash == std::string::npos ? nullptr : broker::command_row(entity);
-  if (!row) return refuse(joined("\"", clip(entity), "\" is not a camera command; a camera takes ", command_keys()));
+  if (!row) return refuse(text("\"", clip(entity), "\" is not a camera command; a camera takes ", command_keys()));
   const wyze::Camera* known = retained_.find(camera);
   if (!known)
     return refuse(last_success_
-                      ? joined("no camera \"", clip(camera), "\" is published (not in the account, or excluded)")
+                      ? text("no camera \"", clip(camera), "\" is published (not in the account, or excluded)")
                       : std::string("the account's cameras are not known yet; try again after the first poll"));
   if (!broker::has_entity(*row, *known, features()))
-    return refuse(joined(wyze::model_name(known->product_model.value_or("?")), " cameras have no ", row->key,
-                         " control the Wyze cloud carries out (see the README's table of models)"));
+    return refuse(text(wyze::model_name(known->product_model.value_or("?")), " cameras have no ", row->key,
+                       " control the Wyze cloud carries out (see the README's table of models)"));
   std::string value = "press";
   if (row->value) {
     auto on = switch_value(payload, *row);
     if (!on)
       return refuse(row->command_on.empty()
-                        ? joined("send on or off (also 1/0, true/false) to ", row->key)
-                        : joined("send ", upper(row->command_on), " or ", upper(row->command_off), " to ", row->key));
+                        ? text("send on or off (also 1/0, true/false) to ", row->key)
+                        : text("send ", upper(row->command_on), " or ", upper(row->command_off), " to ", row->key));
     // A trigger flips the state: it is sent only when the state is known (and then only to change it).
     if (row->trigger && !(known->*row->value))
-      return refuse(
-          joined("the state of ", row->key,
-                 " is not known yet (it is read every wyze.property_interval); try again after the next read"));
+      return refuse(text("the state of ", row->key,
+                         " is not known yet (it is read every wyze.property_interval); try again after the next read"));
     value = command_value(*row, *on);
   }
   if (auto replaced = commands_.add(camera, entity, value)) {

@@ -23,8 +23,8 @@ std::optional<bool> property_state(std::string_view value) {
 }  // namespace
 
 void core::read_properties(actions& out) {
-  // One read at a time, one an interval; --once reads once, before it finishes.
-  if (properties_busy_ || (settings_.once && properties_read_once_)) return;
+  // One read at a time, one an interval (--once starts no timer: it reads once, before it finishes).
+  if (properties_busy_) return;
   act::read_properties read;
   for (const auto& [id, camera] : retained_.cameras()) {
     auto pids = broker::property_pids(camera, features());
@@ -36,7 +36,7 @@ void core::read_properties(actions& out) {
   // No camera needs one: no call, and no timer (the next poll looks again).
   if (read.devices.empty()) return;
   std::sort(read.pids.begin(), read.pids.end());
-  properties_busy_ = properties_in_flight_ = properties_read_once_ = true;
+  properties_busy_ = properties_in_flight_ = true;
   asked_properties_ = read.devices.size();
   out.push_back(std::move(read));
 }
@@ -70,10 +70,11 @@ void core::take_properties(actions& out, const wyze::property_values& cameras, s
   std::size_t changed = 0, known = 0;
   for (const auto& [mac, values] : cameras) {
     std::string id = wyze::camera_id(mac);
-    if (retained_.find(id)) ++known;
+    // (set_state changes the camera in place: the pointer stays good.)
+    const wyze::Camera* camera = retained_.find(id);
+    if (!camera) continue;  // not a selected camera of the account (any more)
+    ++known;
     for (const auto& row : broker::camera_entities()) {
-      const wyze::Camera* camera = retained_.find(id);
-      if (!camera) break;  // not a selected camera of the account (any more)
       if (row.property_pid.empty() || !broker::has_entity(row, *camera, features())) continue;
       auto read =
           std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == row.property_pid; });
