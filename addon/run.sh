@@ -52,7 +52,7 @@ jq --slurpfile options "$options" --arg state "$data/state" \
           + (if ($o.auth // "api_key") == "api_key"
              then {key_id: ($o.key_id // ""), api_key: ($o.api_key // "")} else {} end)
           + (if ($o.totp_key // "") != "" then {totp_key: $o.totp_key} else {} end)
-          + (if $cloud != "" then {auth_url: $cloud, api_url: $cloud, ca_file: $cloud_ca} else {} end)),
+          + (if $cloud != "" then {auth_url: $cloud, api_url: $cloud, devicemgmt_url: $cloud, toggle_url: $cloud, ca_file: $cloud_ca} else {} end)),
    mqtt: ({url: ((if $mqtt.ssl == true then "mqtts://" else "mqtt://" end) + $mqtt.host + ":" + ($mqtt.port | tostring)),
            base_topic: ($o.base_topic // "wyze"),
            commands: (if $o.commands == false then false else true end)}

@@ -35,10 +35,13 @@ struct fetch_events {
     return query.macs == o.query.macs && query.begin_ms == o.query.begin_ms && query.end_ms == o.query.end_ms;
   }
 };
-/// Read the accessories' states of `devices` in one batched call; report it with ev::properties_done.
+/// Read the accessories' states of `devices` in one batched call (none when empty), and every
+/// state of each device-management camera of `iot` with its own get_iot_prop; report them all at
+/// once with ev::properties_done.
 struct read_properties {
   std::vector<wyze::property_target> devices;
   std::vector<std::string> pids;
+  std::vector<wyze::property_target> iot;
   bool operator==(const read_properties&) const = default;
 };
 /// Download a picture; report it with ev::picture_done. The URL is signed: never logged.

@@ -132,7 +132,7 @@ struct service::impl {
     return {cfg.wyze.auth, cfg.wyze.email, cfg.wyze.password, cfg.wyze.key_id, cfg.wyze.api_key, cfg.wyze.totp_key,
             cfg.wyze.auth_url, cfg.wyze.api_url, cfg.events.api_url,
             // Without events, pictures come from the device list's thumbnails.
-            cfg.events.pictures && !cfg.events.enabled};
+            cfg.events.pictures && !cfg.events.enabled, cfg.wyze.devicemgmt_url, cfg.wyze.toggle_url};
   }
 
   static event_settings events(const config& cfg, const std::string& state_dir, const published_record& recorded) {
@@ -255,10 +255,31 @@ struct service::impl {
     cloud.fetch_events(std::move(f.query),
                        [this](wyze::result<wyze::event_list> list) { happened(ev::events_done{std::move(list)}); });
   }
+  // The batched read and each get_iot_prop, reported together once the last has answered (the
+  // cloud client runs them one after another).
   void run(act::read_properties& r) {
-    cloud.read_properties(std::move(r.devices), std::move(r.pids), [this](wyze::result<wyze::property_values> values) {
-      happened(ev::properties_done{std::move(values)});
-    });
+    struct gathering {
+      ev::properties_done done{wyze::property_values{}};
+      std::size_t waiting = 0;
+    };
+    auto all = std::make_shared<gathering>();
+    all->waiting = (r.devices.empty() ? 0 : 1) + r.iot.size();
+    auto answered = [this, all] {
+      if (--all->waiting == 0) happened(std::move(all->done));
+    };
+    if (!r.devices.empty())
+      cloud.read_properties(std::move(r.devices), std::move(r.pids),
+                            [all, answered](wyze::result<wyze::property_values> values) {
+                              all->done.values = std::move(values);
+                              answered();
+                            });
+    for (auto& camera : r.iot) {
+      std::string mac = camera.mac;
+      cloud.read_iot_properties(std::move(camera), [all, answered, mac](wyze::result<wyze::iot_state> state) {
+        all->done.iot.push_back({mac, std::move(state)});
+        answered();
+      });
+    }
   }
   void run(act::download& d) {
     cloud.download_picture(std::move(d.url), d.max_bytes,

@@ -411,6 +411,8 @@ static void read_sections(reader& r, const YAML::Node& root, config& cfg) {
              {"totp_key_file", r.secret_file(w.totp_key)},
              {"auth_url", r.text(w.auth_url)},
              {"api_url", r.text(w.api_url)},
+             {"devicemgmt_url", r.text(w.devicemgmt_url)},
+             {"toggle_url", r.text(w.toggle_url)},
              {"ca_file", r.text(w.ca_file)},
              {"poll_interval", r.duration(w.poll_interval, seconds(1), hours(24))},
              {"property_interval", r.duration(w.property_interval, seconds(1), hours(24))},
@@ -539,12 +541,14 @@ config parse_config(const std::string& yaml, const std::string& file_name, const
               "wyze.totp_key: not a base32 secret (the letters A-Z and digits 2-7 your authenticator app shows)");
   check_url(r, "wyze.auth_url", w.auth_url, {"https"});
   check_url(r, "wyze.api_url", w.api_url, {"https"});
+  check_url(r, "wyze.devicemgmt_url", w.devicemgmt_url, {"https"});
+  check_url(r, "wyze.toggle_url", w.toggle_url, {"https"});
   check_url(r, "mqtt.url", m.url, {"mqtt", "mqtts"});
   check_url(r, "events.api_url", cfg.events.api_url, {"https"});
   if ((is_wyze_host(w.api_url) || is_wyze_host(w.auth_url)) && w.poll_interval < seconds(10))
     r.problem(r.mark_of("wyze.poll_interval"),
               "wyze.poll_interval: at least 10s against Wyze's own hosts, so the account is not rate-limited");
-  if (is_wyze_host(w.api_url) && w.property_interval < seconds(60))
+  if ((is_wyze_host(w.api_url) || is_wyze_host(w.devicemgmt_url)) && w.property_interval < seconds(60))
     r.problem(r.mark_of("wyze.property_interval"),
               "wyze.property_interval: at least 60s against Wyze's own hosts (every interval is one call for "
               "the accessories' states of all cameras)");
@@ -608,6 +612,8 @@ std::string render_config(const config& cfg) {
   out << YAML::Key << "totp_key" << YAML::Value << masked(w.totp_key);
   out << YAML::Key << "auth_url" << YAML::Value << w.auth_url;
   out << YAML::Key << "api_url" << YAML::Value << w.api_url;
+  out << YAML::Key << "devicemgmt_url" << YAML::Value << w.devicemgmt_url;
+  out << YAML::Key << "toggle_url" << YAML::Value << w.toggle_url;
   out << YAML::Key << "ca_file" << YAML::Value << w.ca_file;
   out << YAML::Key << "poll_interval" << YAML::Value << seconds(w.poll_interval);
   out << YAML::Key << "property_interval" << YAML::Value << seconds(w.property_interval);

@@ -23,6 +23,9 @@ struct config {
     std::string email, password, key_id, api_key, totp_key;
     std::string auth_url = "https://auth-prod.api.wyze.com";
     std::string api_url = "https://api.wyzecam.com";
+    /// The device-management API and the signed toggle API of the newer models (SPEC §11).
+    std::string devicemgmt_url = "https://devicemgmt-service-beta.wyze.com";
+    std::string toggle_url = "https://ai-subscription-service-beta.wyzecam.com";
     std::string ca_file;
     milliseconds poll_interval{60'000};
     /// The batched property read of the states the device list does not carry (SPEC §10).

@@ -62,9 +62,16 @@ struct command_done {
 struct events_done {
   wyze::result<wyze::event_list> list;
 };
-/// The batched property read of an act::read_properties answered.
+/// One get_iot_prop of an act::read_properties answered.
+struct iot_answer {
+  std::string mac;
+  wyze::result<wyze::iot_state> state;
+};
+/// The reads of an act::read_properties answered: the batched one (no values when none was asked
+/// for) and each get_iot_prop.
 struct properties_done {
   wyze::result<wyze::property_values> values;
+  std::vector<iot_answer> iot{};
 };
 /// The act::download of camera `camera` finished.
 struct picture_done {
@@ -214,8 +221,12 @@ class core {
   // The batched property read (core_properties.cpp).
   /// Reads the states of every camera that needs one, unless a read is in flight or scheduled.
   void read_properties(actions& out);
-  void take_properties(actions& out, const wyze::property_values& cameras, std::int64_t now_ms);
+  /// The batched read's values: the number of states changed.
+  std::size_t take_properties(actions& out, const wyze::property_values& cameras, std::int64_t now_ms);
   void property_read_failed(actions& out, const wyze::error& failed);
+  void count_failure(const wyze::error& failed);
+  /// The states get_iot_prop read of the device-management camera `mac`; the number changed.
+  std::size_t take_iot(const std::string& mac, const wyze::iot_state& read, std::int64_t now_ms);
 
   // Commands (core_commands.cpp).
   bool is_command_topic(const std::string& topic) const;

@@ -1,6 +1,7 @@
-// The batched property read (SPEC §10): one call every wyze.property_interval for every camera
-// whose entities have states the device list does not carry (siren, light, garage door), none
-// while no camera has one; its values become those entities' states.
+// The property reads, every wyze.property_interval: the batched one (SPEC §10), one call for every
+// camera whose entities have states the device list does not carry (siren, light, garage door),
+// and one get_iot_prop for each device-management camera (SPEC §11), whose states all come from
+// it; none while no camera needs one. Their values become those entities' states.
 #include "bridge/core.hpp"
 #include "bridge/log_line.hpp"
 #include "mqtt/discovery.hpp"
@@ -27,6 +28,10 @@ void core::read_properties(actions& out) {
   if (properties_busy_) return;
   act::read_properties read;
   for (const auto& [id, camera] : retained_.cameras()) {
+    if (wyze::uses_devicemgmt(camera)) {
+      read.iot.push_back({camera.mac, camera.product_model.value_or("")});
+      continue;
+    }
     auto pids = broker::property_pids(camera, features());
     if (pids.empty()) continue;
     read.devices.push_back({camera.mac, camera.product_model.value_or("")});
@@ -34,7 +39,7 @@ void core::read_properties(actions& out) {
       if (std::find(read.pids.begin(), read.pids.end(), pid) == read.pids.end()) read.pids.emplace_back(pid);
   }
   // No camera needs one: no call, and no timer (the next poll looks again).
-  if (read.devices.empty()) return;
+  if (read.devices.empty() && read.iot.empty()) return;
   std::sort(read.pids.begin(), read.pids.end());
   properties_busy_ = properties_in_flight_ = true;
   asked_properties_ = read.devices.size();
@@ -45,17 +50,42 @@ void core::handle(actions& out, ev::properties_done& done, std::int64_t now_ms) 
   properties_in_flight_ = false;
   // The next read one interval after this one ended, whatever it brought (--once: it is done).
   if (!settings_.once) out.push_back(act::start_timer{timer::properties, settings_.property_interval});
-  if (done.values)
-    take_properties(out, done.values.value(), now_ms);
-  else
-    property_read_failed(out, done.values.error());
+  std::size_t changed = 0;
+  std::optional<wyze::error> failed;
+  if (asked_properties_ > 0) {
+    if (done.values)
+      changed += take_properties(out, done.values.value(), now_ms);
+    else
+      failed = done.values.error();
+  }
+  for (const auto& answer : done.iot) {
+    if (answer.state) {
+      ++stats_.property_reads["ok"];
+      changed += take_iot(answer.mac, answer.state.value(), now_ms);
+    } else if (!failed) {
+      failed = answer.state.error();
+    } else {
+      count_failure(answer.state.error());
+    }
+  }
+  if (failed)
+    property_read_failed(out, *failed);
+  else if (last_property_error_) {
+    out.push_back(line(level::info, "wyze", "the accessories' states are read again"));
+    last_property_error_.reset();
+  }
+  if (changed > 0) out.push_back(act::flush{});
   finish_once_when_published(out);
 }
 
-void core::property_read_failed(actions& out, const wyze::error& failed) {
+void core::count_failure(const wyze::error& failed) {
   ++stats_.property_reads[failed.not_sent                              ? "paused"
                           : failed.kind == wyze::failure::rate_limited ? "rate_limited"
                                                                        : "error"];
+}
+
+void core::property_read_failed(actions& out, const wyze::error& failed) {
+  count_failure(failed);
   // The states stay as last read; the same failure read after read is said once.
   if (last_property_error_ != failed.message)
     out.push_back(line(level::warn, "wyze",
@@ -63,10 +93,8 @@ void core::property_read_failed(actions& out, const wyze::error& failed) {
   last_property_error_ = failed.message;
 }
 
-void core::take_properties(actions& out, const wyze::property_values& cameras, std::int64_t now_ms) {
+std::size_t core::take_properties(actions& out, const wyze::property_values& cameras, std::int64_t now_ms) {
   ++stats_.property_reads["ok"];
-  if (last_property_error_) out.push_back(line(level::info, "wyze", "the accessories' states are read again"));
-  last_property_error_.reset();
   std::size_t changed = 0, known = 0;
   for (const auto& [mac, values] : cameras) {
     std::string id = wyze::camera_id(mac);
@@ -94,7 +122,38 @@ void core::take_properties(actions& out, const wyze::property_values& cameras, s
   }
   out.push_back(
       line(level::debug, "wyze", "property read: ", cameras.size(), " cameras, ", changed, " changed states"));
-  if (changed > 0) out.push_back(act::flush{});
+  return changed;
+}
+
+std::size_t core::take_iot(const std::string& mac, const wyze::iot_state& read, std::int64_t now_ms) {
+  std::string id = wyze::camera_id(mac);
+  const wyze::Camera* camera = retained_.find(id);
+  if (!camera) return 0;  // gone from the account since the read was asked for
+  wyze::Camera next = *camera;
+  std::size_t changed = 0;
+  // A switch's value that disagrees with a command just carried out is not believed yet.
+  auto take = [&](std::string_view key, std::optional<bool> wyze::Camera::*field, std::optional<bool> value) {
+    if (!value || next.*field == value || !commands_.believe(id, std::string(key), *value, now_ms)) return;
+    next.*field = value;
+    ++changed;
+  };
+  take("power", &wyze::Camera::power, read.power);
+  take("notifications", &wyze::Camera::notifications, read.notifications);
+  take("motion_detection", &wyze::Camera::motion_detection, read.motion_detection);
+  take("siren", &wyze::Camera::siren, read.siren);
+  take("light", &wyze::Camera::light, read.light);
+  // A sensor keeps its last value when an answer leaves it out: its entity does not come and go.
+  auto keep = [&](auto wyze::Camera::*field, const auto& value) {
+    if (!value || next.*field == value) return;
+    next.*field = value;
+    ++changed;
+  };
+  keep(&wyze::Camera::battery, read.battery);
+  keep(&wyze::Camera::charging, read.charging);
+  keep(&wyze::Camera::signal, read.signal);
+  keep(&wyze::Camera::sd_card, read.sd_card);
+  if (changed > 0) retained_.replace(id, std::move(next));
+  return changed;
 }
 
 }  // namespace bridge

@@ -89,9 +89,15 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
     const auto& d = settings_.discovery_settings;
     if (known != cameras_.end()) {
       camera.events = known->second.events;
-      // So are the states of the property read (the device list does not carry them).
+      // So are the states of the property reads (the device list does not carry them).
       for (const auto& row : camera_entities())
-        if (!row.property_pid.empty()) camera.*row.value = known->second.*row.value;
+        if (row.value && broker::read_state(row, camera)) camera.*row.value = known->second.*row.value;
+      if (wyze::uses_devicemgmt(camera)) {
+        camera.battery = known->second.battery;
+        camera.charging = known->second.charging;
+        camera.signal = known->second.signal;
+        camera.sd_card = known->second.sd_card;
+      }
     }
     if (known == cameras_.end() && (d.features.events || d.features.pictures))
       camera.events = wyze::shared_value(camera.events ? *camera.events : wyze::camera_events{});
@@ -165,6 +171,13 @@ void retained_state::set_state(const std::string& id, const broker::entity_row& 
   wyze::Camera changed = it->second;
   changed.*field = on;
   requeue_changes(id, it->second, std::move(changed));
+}
+
+bool retained_state::replace(const std::string& id, wyze::Camera changed) {
+  auto it = cameras_.find(id);
+  if (it == cameras_.end()) return false;
+  if (!(it->second == changed)) requeue_changes(id, it->second, std::move(changed));
+  return true;
 }
 
 bool retained_state::set_events(const std::string& id, const std::function<void(wyze::camera_events&)>& change) {
@@ -302,7 +315,7 @@ std::vector<broker::message> retained_state::stale(const std::set<std::string>& 
         // A control's state the camera no longer has (commands turned off, model without it). An
         // event row's value stays until its entity goes (events or pictures turned off), and so
         // does a state of the property read: at start it is not read again yet.
-        bool gone = row->feature.empty() && row->property_pid.empty()
+        bool gone = row->feature.empty() && !broker::read_state(*row, camera->second)
                         ? !broker::has_state(*row, camera->second, features)
                         : !broker::has_entity(*row, camera->second, features);
         if (gone) states.push_back({topic, ""});

@@ -73,6 +73,10 @@ class retained_state {
   /// the topics whose payload changed.
   void set_state(const std::string& id, const broker::entity_row& row, bool on);
 
+  /// Replaces camera `id` by `changed` (the same camera, states read anew) and queues the topics
+  /// whose payload changed; false when there is no such camera.
+  bool replace(const std::string& id, wyze::Camera changed);
+
   /// Changes the event state of camera `id` (motion, last event, picture) and queues the topics
   /// whose payload changed; false when there is no such camera.
   bool set_events(const std::string& id, const std::function<void(wyze::camera_events&)>& change);

@@ -35,6 +35,18 @@ std::string attributes(const wyze::Camera& cam) {
 
 std::string on_off(const std::optional<bool>& value) { return *value ? "on" : "off"; }
 
+// `inserted` with the sizes the cloud gave (MB), or `none` when it reports no space at all.
+std::string sd_card_state(const wyze::Camera& c) {
+  const auto& card = *c.sd_card;
+  return json_members()
+      .string("state", card.total_mb > 0 ? "inserted" : "none")
+      .raw("total_mb", std::to_string(card.total_mb))
+      .raw("used_mb", std::to_string(card.used_mb))
+      .raw("free_mb", std::to_string(card.total_mb - card.used_mb))
+      .raw("status", card.status ? std::to_string(*card.status) : std::string("null"))
+      .object();
+}
+
 // A camera's event state; all off while events and pictures are (then it holds nothing).
 const wyze::camera_events& events_of(const wyze::Camera& c) {
   static const wyze::camera_events none{};
@@ -163,6 +175,18 @@ constexpr entity_row camera_rows[] = {
      .has = [](const wyze::Camera& c) { return c.signal.has_value(); },
      .state_class = "measurement",
      .unit = "dBm"},
+    // The memory card of the device-management models that report one (SPEC §11): its state, and
+    // its sizes as attributes on the same topic.
+    {.key = "sd_card",
+     .platform = "sensor",
+     .name = "SD card",
+     .entity_category = "diagnostic",
+     .icon = "mdi:micro-sd",
+     .state = sd_card_state,
+     .has = [](const wyze::Camera& c) { return c.sd_card.has_value(); },
+     .models = wyze::capability::sd_card_models,
+     .value_template = "{{ value_json.state }}",
+     .attributes_key = "sd_card"},
     // Controls (SPEC §7): each only on the models whose cloud call works (wyze/capabilities.hpp).
     switch_row<&wyze::Camera::power>("power", "Power", "", "mdi:power", wyze::capability::power),
     {.key = "restart",
@@ -339,8 +363,18 @@ const entity_row* camera_row(std::string_view key) {
   return nullptr;
 }
 
+bool read_state(const entity_row& row, const wyze::Camera& camera) {
+  if (!row.property_pid.empty()) return true;
+  if (!wyze::uses_devicemgmt(camera)) return false;
+  static constexpr std::string_view from_iot[] = {"power",   "notifications", "motion_detection", "battery",
+                                                  "charging", "signal",       "sd_card"};
+  return std::find(std::begin(from_iot), std::end(from_iot), row.key) != std::end(from_iot);
+}
+
 std::vector<std::string_view> property_pids(const wyze::Camera& camera, const feature_flags& on) {
   std::vector<std::string_view> pids;
+  // The device-management models are read by get_iot_prop instead.
+  if (wyze::uses_devicemgmt(camera)) return pids;
   for (const auto& row : camera_rows)
     if (!row.property_pid.empty() && has_entity(row, camera, on) &&
         std::find(pids.begin(), pids.end(), row.property_pid) == pids.end())

@@ -117,6 +117,11 @@ const entity_row* camera_row(std::string_view key);
 /// The camera row with key `key` and a command, or nullptr.
 const entity_row* command_row(std::string_view key);
 
+/// True when the state of `row` on `camera` comes from a property read (the batched one, or
+/// get_iot_prop for a device-management model) rather than from the device list: it carries over
+/// from one list to the next, and at start it is not known until the first read.
+bool read_state(const entity_row& row, const wyze::Camera& camera);
+
 /// The pids the batched property read must get for `camera` (its rows with a property_pid that it
 /// has), without repeats; empty: the camera needs no property read.
 std::vector<std::string_view> property_pids(const wyze::Camera& camera, const feature_flags& on);

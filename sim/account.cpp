@@ -4,6 +4,7 @@
 
 #include "common/hex.hpp"
 #include "common/utc_time.hpp"
+#include "wyze/devicemgmt.hpp"
 #include "wyze/events.hpp"
 #include "wyze/password.hpp"
 #include "wyze/totp.hpp"
@@ -88,7 +89,8 @@ std::string call_kind(const std::string& target) {
   if (target == "/app/user/refresh_token") return "refresh";
   if (target == "/app/v2/home_page/get_object_list" || target == "/app/device/get_device_list") return "device_list";
   if (target == wyze::paths::event_list_v4 || target == "/app/v2/device/get_event_list") return "events";
-  if (target == "/app/v2/device/get_property_list" || target == "/app/v2/device_list/get_property_list")
+  if (target == "/app/v2/device/get_property_list" || target == "/app/v2/device_list/get_property_list" ||
+      target == wyze::paths::devicemgmt_properties)
     return "properties";
   return "commands";
 }
@@ -255,8 +257,14 @@ response account::handle(const request& req) {
   }
   response answer;
   json::object body = parse_object(req.body);
-  if (req.method != "POST")
+  if (req.target == wyze::paths::toggle)
+    answer = req.method == "PUT" ? toggle(req) : response{405, "{\"description\":\"use PUT\"}"};
+  else if (req.method != "POST")
     answer = {405, "{\"description\":\"use POST\"}"};
+  else if (req.target == wyze::paths::devicemgmt_action)
+    answer = devicemgmt_action(req);
+  else if (req.target == wyze::paths::devicemgmt_properties)
+    answer = devicemgmt_properties(req);
   else if (req.target == "/api/user/login")
     answer = api_key_login(req);
   else if (req.target == "/user/login")

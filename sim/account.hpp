@@ -120,11 +120,22 @@ class account {
   /// The account's thumbnail URLs (device_params.camera_thumbnails) as https://`host`/… URLs.
   void sign_thumbnails(boost::json::object& device, const std::string& host);
   response add_camera(const boost::json::object& fields);
+  // The device-management and toggle APIs (sim/account_devicemgmt.cpp).
+  response devicemgmt_action(const request& req);
+  response devicemgmt_properties(const request& req);
+  response toggle(const request& req);
+  /// The device-management camera `target` (targetInfo) names, or the refusal to answer with.
+  boost::json::object* devicemgmt_target(const boost::json::object& target, response& refusal);
+  /// A device-management property (`capability.prop`) of `device`: as changed, else its default.
+  std::string iot_value(const boost::json::object& device, const std::string& key);
 
  public:
   /// The demo's accessories (`--accessories`): a v3 with the garage door controller, a Floodlight
   /// v2, a Cam Outdoor v2 on its battery and a Video Doorbell, added to the account.
   void add_accessory_cameras();
+  /// The demo's device-management models (`--newer-models`): a Cam OG and a Pan v4 with the ids
+  /// these models report, a Floodlight Pro and a Battery Cam Pro (SPEC §11).
+  void add_devicemgmt_cameras();
   /// The event value the demo's events on `mac` get: a doorbell's are presses now and then.
   int demo_event_value(const std::string& mac, unsigned draw);
 

@@ -15,7 +15,7 @@ const char* usage =
     "usage: wyze-cloud-sim [--listen ADDR] [--port N] [--port-file PATH] [--ca-out PATH] [--cameras N]\n"
     "                      [--email E] [--password P] [--key-id K] [--api-key A] [--seed N]\n"
     "                      [--access-token-calls N] [--access-token-seconds N] [--totp-key BASE32]\n"
-    "                      [--accessories] [--event-every SECONDS]\n"
+    "                      [--accessories] [--newer-models] [--event-every SECONDS]\n"
     "\n"
     "Serves the Wyze cloud endpoints the bridge uses (API-key and legacy login, refresh, device lists)\n"
     "over HTTPS with a certificate from a throwaway CA written to --ca-out (point wyze.ca_file at it).\n"
@@ -28,7 +28,9 @@ const char* usage =
     "\"expires_s\"}; GET /sim/pictures/<event id|thumbnail/MAC>. --event-every N: a motion or person event\n"
     "on a random camera every N seconds (the demo; on the doorbell, a press now and then). --accessories: four\n"
     "more cameras, a Cam v3 with the garage door controller, a Floodlight v2, a Cam Outdoor v2 on its battery and\n"
-    "a Video Doorbell (the demo). Accessory states: POST /sim/cameras/<MAC> {\"properties\":{\"P1056\":\"1\"}}.\n";
+    "a Video Doorbell (the demo). Accessory states: POST /sim/cameras/<MAC> {\"properties\":{\"P1056\":\"1\"}}.\n"
+    "--newer-models: four device-management cameras, a Cam OG, a Cam Pan v4, a Floodlight Pro and a Battery Cam\n"
+    "Pro; their states: POST /sim/cameras/<MAC> {\"properties\":{\"iot-device.iot-power\":\"0\"}}.\n";
 
 bool write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -43,7 +45,7 @@ int main(int argc, char** argv) {
   unsigned long port = 0, cameras = 4, seed = 1, event_every = 0;
   sim::credentials creds;
   sim::behaviour how;
-  bool accessories = false;
+  bool accessories = false, newer_models = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -52,6 +54,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--accessories") {
       accessories = true;
+      continue;
+    }
+    if (arg == "--newer-models") {
+      newer_models = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -107,7 +113,8 @@ int main(int argc, char** argv) {
     }
     sim::account account(creds, cameras, static_cast<std::uint32_t>(seed), how);
     if (accessories) account.add_accessory_cameras();
-    const unsigned long all = cameras + (accessories ? 4 : 0);
+    if (newer_models) account.add_devicemgmt_cameras();
+    const unsigned long all = cameras + (accessories ? 4 : 0) + (newer_models ? 4 : 0);
     if (event_every > 0 && all > 0)
       // The demo's events: motion, now and then a person, on a random camera; a doorbell's presses.
       std::thread([&account, event_every, all] {

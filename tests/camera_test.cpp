@@ -57,7 +57,8 @@ TEST_CASE("a real-shaped camera entry becomes a Camera with every field") {
   CHECK(cam.ip == "192.168.1.20");
   CHECK(cam.online == true);
   CHECK(cam.conn_state_ts_ms == 1764150000000);
-  CHECK(cam.power == true);
+  // A Cam OG's power comes from get_iot_prop, never from the device list (SPEC §11).
+  CHECK_FALSE(cam.power);
   CHECK(cam.timezone == "Europe/Berlin");
   CHECK_FALSE(cam.ssid);
   CHECK(list.problems.empty());

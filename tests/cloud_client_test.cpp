@@ -90,7 +90,7 @@ struct fixture {
     s.password = "demo-password";
     s.key_id = "demo-key-id";
     s.api_key = "demo-api-key";
-    s.auth_url = s.api_url = s.events_url = "https://sim";
+    s.auth_url = s.api_url = s.events_url = s.devicemgmt_url = s.toggle_url = "https://sim";
     return s;
   }
   static wyze::session with_phone_id(wyze::session s) {
@@ -514,4 +514,133 @@ TEST_CASE("a picture is downloaded with its own limit and checked to be an image
   REQUIRE_FALSE(forged);
   CHECK(forged.error().message.find("HTTP 403") != std::string::npos);
   CHECK(forged.error().message.find("X-Amz") == std::string::npos);
+}
+
+namespace {
+
+// The device-management models as the simulator's --newer-models adds them (SPEC §11).
+void add_newer_models(fixture& f) {
+  f.control("POST", "/sim/cameras", R"({"mac":"GW_GC1_7C78B2A1B2C3","product_model":"GW_GC1","conn_state":1})");
+  f.control("POST", "/sim/cameras", R"({"mac":"HL_PAN4_80482C5A1B2C","product_model":"HL_PAN4","conn_state":1})");
+}
+
+wyze::camera_command devicemgmt(std::string mac, std::string model, std::string capability, std::string action) {
+  wyze::camera_command c{std::move(mac), std::move(model), std::move(action), {}, false};
+  c.via = wyze::api::devicemgmt;
+  c.capability = std::move(capability);
+  return c;
+}
+
+wyze::camera_command toggle(std::string mac, std::string model, std::string capability, std::string status) {
+  auto c = devicemgmt(std::move(mac), std::move(model), std::move(capability), std::move(status));
+  c.via = wyze::api::toggle;
+  return c;
+}
+
+wyze::result<wyze::iot_state> read_iot(fixture& f, std::string mac, std::string model) {
+  wyze::result<wyze::iot_state> out = wyze::error{wyze::failure::transport, "no answer"};
+  f.client->read_iot_properties({std::move(mac), std::move(model)},
+                                [&](wyze::result<wyze::iot_state> r) { out = std::move(r); });
+  return out;
+}
+
+json::array sent(fixture& f) { return json::parse(f.account.handle({"GET", "/sim/commands", {}, ""}).body).as_array(); }
+
+}  // namespace
+
+TEST_CASE("an OG's power goes through one device-management action with the access token, and get_iot_prop shows it") {
+  fixture f;
+  add_newer_models(f);
+  auto before = read_iot(f, "GW_GC1_7C78B2A1B2C3", "GW_GC1");  // logs in first
+  REQUIRE(before);
+  CHECK(before.value().power == true);
+  CHECK(before.value().signal == -57);
+  REQUIRE(before.value().sd_card);
+  CHECK(before.value().sd_card->total_mb == 30436);
+  CHECK(run(f, devicemgmt("GW_GC1_7C78B2A1B2C3", "GW_GC1", "power", "sleep")) == "");
+  auto calls = sent(f);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].at("endpoint") == "devicemgmt_run_action");
+  CHECK(calls[0].at("what") == "iot-device");
+  CHECK(calls[0].at("value") == "sleep");
+  CHECK(read_iot(f, "GW_GC1_7C78B2A1B2C3", "GW_GC1").value().power == false);
+  CHECK(f.stat("run_action_calls") == 0);
+  CHECK(f.client->requests().at("devicemgmt_run_action") == 1);
+  CHECK(f.client->requests().at("get_iot_prop") == 2);
+  CHECK(f.client->budget(f.now).last_hour[static_cast<std::size_t>(wyze::call_kind::properties)] == 2);
+  // Offline, and an action the model does not have: the cloud's sentences.
+  f.control("POST", "/sim/cameras/GW_GC1_7C78B2A1B2C3", R"({"conn_state":0})");
+  CHECK(run(f, devicemgmt("GW_GC1_7C78B2A1B2C3", "GW_GC1", "power", "wakeup")) ==
+        "devicemgmt_run_action: the device is offline (code 3019)");
+}
+
+TEST_CASE("a toggle is signed as wyzeapy signs it: the simulator accepts it, and refuses a wrong signature") {
+  fixture f;
+  add_newer_models(f);
+  REQUIRE(f.poll() == "");
+  CHECK(run(f, toggle("HL_PAN4_80482C5A1B2C", "HL_PAN4", "notifications", "0")) == "");
+  CHECK(f.stat("toggle_calls") == 1);
+  CHECK(f.stat("toggle_bad_signatures") == 0);
+  CHECK(read_iot(f, "HL_PAN4_80482C5A1B2C", "HL_PAN4").value().notifications == false);
+  CHECK(run(f, toggle("HL_PAN4_80482C5A1B2C", "HL_PAN4", "motion_detection", "0")) == "");
+  CHECK(read_iot(f, "HL_PAN4_80482C5A1B2C", "HL_PAN4").value().motion_detection == false);
+
+  // By hand: the same body signed with another token is refused as Wyze refuses it.
+  const std::string token = f.saved->current->access_token;
+  wyze::toggle_request r{"HL_PAN4_80482C5A1B2C", "HL_PAN4", "notifications", "1", f.now};
+  auto put = [&](const std::string& signature) {
+    sim::request req{"PUT", std::string(wyze::paths::toggle), {}, wyze::toggle_body(r)};
+    req.headers = {{"access_token", token}, {"appid", std::string(wyze::event_app_id)}, {"signature2", signature}};
+    return f.account.handle(req);
+  };
+  auto wrong = put(wyze::toggle_signature("another token", r));
+  CHECK(wrong.status == 400);
+  CHECK(json::parse(wrong.body).at("response").at("errors").at(0).at("message") == "InvalidSignature2");
+  CHECK(put(wyze::toggle_signature(token, r)).status == 200);
+  CHECK(f.stat("toggle_bad_signatures") == 1);
+  // The OG answers its toggles InvalidSignature2 (ha-wyzeapi #686): the bridge gives it none.
+  auto og = run(f, toggle("GW_GC1_7C78B2A1B2C3", "GW_GC1", "notifications", "0"));
+  CHECK(og.find("InvalidSignature2") != std::string::npos);
+}
+
+TEST_CASE("an expired token on the device-management API is renewed and the call retried once") {
+  fixture f;
+  add_newer_models(f);
+  REQUIRE(f.poll() == "");
+  f.control("POST", "/sim/tokens/expire", "{}");
+  CHECK(read_iot(f, "HL_PAN4_80482C5A1B2C", "HL_PAN4"));
+  CHECK(f.stat("refreshes") == 1);
+  CHECK(f.stat("iot_prop_calls") == 2);
+  f.control("POST", "/sim/tokens/expire", "{}");
+  CHECK(run(f, toggle("HL_PAN4_80482C5A1B2C", "HL_PAN4", "notifications", "0")) == "");
+  CHECK(f.stat("refreshes") == 2);
+  CHECK(f.stat("toggle_calls") == 2);
+}
+
+TEST_CASE("1011 on the device-management API pauses only that API, and a paused call sends nothing") {
+  fixture f;
+  add_newer_models(f);
+  REQUIRE(f.poll() == "");
+  f.control("POST", "/sim/fault", R"({"kind":"ratelimit","count":1,"endpoint":"/device-management/"})");
+  auto limited = read_iot(f, "GW_GC1_7C78B2A1B2C3", "GW_GC1");
+  REQUIRE_FALSE(limited);
+  CHECK(limited.error().kind == wyze::failure::rate_limited);
+  CHECK(limited.error().message.find("device-management API") != std::string::npos);
+  REQUIRE(f.saved);
+  CHECK(f.saved->devicemgmt_paused_until_ms == f.now + 300 * second);
+  CHECK(f.saved->paused_until_ms == 0);
+  CHECK(f.saved->events_paused_until_ms == 0);
+  auto requests = f.stat("requests");
+  auto paused = run(f, devicemgmt("GW_GC1_7C78B2A1B2C3", "GW_GC1", "siren", "siren-on"));
+  CHECK(paused.find("waiting for the device-management API's rate limit") != std::string::npos);
+  CHECK_FALSE(read_iot(f, "GW_GC1_7C78B2A1B2C3", "GW_GC1"));
+  CHECK(f.stat("requests") == requests + 1);  // the stats call alone
+  CHECK(f.poll() == "");                      // the account's calls are not paused
+  CHECK(run(f, {sim::account::generated_mac(0), "WYZE_CAKP2JFUS", "power_off", {}}) == "");
+  // Saved and read back: a restart keeps the pause.
+  auto reread = wyze::parse_session(wyze::serialize(*f.saved));
+  REQUIRE(reread);
+  CHECK(reread->devicemgmt_paused_until_ms == f.saved->devicemgmt_paused_until_ms);
+  f.now += 300 * second;
+  CHECK(read_iot(f, "GW_GC1_7C78B2A1B2C3", "GW_GC1"));
 }

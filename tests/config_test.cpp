@@ -261,7 +261,7 @@ TEST_CASE("the JSON Schema of the config file and the parser know the same keys"
     CHECK_MESSAGE(in_schema.count(key), key, " is parsed but not in config.schema.json");
   for (const auto& key : in_schema)
     CHECK_MESSAGE(in_parser.count(key), key, " is in config.schema.json but not parsed");
-  CHECK(in_parser.size() == 45);
+  CHECK(in_parser.size() == 47);
 }
 
 TEST_CASE("a key or section given twice is refused at its line, instead of the last one silently winning") {
@@ -403,6 +403,10 @@ TEST_CASE("wyze.property_interval is 5 minutes unless set, and at least 60 s aga
         "config.yaml:6:22: wyze.property_interval: at least 60s against Wyze's own hosts (every interval "
         "is one call for the accessories' states of all cameras)");
   // Against another host (the simulator, a proxy) a second is allowed.
-  CHECK(problems_of(credentials + "  api_url: https://127.0.0.1:8443\n  property_interval: 1s\n").empty());
+  CHECK(problems_of(credentials + "  api_url: https://127.0.0.1:8443\n  devicemgmt_url: https://127.0.0.1:8443\n" +
+                    "  property_interval: 1s\n")
+            .empty());
+  // The device-management API is one of Wyze's hosts too: one call per such camera an interval.
+  CHECK(problems_of(credentials + "  api_url: https://127.0.0.1:8443\n  property_interval: 1s\n").size() == 1);
   CHECK_FALSE(problems_of(credentials + "  property_interval: 0s\n").empty());
 }

@@ -304,11 +304,11 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
   CHECK(published(marker) ==
         std::vector<std::string>{
             "wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>", "wyze/GONE/firmware <cleared>",
-            "wyze/GONE/battery <cleared>", "wyze/GONE/charging <cleared>", "wyze/GONE/signal <cleared>",
+            "wyze/GONE/battery <cleared>", "wyze/GONE/charging <cleared>", "wyze/GONE/signal <cleared>", "wyze/GONE/sd_card <cleared>",
             "wyze/GONE/power <cleared>", "wyze/GONE/notifications <cleared>", "wyze/GONE/motion_detection <cleared>",
             "wyze/GONE/siren <cleared>", "wyze/GONE/light <cleared>", "wyze/GONE/garage_door <cleared>",
             "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"});
-  CHECK(contains(log_lines(marker), "bridge: clearing 14 retained topics of cameras that are gone"));
+  CHECK(contains(log_lines(marker), "bridge: clearing 15 retained topics of cameras that are gone"));
   CHECK(drained(core).size() == 6);  // the bridge device, then AA01's config and states
   // Messages after the read-back are not taken as ours.
   core.on(bridge::ev::message{"wyze/LATE/attributes", "{}"}, t0);
@@ -705,11 +705,20 @@ TEST_CASE("a refused command publishes the unchanged state again, so Home Assist
 }
 
 TEST_CASE("the capability table decides per model, and unknown cameras and entities are refused without a call") {
-  auto core = ready_core({controllable("AA01", "GW_GC1"), controllable("AA02", "WVOD1"), controllable("AA03")});
-  auto og = core.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0);
-  CHECK_FALSE(has<bridge::act::command>(og));
-  CHECK(answers(og).at(0).at("error") ==
-        "Cam OG cameras have no power control the Wyze cloud carries out (see the README's table of models)");
+  auto core = ready_core({controllable("AA01", "ME_WCO3"), controllable("AA02", "WVOD1"), controllable("AA03"),
+                          controllable("AA04", "GW_GC1")});
+  auto solar = core.on(bridge::ev::message{"wyze/AA01/power/set", "off"}, t0);
+  CHECK_FALSE(has<bridge::act::command>(solar));
+  CHECK(answers(solar).at(0).at("error") ==
+        "Solar Cam Pan cameras have no power control the Wyze cloud carries out (see the README's table of models)");
+  // The Cam OG's power is a device-management action (SPEC §11); it has no restart.
+  auto og = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA04/power/set", "off"}, t0));
+  REQUIRE(og.size() == 1);
+  CHECK(og[0].call.via == wyze::api::devicemgmt);
+  CHECK(og[0].call.capability == "power");
+  CHECK(og[0].call.action == "sleep");
+  core.on(bridge::ev::command_done{"AA04", accepted}, t0 + 5);
+  CHECK_FALSE(has<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA04/restart/set", "PRESS"}, t0 + 6)));
   // The battery-powered Cam Outdoor has power (run_action), but no restart.
   auto power = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA02/power/set", "off"}, t0));
   REQUIRE(power.size() == 1);
@@ -869,7 +878,8 @@ TEST_CASE("bridge/devices lists the published cameras and follows additions, cha
                                    {"online", true},
                                    {"entities", json::array{"conn_state", "ip", "firmware", "power", "restart",
                                                             "notifications", "motion_detection", "siren"}}});
-  CHECK(devices[1].at("entities") == json::array{"conn_state", "ip", "firmware"});
+  // A Cam OG: power and siren through the device-management API (its sensors once read).
+  CHECK(devices[1].at("entities") == json::array{"conn_state", "ip", "firmware", "power", "siren"});
   CHECK(all_of<bridge::act::publish>(first).at(0).message.retain);
   // Nothing changed: not published again.
   CHECK(
@@ -900,7 +910,7 @@ TEST_CASE("the ids of the published cameras are recorded, and recorded ids that 
                             "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"})
     CHECK_MESSAGE(contains(cleared, topic), topic);
   CHECK(std::count_if(cleared.begin(), cleared.end(), [](const std::string& l) { return l.ends_with("<cleared>"); }) ==
-        14);  // 13 states and the device's config: nothing else
+        15);  // 14 states and the device's config: nothing else
   for (const auto& line : cleared) {
     if (!line.ends_with("<cleared>")) continue;
     CHECK(line.find("AA01") == std::string::npos);
@@ -993,7 +1003,7 @@ TEST_CASE("no camera with a property-only state: no property read and no timer f
   core.on(bridge::ev::broker_up{}, t0);
   core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0);
   auto polled =
-      core.on(bridge::ev::poll_done{listing({controllable("AA01", "WYZEC1-JZ"), controllable("AA02", "GW_GC1")})}, t0);
+      core.on(bridge::ev::poll_done{listing({controllable("AA01", "WYZEC1-JZ"), controllable("AA02", "ME_WCO3")})}, t0);
   CHECK_FALSE(has<bridge::act::read_properties>(polled));
   for (const auto& t : all_of<bridge::act::start_timer>(polled)) CHECK(t.which != bridge::timer::properties);
   // With commands off the siren is no entity either: nothing to read.

@@ -195,11 +195,33 @@ TEST_CASE("the control entities follow the capability table and mqtt.commands") 
   auto off = settings();
   off.features.commands = false;
   CHECK(keys_of(off, cam) == read_only);
-  for (const char* model : {"GW_GC1", "LD_CFP", "AN_RSCW", "HL_PAN4", "A_MODEL_FROM_NEXT_YEAR"}) {
+  // The Solar Cam Pan and the OG 3X: no peer shows their calls.
+  for (const char* model : {"ME_WCO3", "GW_GC2", "A_MODEL_FROM_NEXT_YEAR"}) {
     CAPTURE(model);
     cam.product_model = model;
     CHECK(keys_of(settings(), cam) == read_only);
   }
+  // The device-management models (SPEC §11), before their first get_iot_prop: their controls.
+  using keys = std::vector<std::string>;
+  cam.product_model = "GW_GC1";
+  CHECK(keys_of(settings(), cam) == keys{"conn_state", "firmware", "ip", "power", "siren"});
+  cam.product_model = "HL_PAN4";
+  CHECK(keys_of(settings(), cam) ==
+        keys{"conn_state", "firmware", "ip", "light", "motion_detection", "notifications", "power", "siren"});
+  cam.product_model = "LD_CFP";
+  CHECK(keys_of(settings(), cam) ==
+        keys{"conn_state", "firmware", "ip", "light", "motion_detection", "notifications", "power", "siren"});
+  cam.product_model = "AN_RSCW";
+  cam.battery = 64;
+  cam.charging = true;
+  cam.signal = -60;
+  cam.sd_card = wyze::sd_card_state{1000, 10, 1};
+  CHECK(keys_of(settings(), cam) == keys{"battery", "charging", "conn_state", "firmware", "ip", "light",
+                                         "motion_detection", "notifications", "power", "sd_card", "signal", "siren"});
+  CHECK(keys_of(off, cam) == keys{"battery", "charging", "conn_state", "firmware", "ip", "sd_card", "signal"});
+  cam.product_model = "HL_PAN4";  // no memory card in its list
+  CHECK(keys_of(off, cam) == keys{"conn_state", "firmware", "ip", "signal"});
+  cam = porch();
   cam.product_model = "WVOD1";  // battery: power, no restart, a siren
   CHECK(keys_of(settings(), cam) == std::vector<std::string>{"conn_state", "firmware", "ip", "motion_detection",
                                                              "notifications", "power", "siren"});
@@ -370,7 +392,9 @@ TEST_CASE("the discovery topics of a camera are known from its id alone, in both
       CAPTURE(mac);
       // Between them, a wired camera, a battery camera, a floodlight and a v3 with the garage door
       // controller have every entity.
-      wyze::Camera wired{.mac = mac}, battery{.mac = mac}, floodlight{.mac = mac}, garage{.mac = mac};
+      wyze::Camera wired{.mac = mac}, battery{.mac = mac}, floodlight{.mac = mac}, garage{.mac = mac}, og{.mac = mac};
+      og.product_model = "GW_GC1";
+      og.sd_card = wyze::sd_card_state{};
       wired.product_model = "WYZE_CAKP2JFUS";
       wired.signal = -60;
       battery.product_model = "WVOD1";
@@ -380,7 +404,7 @@ TEST_CASE("the discovery topics of a camera are known from its id alone, in both
       garage.product_model = "WYZE_CAKP2JFUS";
       garage.accessory = "HL_CGDC";
       std::set<std::string> published;
-      for (const auto& cam : {wired, battery, floodlight, garage})
+      for (const auto& cam : {wired, battery, floodlight, garage, og})
         for (const auto& m : broker::camera_discovery(settings(mode), cam)) published.insert(m.topic);
       auto by_id = broker::camera_discovery_topics(settings(mode), wired.id());
       CHECK(std::set<std::string>(by_id.begin(), by_id.end()) == published);
@@ -571,6 +595,28 @@ TEST_CASE("the accessories' and sensors' entities pass the conformance checks in
       auto topics = broker::camera_discovery_topics(s, garage.id());
       CHECK(std::find(topics.begin(), topics.end(), "homeassistant/cover/wyze_2CAA8E00000B/garage_door/config") !=
             topics.end());
+    }
+  }
+}
+
+TEST_CASE("the device-management models' discovery passes Home Assistant's rules in both modes") {
+  for (auto mode : {broker::discovery_mode::device, broker::discovery_mode::components}) {
+    for (const char* model : {"GW_GC1", "HL_PAN4", "LD_CFP", "AN_RSCW"}) {
+      CAPTURE(model);
+      wyze::Camera cam{.mac = std::string(model) + "_7C78B2A1B2C3", .product_model = model, .online = true};
+      cam.battery = 64;
+      cam.charging = false;
+      cam.signal = -57;
+      cam.sd_card = wyze::sd_card_state{30436, 5120, 1};
+      auto by_id = components_by_id(settings(mode), cam);
+      const std::string id = "wyze_" + cam.id();
+      REQUIRE(by_id.count(id + "_power"));
+      CHECK(by_id.at(id + "_power").at("cmd_t").as_string() == "wyze/" + cam.id() + "/power/set");
+      CHECK(by_id.count(id + "_restart") == 0);
+      bool has_card = std::string_view(model) != "HL_PAN4";
+      CHECK(by_id.count(id + "_sd_card") == (has_card ? 1u : 0u));
+      CHECK(by_id.count(id + "_battery") == (std::string_view(model) == "AN_RSCW" ? 1u : 0u));
+      CHECK(by_id.count(id + "_notifications") == (std::string_view(model) == "GW_GC1" ? 0u : 1u));
     }
   }
 }

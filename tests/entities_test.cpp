@@ -76,8 +76,13 @@ wyze::Camera doorbell_camera(std::string mac) {
 std::vector<wyze::Camera> fleet() {
   auto battery = battery_camera("2C:AA:8E:12:34:57");
   battery.charging = true;
+  // A Cam OG as get_iot_prop reads it: its memory card (SPEC §11).
+  wyze::Camera og{.mac = "GW_GC1_7C78B2A1B2C3", .product_model = "GW_GC1", .online = true};
+  og.power = true;
+  og.siren = false;
+  og.sd_card = wyze::sd_card_state{30436, 5120, 1};
   return {full_camera("2C:AA:8E:12:34:56"), battery, floodlight_camera("2C:AA:8E:12:34:58"),
-          garage_camera("2C:AA:8E:12:34:59"), doorbell_camera("2C:AA:8E:12:34:5A")};
+          garage_camera("2C:AA:8E:12:34:59"), doorbell_camera("2C:AA:8E:12:34:5A"), og};
 }
 
 // "<base>/<id>/<key>" → "<key>", and a discovery topic or unique id → its row key, for comparing

@@ -405,6 +405,7 @@ std::string write_config(const temp_dir& dir, const cloud& sim, const std::strin
                       << "  email: demo@example.com\n  password: demo-password\n"
                       << "  key_id: demo-key-id\n  api_key: demo-api-key\n"
                       << "  auth_url: " << sim.url() << "\n  api_url: " << sim.url() << "\n"
+                      << "  devicemgmt_url: " << sim.url() << "\n  toggle_url: " << sim.url() << "\n"
                       << "  ca_file: " << sim.ca_file()
                       << "\n"
                       // (each key once: the bridge refuses a key given twice)

@@ -49,6 +49,15 @@ struct camera_thumbnail {
   bool operator==(const camera_thumbnail& other) const { return ts == other.ts; }
 };
 
+/// A camera's memory card as Wyze's device-management API reports it (SPEC §11): its sizes as the
+/// cloud gives them (MB), and its storage-status code as sent.
+struct sd_card_state {
+  std::int64_t total_mb = 0;
+  std::int64_t used_mb = 0;
+  std::optional<std::int64_t> status{};  ///< memory-card-management.storage-status, when a number
+  bool operator==(const sd_card_state&) const = default;
+};
+
 /// One camera of the account. Every field the cloud may leave out is optional.
 /// Stream keys (enr, p2p_id, dtls) are never read into it.
 struct Camera {
@@ -75,6 +84,10 @@ struct Camera {
   std::optional<bool> siren{};        ///< P1049 1 / 0
   std::optional<bool> light{};        ///< P1056 1 on, 2 (or 0) off
   std::optional<bool> garage_open{};  ///< P1056 1 open, 2 or 0 closed
+  /// Device-management models (SPEC §11): the memory card, from get_iot_prop like their other
+  /// states (power, notifications, motion detection, siren, light, battery, charging, signal),
+  /// which for these models never come from the device list and carry over like the ones above.
+  std::optional<sd_card_state> sd_card{};
   /// Only when pictures come from the device list's thumbnails (device_list_builder).
   shared_value<camera_thumbnail> thumbnail{};
   /// Absent while events and pictures are off: a 10,000-camera account pays a pointer a camera.

@@ -19,13 +19,19 @@ std::string_view light_kind(const Camera& camera) {
   if (model == "HL_CFL2" || (model == "WYZE_CAKP2JFUS" && dongle == "HL_CFL")) return "Floodlight";
   if ((model == "WYZE_CAKP2JFUS" || model == "HL_CAM4") && dongle == "HL_CAM3SS") return "Lamp";
   if (model == "HL_BC") return "Light";
+  if (model == "LD_CFP") return "Floodlight";
+  if (model == "AN_RSCW" || model == "HL_PAN4") return "Spotlight";
   return {};
 }
 
 bool has_garage_door(const Camera& camera) { return camera.accessory == "HL_CGDC"; }
 
+bool uses_devicemgmt(const Camera& camera) { return is_model(camera, capability::devicemgmt_models); }
+
 camera_command command_for(const Camera& camera, const app_call& call, bool on) {
   camera_command command{camera.mac, camera.product_model.value_or(""), {}, {}, call.as_list};
+  command.via = call.via;
+  command.capability = call.capability;
   if (!call.action_on.empty()) {
     command.action = on || call.action_off.empty() ? call.action_on : call.action_off;
     return command;

@@ -32,6 +32,8 @@ cloud_client::cloud_client(http_transport& transport, account_settings settings,
   trim_slashes(settings_.auth_url);
   trim_slashes(settings_.api_url);
   trim_slashes(settings_.events_url);
+  trim_slashes(settings_.devicemgmt_url);
+  trim_slashes(settings_.toggle_url);
 }
 
 void cloud_client::log(level lvl, const std::string& text) const {
@@ -50,7 +52,7 @@ http_request cloud_client::request_to(std::string_view base, std::string_view pa
 // Every request to the cloud: counted by endpoint and in the budget, its rate-limit headers read by
 // the session.
 void cloud_client::send(lane which, std::string_view path, http_request request, http_handler done) {
-  log(level::debug, "POST " + std::string(path));
+  log(level::debug, request.method + " " + std::string(path));
   ++requests_[endpoint_name(path)];
   calls_.count(kind_of(path), now_ms_());
   transport_.send(std::move(request), [this, which, done = std::move(done)](result<http_response> answer) {
@@ -70,6 +72,8 @@ cloud_budget cloud_client::budget(std::int64_t now_ms) const {
     out.paused_until_ms = s.paused_until_ms;
   else if (s.events_paused_until_ms > now_ms)
     out.paused_until_ms = s.events_paused_until_ms;
+  else if (s.devicemgmt_paused_until_ms > now_ms)
+    out.paused_until_ms = s.devicemgmt_paused_until_ms;
   return out;
 }
 
@@ -98,8 +102,8 @@ void cloud_client::start_queued() {
   starting_ = false;
 }
 
-void cloud_client::with_session(const std::function<void(result<done>, bool may_renew)>& next) {
-  auto ready = machine_.ready(now_ms_());
+void cloud_client::with_session(lane which, const std::function<void(result<done>, bool may_renew)>& next) {
+  auto ready = which == lane::devicemgmt ? machine_.devicemgmt_ready(now_ms_()) : machine_.ready(now_ms_());
   switch (ready.next) {
     case gate::step::fail:
       return next(std::move(ready.why), false);
@@ -115,14 +119,14 @@ void cloud_client::with_session(const std::function<void(result<done>, bool may_
 }
 
 template <class T>
-void cloud_client::in_line(std::shared_ptr<const plan<T>> make, std::function<void(result<T>)> done) {
-  serialized([this, make = std::move(make), done = std::move(done)](std::function<void()> finished) mutable {
+void cloud_client::in_line(std::shared_ptr<const plan<T>> make, std::function<void(result<T>)> done, lane which) {
+  serialized([this, which, make = std::move(make), done = std::move(done)](std::function<void()> finished) mutable {
     std::function<void(result<T>)> finish = [done = std::move(done),
                                              finished = std::move(finished)](result<T> outcome) {
       done(std::move(outcome));
       finished();
     };
-    with_session([this, make, finish](const result<wyze::done>& ready, bool may_renew) {
+    with_session(which, [this, make, finish](const result<wyze::done>& ready, bool may_renew) {
       if (!ready) return finish(ready.error());
       call<T>(make, may_renew, true, finish);
     });
@@ -201,7 +205,8 @@ void cloud_client::run_command(camera_command command, std::function<void(result
       done(std::move(outcome));
       finished();
     };
-    with_session([this, shared, finish](const result<wyze::done>& ready, bool may_renew) {
+    with_session(shared->via == api::app ? lane::account : lane::devicemgmt,
+                 [this, shared, finish](const result<wyze::done>& ready, bool may_renew) {
       if (!ready) return finish(ready.error());
       run_calls(shared, 0, may_renew, finish);
     });
@@ -213,6 +218,12 @@ void cloud_client::run_command(camera_command command, std::function<void(result
 void cloud_client::run_calls(const std::shared_ptr<camera_command>& command, std::size_t next, bool may_renew_token,
                              std::function<void(result<done>)> finished) {
   const auto& c = *command;
+  if (c.via == api::toggle && toggle_body({c.mac, c.model, c.capability, c.action, 0}).empty())
+    return finished(error{failure::rejected, "the toggle API cannot be signed for this camera (its MAC or model has "
+                                             "characters other than letters, digits and _-:.); nothing was sent"});
+  if (c.via != api::app)
+    return call<done>(std::make_shared<const plan<done>>([this, command] { return newer_api_call(*command); }),
+                      may_renew_token, true, std::move(finished));
   if (c.action.empty() && next >= c.properties.size()) return finished(done{});
   auto make = std::make_shared<const plan<done>>([this, command, next] {
     const auto& cmd = *command;
@@ -233,6 +244,45 @@ void cloud_client::run_calls(const std::shared_ptr<camera_command>& command, std
                if (!outcome) return finished(std::move(outcome));
                run_calls(command, next + 1, may_renew_token, std::move(finished));
              });
+}
+
+cloud_client::attempt<done> cloud_client::newer_api_call(const camera_command& cmd) {
+  auto context = machine_.context(now_ms_());
+  if (cmd.via == api::devicemgmt) {
+    auto path = paths::devicemgmt_action;
+    return {lane::devicemgmt, path,
+            request_to(settings_.devicemgmt_url, path,
+                       devicemgmt_action_body(cmd.mac, cmd.model, cmd.capability, cmd.action, context.ts_ms),
+                       {{"authorization", context.access_token}}),
+            [](http_response& answer) { return parse_devicemgmt_answer(answer.status, answer.body); }};
+  }
+  toggle_request toggle{cmd.mac, cmd.model, cmd.capability, cmd.action, context.ts_ms};
+  auto path = paths::toggle;
+  auto request = request_to(settings_.toggle_url, path, toggle_body(toggle),
+                            {{"access_token", context.access_token},
+                             {"timestamp", std::to_string(context.ts_ms)},
+                             {"appid", std::string(event_app_id)},
+                             {"source", std::string(toggle_source)},
+                             {"signature2", toggle_signature(context.access_token, toggle)},
+                             {"appplatform", std::string(toggle_platform)},
+                             {"appversion", std::string(toggle_app_version)},
+                             {"requestid", std::string(toggle_request_id)}});
+  request.method = "PUT";
+  return {lane::devicemgmt, path, std::move(request),
+          [](http_response& answer) { return parse_toggle_answer(answer.status, answer.body); }};
+}
+
+void cloud_client::read_iot_properties(property_target camera, std::function<void(result<iot_state>)> done) {
+  auto make = std::make_shared<const plan<iot_state>>([this, camera = std::move(camera)] {
+    auto context = machine_.context(now_ms_());
+    auto path = paths::devicemgmt_properties;
+    return attempt<iot_state>{
+        lane::devicemgmt, path,
+        request_to(settings_.devicemgmt_url, path, iot_properties_body(camera.mac, camera.model, context.ts_ms),
+                   {{"authorization", context.access_token}}),
+        [](http_response& answer) { return parse_iot_properties(answer.status, answer.body); }};
+  });
+  in_line<iot_state>(std::move(make), std::move(done), lane::devicemgmt);
 }
 
 void cloud_client::read_properties(std::vector<property_target> devices, std::vector<std::string> pids,

@@ -5,6 +5,7 @@
 // builds the requests, sends them and runs one account operation at a time.
 #include "wyze/budget.hpp"
 #include "wyze/capabilities.hpp"
+#include "wyze/devicemgmt.hpp"
 #include "wyze/events.hpp"
 #include "wyze/http.hpp"
 #include "wyze/protocol.hpp"
@@ -30,6 +31,8 @@ struct account_settings {
   std::string api_url = "https://api.wyzecam.com";
   std::string events_url = "https://app-core.cloud.wyze.com";  ///< host of the v4 event list
   bool thumbnails = false;  ///< read the device list's thumbnails (pictures without events)
+  std::string devicemgmt_url = "https://devicemgmt-service-beta.wyze.com";       ///< SPEC §11
+  std::string toggle_url = "https://ai-subscription-service-beta.wyzecam.com";  ///< SPEC §11
 };
 
 /// A downloaded picture: its bytes and what its first bytes say it is.
@@ -64,6 +67,11 @@ class cloud_client {
   /// pause, renew-and-retry once on 2001).
   void read_properties(std::vector<property_target> devices, std::vector<std::string> pids,
                        std::function<void(result<property_values>)> done);
+
+  /// One get_iot_prop of a device-management camera (SPEC §11): in line with the account's
+  /// operations (the session first, renew-and-retry once), but obeying the device-management API's
+  /// own rate-limit pause, not the account's.
+  void read_iot_properties(property_target camera, std::function<void(result<iot_state>)> done);
 
   /// One call of the signed v4 event list. Its answers have their own rate-limit pause
   /// (session::events_paused_until_ms): a 1011 there stops only the event poll, and a pause of the
@@ -119,12 +127,16 @@ class cloud_client {
   void start_queued();
   /// Calls `next` once a session exists (logging in or renewing first when needed); `may_renew`
   /// tells whether a 2001 answer may still renew the token and retry.
-  void with_session(const std::function<void(result<done>, bool may_renew)>& next);
+  /// `which`: the lane whose pause the operation obeys (the device-management one goes beside the
+  /// account's pause while the token is fresh).
+  void with_session(lane which, const std::function<void(result<done>, bool may_renew)>& next);
   /// Runs an account operation in line: the session first, then `make`'s call.
   template <class T>
-  void in_line(std::shared_ptr<const plan<T>> make, std::function<void(result<T>)> done);
+  void in_line(std::shared_ptr<const plan<T>> make, std::function<void(result<T>)> done, lane which = lane::account);
   void run_calls(const std::shared_ptr<camera_command>& command, std::size_t next, bool may_renew_token,
                  std::function<void(result<done>)> finished);
+  /// The one call of a device-management action or a toggle.
+  attempt<done> newer_api_call(const camera_command& command);
   http_request request_to(std::string_view base, std::string_view path, std::string body,
                           std::vector<std::pair<std::string, std::string>> headers = {}) const;
   void send(lane which, std::string_view path, http_request request, http_handler done);

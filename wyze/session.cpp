@@ -86,6 +86,12 @@ std::string correct_saved_times(session& s, std::int64_t now_ms) {
     s.events_paused_until_ms = 0;
     s.events_pause_reason.clear();
   }
+  if (s.devicemgmt_paused_until_ms > now_ms + max_pause_ms) {
+    corrected += std::string(corrected.empty() ? "" : "; ") +
+                 "a saved device-management pause more than 24 h ahead was dropped";
+    s.devicemgmt_paused_until_ms = 0;
+    s.devicemgmt_pause_reason.clear();
+  }
   if (s.last_login_ms > now_ms) {
     corrected += std::string(corrected.empty() ? "" : "; ") + "a saved login time in the future was taken as now";
     s.last_login_ms = now_ms;
@@ -124,7 +130,9 @@ std::string serialize(const session& s) {
                  {"paused_until_ms", s.paused_until_ms},
                  {"pause_reason", s.pause_reason},
                  {"events_paused_until_ms", s.events_paused_until_ms},
-                 {"events_pause_reason", s.events_pause_reason}};
+                 {"events_pause_reason", s.events_pause_reason},
+                 {"devicemgmt_paused_until_ms", s.devicemgmt_paused_until_ms},
+                 {"devicemgmt_pause_reason", s.devicemgmt_pause_reason}};
   if (s.current) {
     o["access_token"] = s.current->access_token;
     o["refresh_token"] = s.current->refresh_token;
@@ -165,6 +173,8 @@ std::optional<session> parse_session(std::string_view text) {
   s.pause_reason = text_of(o, "pause_reason");
   s.events_paused_until_ms = number_of(o, "events_paused_until_ms");
   s.events_pause_reason = text_of(o, "events_pause_reason");
+  s.devicemgmt_paused_until_ms = number_of(o, "devicemgmt_paused_until_ms");
+  s.devicemgmt_pause_reason = text_of(o, "devicemgmt_pause_reason");
   return s;
 }
 

@@ -26,6 +26,9 @@ struct session {
   /// The event list's own pause (its host answers 1011 on its own): it stops only the event poll.
   std::int64_t events_paused_until_ms = 0;
   std::string events_pause_reason;
+  /// The device-management and toggle APIs' own pause (SPEC §11): it stops only their calls.
+  std::int64_t devicemgmt_paused_until_ms = 0;
+  std::string devicemgmt_pause_reason;
 };
 
 /// No rate-limit pause lasts longer than this, whatever the cloud's header says.

@@ -15,7 +15,11 @@ bool renewable(failure kind) { return kind == failure::token_expired || kind == 
 
 }  // namespace
 
-std::string endpoint_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
+std::string endpoint_name(std::string_view path) {
+  // The device-management API has a run_action of its own: counted apart from the /app one.
+  std::string name(path.substr(path.rfind('/') + 1));
+  return path.starts_with("/device-management/") && name == "run_action" ? "devicemgmt_" + name : name;
+}
 
 session_machine::session_machine(session initial, std::int64_t now_ms, auth_mode auth, fingerprint_function fingerprint,
                                  persist_function persist, common::logging::sink log)
@@ -69,6 +73,25 @@ gate session_machine::events_ready(std::int64_t now_ms) const {
                   true}};
   if (session_.current && now_ms < refresh_due_ms(session_)) return {gate::step::go, {}};
   return {gate::step::wait, {}};
+}
+
+gate session_machine::devicemgmt_ready(std::int64_t now_ms) {
+  if (now_ms < session_.devicemgmt_paused_until_ms)
+    return {gate::step::fail, error{failure::rate_limited,
+                                    "waiting for the device-management API's rate limit until " +
+                                        clock_time(session_.devicemgmt_paused_until_ms) + " (" +
+                                        session_.devicemgmt_pause_reason + ")",
+                                    true}};
+  if (session_.current && now_ms < refresh_due_ms(session_) &&
+      now_ms - session_.tokens_issued_ms <= tokens_expire_after_ms)
+    return {gate::step::go, {}};
+  return ready(now_ms);
+}
+
+std::string& session_machine::reset_by_of(lane which) {
+  return which == lane::account  ? account_reset_by_
+         : which == lane::events ? events_reset_by_
+                                 : devicemgmt_reset_by_;
 }
 
 const std::string& session_machine::credentials() {
@@ -136,8 +159,12 @@ gate session_machine::refresh_answered(result<tokens> outcome, std::int64_t now_
 }
 
 bool session_machine::extend_pause(lane which, std::int64_t until_ms, std::string reason, std::int64_t now_ms) {
-  auto& paused_until = which == lane::account ? session_.paused_until_ms : session_.events_paused_until_ms;
-  auto& pause_reason = which == lane::account ? session_.pause_reason : session_.events_pause_reason;
+  auto& paused_until = which == lane::account  ? session_.paused_until_ms
+                       : which == lane::events ? session_.events_paused_until_ms
+                                               : session_.devicemgmt_paused_until_ms;
+  auto& pause_reason = which == lane::account  ? session_.pause_reason
+                       : which == lane::events ? session_.events_pause_reason
+                                               : session_.devicemgmt_pause_reason;
   // A header far in the future (Reset-By in the year 9999) must not stop the bridge for good.
   if (std::int64_t longest = now_ms + max_pause_ms; until_ms > longest) {
     until_ms = longest;
@@ -155,20 +182,25 @@ void session_machine::pause(lane which, std::optional<std::int64_t> reset_by, st
   if (!extend_pause(which, reset_by.value_or(now_ms + rate_limit_backoff_ms), std::move(reason), now_ms)) return;
   if (which == lane::account)
     log(level::warn, session_.pause_reason + "; no calls to the cloud before " + clock_time(session_.paused_until_ms));
-  else
+  else if (which == lane::events)
     log(level::warn, session_.events_pause_reason + "; no event-list calls before " +
                          clock_time(session_.events_paused_until_ms) + " (the device list is polled as usual)");
+  else
+    log(level::warn, session_.devicemgmt_pause_reason + "; no device-management calls before " +
+                         clock_time(session_.devicemgmt_paused_until_ms) + " (the other cameras go on as usual)");
 }
 
 // X-RateLimit-Remaining close to zero: stop until X-RateLimit-Reset-By.
 void session_machine::answered(lane which, std::int64_t now_ms, std::string_view remaining, std::string_view reset_by) {
-  (which == lane::account ? account_reset_by_ : events_reset_by_) = std::string(reset_by);
+  reset_by_of(which) = std::string(reset_by);
   long left = 0;
   auto [end, ec] = std::from_chars(remaining.data(), remaining.data() + remaining.size(), left);
   bool number = !remaining.empty() && ec == std::errc{};
   if (number && which == lane::account) rate_limit_remaining_ = left;
   if (!number || left > pause_at_remaining) return;
-  std::string what = which == lane::account ? "Wyze's rate limit" : "the event list's rate limit";
+  std::string what = which == lane::account  ? "Wyze's rate limit"
+                     : which == lane::events ? "the event list's rate limit"
+                                             : "the device-management API's rate limit";
   pause(which, parse_reset_by(reset_by), what + " is almost used up (" + std::to_string(left) + " calls left)", now_ms);
 }
 
@@ -177,11 +209,17 @@ std::pair<error, renewal> session_machine::failed(lane which, std::string_view p
   if (failure.kind == failure::rate_limited) {
     if (which == lane::account) {
       pause(which, parse_reset_by(account_reset_by_), "Wyze's rate limit was hit", now_ms);
-    } else if (status != 0) {
+    } else if (status != 0 && which == lane::events) {
       failure.message = "Wyze's rate limit was hit on the event list (" +
                         std::string(status == 429 ? "HTTP 429" : "code 1011") +
                         "); raise events.interval if this repeats";
       pause(which, parse_reset_by(events_reset_by_), "Wyze's rate limit was hit on the event list", now_ms);
+    } else if (status != 0) {
+      failure.message = "Wyze's rate limit was hit on the device-management API (" +
+                        std::string(status == 429 ? "HTTP 429" : "its answer said so") +
+                        "); raise wyze.property_interval if this repeats";
+      pause(which, parse_reset_by(devicemgmt_reset_by_), "Wyze's rate limit was hit on the device-management API",
+            now_ms);
     }
   }
   if (!renewable(failure.kind) || !may_renew) {

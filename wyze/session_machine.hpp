@@ -18,9 +18,10 @@
 
 namespace wyze {
 
-/// Which pause an endpoint obeys: the account's (device list, commands, login, refresh), or the
-/// event list's own (its host answers 1011 on its own; a pause there stops only the event poll).
-enum class lane { account, events };
+/// Which pause an endpoint obeys: the account's (device list, commands, login, refresh), the
+/// event list's own (its host answers 1011 on its own; a pause there stops only the event poll), or
+/// the device-management and toggle APIs' own (SPEC §11: a pause there stops only their calls).
+enum class lane { account, events, devicemgmt };
 
 /// The last part of an endpoint's path: how errors name it and /metrics counts it.
 std::string endpoint_name(std::string_view path);
@@ -63,6 +64,10 @@ class session_machine {
   /// Before an event-list call: fail during the event list's pause, go at once beside a running
   /// account operation while the token is fresh, else wait in line (then ready()).
   gate events_ready(std::int64_t now_ms) const;
+  /// Before a device-management or toggle call (which runs in line with the account's operations):
+  /// fail during their own pause; go while the token is fresh, whatever the account's pause; else
+  /// as ready() (a login or refresh obeys the account's pause).
+  gate devicemgmt_ready(std::int64_t now_ms);
 
   /// A login is about to be sent: the error while logins are spaced out (one per 30 s, doubling
   /// after failures, hourly after refused credentials unless they changed), else nullopt — the
@@ -110,6 +115,7 @@ class session_machine {
   /// already lasts that long.
   bool extend_pause(lane which, std::int64_t until_ms, std::string reason, std::int64_t now_ms);
   void pause(lane which, std::optional<std::int64_t> reset_by, std::string reason, std::int64_t now_ms);
+  std::string& reset_by_of(lane which);
   const std::string& credentials();
   void save() const;
   void log(common::logging::level lvl, const std::string& text) const;
@@ -121,7 +127,8 @@ class session_machine {
   common::logging::sink log_;
   std::string fingerprint_;                         ///< credentials(), cached: it is slow on purpose
   std::string fingerprint_of_;                      ///< the saved fingerprint whose salt fingerprint_ reuses
-  std::string account_reset_by_, events_reset_by_;  ///< X-RateLimit-Reset-By of each lane's last answer
+  /// X-RateLimit-Reset-By of each lane's last answer.
+  std::string account_reset_by_, events_reset_by_, devicemgmt_reset_by_;
   std::uint64_t logins_ = 0;
   std::uint64_t refreshes_ = 0;
   std::optional<long> rate_limit_remaining_;
