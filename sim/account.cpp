@@ -693,6 +693,14 @@ void account::add_accessory_cameras() {
     handle({"POST", "/sim/cameras", {}, camera});
 }
 
+std::string account::demo_camera(unsigned draw) {
+  std::lock_guard lock(mutex_);
+  std::vector<const json::object*> cameras;
+  for (const auto& device : devices_)
+    if (is_camera(device)) cameras.push_back(&device);
+  return cameras.empty() ? std::string() : field(*cameras[draw % cameras.size()], "mac");
+}
+
 int account::demo_event_value(const std::string& mac, unsigned draw) {
   std::lock_guard lock(mutex_);
   for (const auto& device : devices_)

@@ -136,6 +136,8 @@ class account {
   /// The demo's device-management models (`--newer-models`): a Cam OG and a Pan v4 with the ids
   /// these models report, a Floodlight Pro and a Battery Cam Pro (SPEC §11).
   void add_devicemgmt_cameras();
+  /// The MAC of one of the account's cameras, picked by `draw` (the demo's events).
+  std::string demo_camera(unsigned draw);
   /// The event value the demo's events on `mac` get: a doorbell's are presses now and then.
   int demo_event_value(const std::string& mac, unsigned draw);
 

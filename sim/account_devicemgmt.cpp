@@ -37,8 +37,11 @@ std::string default_value(const json::object& device, std::string_view key) {
   if (key == "iot-device.iot-state") return std::to_string(int_field(device, "conn_state", 1));
   if (key == "iot-device.iot-power" || key == "iot-device.push-switch" || key == "camera.motion-detect-recording")
     return "1";
-  if (key == "battery.battery-level") return "88";
-  if (key == "wifi.signal-strength") return "-57";
+  // The same battery and signal the device list shows of it, when it shows them.
+  const auto* params = device.if_contains("device_params");
+  const auto* p = params && params->is_object() ? &params->get_object() : nullptr;
+  if (key == "battery.battery-level") return p && p->contains("electricity") ? std::to_string(int_field(*p, "electricity", 88)) : "88";
+  if (key == "wifi.signal-strength") return p && p->contains("rssi") ? std::to_string(int_field(*p, "rssi", -57)) : "-57";
   if (key == "memory-card-management.storage-total-space") return "30436";
   if (key == "memory-card-management.storage-used-space") return "5120";
   if (key == "memory-card-management.storage-status") return "1";
@@ -198,7 +201,7 @@ response account::devicemgmt_properties(const request& req) {
   response refusal;
   auto* device = devicemgmt_target(target->get_object(), refusal);
   if (!device) return refusal;
-  if (int_field(*device, "conn_state", 1) != 1) return devicemgmt_error("3019", "DeviceIsOffline");
+  // An offline camera is answered too, its iot-state 0 (wyzeapy's update reads it as available).
   std::string model = field(*device, "product_model");
   json::array answered;
   for (const auto& asked : caps->get_array()) {

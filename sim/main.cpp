@@ -117,11 +117,12 @@ int main(int argc, char** argv) {
     const unsigned long all = cameras + (accessories ? 4 : 0) + (newer_models ? 4 : 0);
     if (event_every > 0 && all > 0)
       // The demo's events: motion, now and then a person, on a random camera; a doorbell's presses.
-      std::thread([&account, event_every, all] {
+      std::thread([&account, event_every] {
         std::mt19937 random(7);
         for (;;) {
           std::this_thread::sleep_for(std::chrono::seconds(event_every));
-          std::string mac = sim::account::generated_mac(random() % all);
+          std::string mac = account.demo_camera(static_cast<unsigned>(random()));
+          if (mac.empty()) continue;
           std::string tags = random() % 3 == 0 ? "[101]" : "[]";
           int value = account.demo_event_value(mac, random());
           account.handle({"POST",

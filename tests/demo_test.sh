@@ -25,13 +25,16 @@ check "the demo's broker refuses an anonymous client" \
   bash -c "mosquitto_sub -h 127.0.0.1 -p '$port' -t 'wyze/#' -C 1 -W 3 2>&1 | grep -qi 'not authori'"
 login=(-u homeassistant -P "$(cat "$tmp/run/homeassistant.password")")
 mosquitto_sub -h 127.0.0.1 -p "$port" "${login[@]}" -t 'wyze/+/conn_state' -v --retained-only -W 2 >"$tmp/states" 2>&1 || true
-check "the user homeassistant, with the password the demo prints the line for, sees the 3 cameras and the 4 of the accessories" \
-  bash -c "[ \"\$(grep -c '^wyze/[0-9A-F]*/conn_state ' '$tmp/states')\" = 7 ]"
+check "the user homeassistant, with the password the demo prints the line for, sees the 3 cameras, the 4 of the accessories and the 4 newer models" \
+  bash -c "[ \"\$(grep -c '^wyze/[0-9A-Z_]*/conn_state ' '$tmp/states')\" = 11 ]"
 mosquitto_sub -h 127.0.0.1 -p "$port" "${login[@]}" -t 'wyze/#' -t 'homeassistant/#' -v --retained-only -W 2 >"$tmp/all" 2>&1 || true
 check "the demo shows a garage door, a floodlight, a siren, a battery camera and a doorbell" \
   bash -c "grep -q '^wyze/[0-9A-F]*/garage_door closed' '$tmp/all' && grep -q '^wyze/[0-9A-F]*/light off' '$tmp/all' &&
            grep -q '^wyze/[0-9A-F]*/siren off' '$tmp/all' && grep -q '^wyze/[0-9A-F]*/battery 76' '$tmp/all' &&
            grep -q '\"doorbell\":{\"p\":\"event\"' '$tmp/all'"
+check "the demo shows the device-management models: an OG's power and SD card, a Pan v4's spotlight" \
+  bash -c "grep -q '^wyze/GW_GC1_7C78B2A1B2C3/power on' '$tmp/all' && grep -q '^wyze/GW_GC1_7C78B2A1B2C3/sd_card {\"state\":\"inserted\"' '$tmp/all' &&
+           grep -q '^wyze/HL_PAN4_80482C5A1B2C/light off' '$tmp/all'"
 check "the printed mosquitto_sub line works as printed" \
   bash -c "line=\$(grep -m1 '^  mosquitto_sub ' '$tmp/out' | sed 's/ -v\$/ -v --retained-only -W 2/'); eval \"\$line\" | grep -q '^wyze/bridge/state online'"
 mosquitto_pub -h 127.0.0.1 -p "$port" "${login[@]}" -t 'wyze/bridge/state' -m forged -r -q 1 2>/dev/null || true

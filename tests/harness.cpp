@@ -430,6 +430,13 @@ std::size_t sim_state_topics(std::size_t cameras) {
     cam.battery = 50;
     // And the property read gives the siren's and the accessories' states (sim/account.cpp).
     cam.siren = cam.light = cam.garage_open = false;
+    // The device-management models' get_iot_prop gives their charging, signal and memory card too
+    // (sim/account_devicemgmt.cpp).
+    if (wyze::uses_devicemgmt(cam)) {
+      cam.charging = false;
+      cam.signal = -57;
+      cam.sd_card = wyze::sd_card_state{30436, 5120, 1};
+    }
     topics += ::broker::camera_states("wyze", cam, {}).size();
   }
   return topics;

@@ -44,7 +44,7 @@ TEST_CASE("a camera that left the account while the bridge was down is cleared a
   CHECK(topics.count("garage/2CAA8E0000FF/attributes") == 1);
   CHECK(topics.count("homeassistant/device/wyze_2CAA8E0000FF/config") == 1);
   // Its 8 (the siren's state too), every other state a camera may have, and its config.
-  CHECK(second->output().find("clearing 14 retained topics") != std::string::npos);
+  CHECK(second->output().find("clearing 15 retained topics") != std::string::npos);
 }
 
 TEST_CASE("an excluded camera is never published, and cleared when it was") {
