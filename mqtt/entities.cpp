@@ -366,8 +366,8 @@ const entity_row* camera_row(std::string_view key) {
 bool read_state(const entity_row& row, const wyze::Camera& camera) {
   if (!row.property_pid.empty()) return true;
   if (!wyze::uses_devicemgmt(camera)) return false;
-  static constexpr std::string_view from_iot[] = {"power",   "notifications", "motion_detection", "battery",
-                                                  "charging", "signal",       "sd_card"};
+  static constexpr std::string_view from_iot[] = {"power",    "notifications", "motion_detection", "battery",
+                                                  "charging", "signal",        "sd_card"};
   return std::find(std::begin(from_iot), std::end(from_iot), row.key) != std::end(from_iot);
 }
 

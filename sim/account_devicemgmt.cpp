@@ -40,8 +40,10 @@ std::string default_value(const json::object& device, std::string_view key) {
   // The same battery and signal the device list shows of it, when it shows them.
   const auto* params = device.if_contains("device_params");
   const auto* p = params && params->is_object() ? &params->get_object() : nullptr;
-  if (key == "battery.battery-level") return p && p->contains("electricity") ? std::to_string(int_field(*p, "electricity", 88)) : "88";
-  if (key == "wifi.signal-strength") return p && p->contains("rssi") ? std::to_string(int_field(*p, "rssi", -57)) : "-57";
+  if (key == "battery.battery-level")
+    return p && p->contains("electricity") ? std::to_string(int_field(*p, "electricity", 88)) : "88";
+  if (key == "wifi.signal-strength")
+    return p && p->contains("rssi") ? std::to_string(int_field(*p, "rssi", -57)) : "-57";
   if (key == "memory-card-management.storage-total-space") return "30436";
   if (key == "memory-card-management.storage-used-space") return "5120";
   if (key == "memory-card-management.storage-status") return "1";
@@ -113,9 +115,9 @@ response devicemgmt_error(std::string_view code, std::string_view message) {
 }
 
 response toggle_error(unsigned status, std::string_view message) {
-  return json_answer(status, json::object{{"status", status},
-                                          {"response", json::object{{"errors", json::array{json::object{
-                                                                                   {"message", message}}}}}}});
+  return json_answer(
+      status, json::object{{"status", status},
+                           {"response", json::object{{"errors", json::array{json::object{{"message", message}}}}}}});
 }
 
 }  // namespace
@@ -157,14 +159,13 @@ response account::devicemgmt_action(const request& req) {
   const auto& cap = caps->get_array()[0].get_object();
   std::string name = field(cap, "name");
   std::string what, value;
-  if (const auto* functions = cap.if_contains("functions"); functions && functions->is_array() &&
-                                                            !functions->get_array().empty() &&
-                                                            functions->get_array()[0].is_object()) {
+  if (const auto* functions = cap.if_contains("functions");
+      functions && functions->is_array() && !functions->get_array().empty() && functions->get_array()[0].is_object()) {
     what = name;
     value = field(functions->get_array()[0].get_object(), "name");
   } else if (const auto* properties = cap.if_contains("properties"); properties && properties->is_array() &&
-                                                                      !properties->get_array().empty() &&
-                                                                      properties->get_array()[0].is_object()) {
+                                                                     !properties->get_array().empty() &&
+                                                                     properties->get_array()[0].is_object()) {
     const auto& p = properties->get_array()[0].get_object();
     what = name + "." + field(p, "prop");
     value = field(p, "value");
@@ -223,9 +224,9 @@ response account::devicemgmt_properties(const request& req) {
                                     {"properties", std::move(values)}});
   }
   ++stats_["iot_prop_devices"];
-  return json_answer(200, json::object{{"code", 1},
-                                       {"message", "success"},
-                                       {"data", json::object{{"capabilities", std::move(answered)}}}});
+  return json_answer(
+      200,
+      json::object{{"code", 1}, {"message", "success"}, {"data", json::object{{"capabilities", std::move(answered)}}}});
 }
 
 response account::toggle(const request& req) {
@@ -258,8 +259,8 @@ response account::toggle(const request& req) {
   const auto& item = (*data)[0].get_object();
   const auto* updates = item.if_contains("toggle_update");
   const auto* pages = item.if_contains("page_id");
-  if (!updates || !updates->is_array() || updates->get_array().size() != 1 ||
-      !updates->get_array()[0].is_object() || !pages || !pages->is_array() || pages->get_array().size() != 1)
+  if (!updates || !updates->is_array() || updates->get_array().size() != 1 || !updates->get_array()[0].is_object() ||
+      !pages || !pages->is_array() || pages->get_array().size() != 1)
     return toggle_error(400, "toggle_update and page_id must hold one entry");
   const auto& update = updates->get_array()[0].get_object();
   std::string id = field(update, "toggle_id"), status = field(update, "toggle_status");
@@ -275,9 +276,10 @@ response account::toggle(const request& req) {
   std::string model = field(*device, "product_model");
   if (model == "GW_GC1" || model == "GW_GC2") return toggle_error(400, "InvalidSignature2");
   if (int_field(*device, "conn_state", 1) != 1) return toggle_error(400, "DeviceIsOffline");
-  std::string key = id == "ge.push_switch" && page == "cam_device_notify"                         ? "iot-device.push-switch"
-                    : id == "ge.motion_detect_recording" && page == "cam_event_recording" ? "camera.motion-detect-recording"
-                                                                                            : "";
+  std::string key = id == "ge.push_switch" && page == "cam_device_notify" ? "iot-device.push-switch"
+                    : id == "ge.motion_detect_recording" && page == "cam_event_recording"
+                        ? "camera.motion-detect-recording"
+                        : "";
   if (key.empty() || (status != "1" && status != "0")) return toggle_error(400, "unknown toggle");
   properties_[upper(mac)][key] = status;
   return json_answer(200, json::object{{"status", 200}, {"response", json::object{{"data", json::array{}}}}});

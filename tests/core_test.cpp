@@ -304,10 +304,11 @@ TEST_CASE("the read-back holds cameras back until the marker returns, then clear
   CHECK(published(marker) ==
         std::vector<std::string>{
             "wyze/GONE/conn_state <cleared>", "wyze/GONE/ip <cleared>", "wyze/GONE/firmware <cleared>",
-            "wyze/GONE/battery <cleared>", "wyze/GONE/charging <cleared>", "wyze/GONE/signal <cleared>", "wyze/GONE/sd_card <cleared>",
-            "wyze/GONE/power <cleared>", "wyze/GONE/notifications <cleared>", "wyze/GONE/motion_detection <cleared>",
-            "wyze/GONE/siren <cleared>", "wyze/GONE/light <cleared>", "wyze/GONE/garage_door <cleared>",
-            "wyze/GONE/attributes <cleared>", "homeassistant/device/wyze_GONE/config <cleared>"});
+            "wyze/GONE/battery <cleared>", "wyze/GONE/charging <cleared>", "wyze/GONE/signal <cleared>",
+            "wyze/GONE/sd_card <cleared>", "wyze/GONE/power <cleared>", "wyze/GONE/notifications <cleared>",
+            "wyze/GONE/motion_detection <cleared>", "wyze/GONE/siren <cleared>", "wyze/GONE/light <cleared>",
+            "wyze/GONE/garage_door <cleared>", "wyze/GONE/attributes <cleared>",
+            "homeassistant/device/wyze_GONE/config <cleared>"});
   CHECK(contains(log_lines(marker), "bridge: clearing 15 retained topics of cameras that are gone"));
   CHECK(drained(core).size() == 6);  // the bridge device, then AA01's config and states
   // Messages after the read-back are not taken as ours.

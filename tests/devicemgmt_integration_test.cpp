@@ -16,11 +16,11 @@ using namespace harness;
 
 namespace {
 
-const std::string v3 = "2CAA8E000001";             // Cam v3: the /app API
-const std::string og = "GW_GC1_7C78B2A1B2C3";      // Cam OG
-const std::string pan = "HL_PAN4_80482C5A1B2C";    // Cam Pan v4
-const std::string flood_pro = "D03F27A1B2C4";      // Floodlight Pro
-const std::string battery_pro = "D03F27A1B2C5";    // Battery Cam Pro (64 %, charging)
+const std::string v3 = "2CAA8E000001";           // Cam v3: the /app API
+const std::string og = "GW_GC1_7C78B2A1B2C3";    // Cam OG
+const std::string pan = "HL_PAN4_80482C5A1B2C";  // Cam Pan v4
+const std::string flood_pro = "D03F27A1B2C4";    // Floodlight Pro
+const std::string battery_pro = "D03F27A1B2C5";  // Battery Cam Pro (64 %, charging)
 
 // The bridge on that account with a 2 s property interval; `extra` goes after the wyze section.
 struct newer_bridge {

@@ -32,19 +32,23 @@ std::map<std::string, std::vector<std::string>> asked(const std::string& body) {
 }  // namespace
 
 TEST_CASE("a device-management action carries the capability, a nonce, the target and the transaction id") {
-  auto power = json::parse(wyze::devicemgmt_action_body("GW_GC1_7C78B2A1B2C3", "GW_GC1", "power", "sleep", 1764150000123));
+  auto power =
+      json::parse(wyze::devicemgmt_action_body("GW_GC1_7C78B2A1B2C3", "GW_GC1", "power", "sleep", 1764150000123));
   CHECK(power.at("capabilities") ==
         json::parse(R"([{"functions":[{"in":{"wakeup-live-view":"1"},"name":"sleep"}],"iid":1,"name":"iot-device"}])"));
   CHECK(power.at("nonce") == 1764150000123);
-  CHECK(power.at("targetInfo") == json::parse(R"({"id":"GW_GC1_7C78B2A1B2C3","productModel":"GW_GC1","type":"DEVICE"})"));
+  CHECK(power.at("targetInfo") ==
+        json::parse(R"({"id":"GW_GC1_7C78B2A1B2C3","productModel":"GW_GC1","type":"DEVICE"})"));
   CHECK(power.at("transactionId") == "0a5b20591fedd4du1b93f90743ba0csd");
 
   auto siren = json::parse(wyze::devicemgmt_action_body("M", "LD_CFP", "siren", "siren-on", 1));
   CHECK(siren.at("capabilities") == json::parse(R"([{"functions":[{"in":{},"name":"siren-on"}],"name":"siren"}])"));
   auto flood = json::parse(wyze::devicemgmt_action_body("M", "LD_CFP", "floodlight", "1", 1));
-  CHECK(flood.at("capabilities") == json::parse(R"([{"iid":4,"name":"floodlight","properties":[{"prop":"on","value":"1"}]}])"));
+  CHECK(flood.at("capabilities") ==
+        json::parse(R"([{"iid":4,"name":"floodlight","properties":[{"prop":"on","value":"1"}]}])"));
   auto spot = json::parse(wyze::devicemgmt_action_body("M", "AN_RSCW", "spotlight", "0", 1));
-  CHECK(spot.at("capabilities") == json::parse(R"([{"iid":5,"name":"spotlight","properties":[{"prop":"on","value":"0"}]}])"));
+  CHECK(spot.at("capabilities") ==
+        json::parse(R"([{"iid":5,"name":"spotlight","properties":[{"prop":"on","value":"0"}]}])"));
   CHECK(wyze::devicemgmt_action_body("M", "LD_CFP", "restart", "1", 1).empty());
 }
 
@@ -114,8 +118,7 @@ TEST_CASE("the device-management API's codes: 1 done, 2001 an expired token, 101
   auto expired = wyze::parse_devicemgmt_answer(200, R"({"code":"2001","message":"AccessTokenError"})");
   REQUIRE(!expired);
   CHECK(expired.error().kind == failure::token_expired);
-  CHECK(wyze::parse_devicemgmt_answer(200, R"({"code":1011,"message":"limit"})").error().kind ==
-        failure::rate_limited);
+  CHECK(wyze::parse_devicemgmt_answer(200, R"({"code":1011,"message":"limit"})").error().kind == failure::rate_limited);
   auto offline = wyze::parse_devicemgmt_answer(200, R"({"code":3019,"message":"DeviceIsOffline"})");
   CHECK(offline.error().message.find("offline") != std::string::npos);
   CHECK(wyze::parse_devicemgmt_answer(200, R"({"code":0})").error().kind == failure::rejected);
@@ -168,7 +171,8 @@ TEST_CASE("the toggle API's answers: status 200 done, an invalid token renews, a
   auto token = wyze::parse_toggle_answer(
       401, R"({"status":401,"response":{"errors":[{"message":"com.wyze.x.InvalidTokenError>expired"}]}})");
   CHECK(token.error().kind == failure::token_expired);
-  auto signature = wyze::parse_toggle_answer(400, R"({"status":400,"response":{"errors":[{"message":"InvalidSignature2"}]}})");
+  auto signature =
+      wyze::parse_toggle_answer(400, R"({"status":400,"response":{"errors":[{"message":"InvalidSignature2"}]}})");
   CHECK(signature.error().kind == failure::rejected);
   CHECK(signature.error().message.find("signature") != std::string::npos);
   CHECK(wyze::parse_toggle_answer(429, "").error().kind == failure::rate_limited);

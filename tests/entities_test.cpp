@@ -81,8 +81,9 @@ std::vector<wyze::Camera> fleet() {
   og.power = true;
   og.siren = false;
   og.sd_card = wyze::sd_card_state{30436, 5120, 1};
-  return {full_camera("2C:AA:8E:12:34:56"), battery, floodlight_camera("2C:AA:8E:12:34:58"),
-          garage_camera("2C:AA:8E:12:34:59"), doorbell_camera("2C:AA:8E:12:34:5A"), og};
+  return {full_camera("2C:AA:8E:12:34:56"),       battery,
+          floodlight_camera("2C:AA:8E:12:34:58"), garage_camera("2C:AA:8E:12:34:59"),
+          doorbell_camera("2C:AA:8E:12:34:5A"),   og};
 }
 
 // "<base>/<id>/<key>" → "<key>", and a discovery topic or unique id → its row key, for comparing

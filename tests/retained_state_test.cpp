@@ -160,9 +160,10 @@ TEST_CASE("at start, what earlier runs left for cameras that are gone is cleared
         std::vector<std::string>{
             "wyze/AA02/conn_state <cleared>", "wyze/AA02/ip <cleared>", "wyze/AA02/firmware <cleared>",
             "wyze/AA02/battery <cleared>", "wyze/AA02/charging <cleared>", "wyze/AA02/signal <cleared>",
-            "wyze/AA02/sd_card <cleared>", "wyze/AA02/power <cleared>", "wyze/AA02/notifications <cleared>", "wyze/AA02/motion_detection <cleared>",
-            "wyze/AA02/siren <cleared>", "wyze/AA02/light <cleared>", "wyze/AA02/garage_door <cleared>",
-            "wyze/AA02/attributes <cleared>", "homeassistant/device/wyze_AA02/config <cleared>"});
+            "wyze/AA02/sd_card <cleared>", "wyze/AA02/power <cleared>", "wyze/AA02/notifications <cleared>",
+            "wyze/AA02/motion_detection <cleared>", "wyze/AA02/siren <cleared>", "wyze/AA02/light <cleared>",
+            "wyze/AA02/garage_door <cleared>", "wyze/AA02/attributes <cleared>",
+            "homeassistant/device/wyze_AA02/config <cleared>"});
 }
 
 TEST_CASE("a switch of discovery mode clears the configs of the old mode") {

@@ -207,9 +207,9 @@ void cloud_client::run_command(camera_command command, std::function<void(result
     };
     with_session(shared->via == api::app ? lane::account : lane::devicemgmt,
                  [this, shared, finish](const result<wyze::done>& ready, bool may_renew) {
-      if (!ready) return finish(ready.error());
-      run_calls(shared, 0, may_renew, finish);
-    });
+                   if (!ready) return finish(ready.error());
+                   run_calls(shared, 0, may_renew, finish);
+                 });
   });
 }
 
@@ -219,8 +219,9 @@ void cloud_client::run_calls(const std::shared_ptr<camera_command>& command, std
                              std::function<void(result<done>)> finished) {
   const auto& c = *command;
   if (c.via == api::toggle && toggle_body({c.mac, c.model, c.capability, c.action, 0}).empty())
-    return finished(error{failure::rejected, "the toggle API cannot be signed for this camera (its MAC or model has "
-                                             "characters other than letters, digits and _-:.); nothing was sent"});
+    return finished(error{failure::rejected,
+                          "the toggle API cannot be signed for this camera (its MAC or model has "
+                          "characters other than letters, digits and _-:.); nothing was sent"});
   if (c.via != api::app)
     return call<done>(std::make_shared<const plan<done>>([this, command] { return newer_api_call(*command); }),
                       may_renew_token, true, std::move(finished));

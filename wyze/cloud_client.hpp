@@ -31,7 +31,7 @@ struct account_settings {
   std::string api_url = "https://api.wyzecam.com";
   std::string events_url = "https://app-core.cloud.wyze.com";  ///< host of the v4 event list
   bool thumbnails = false;  ///< read the device list's thumbnails (pictures without events)
-  std::string devicemgmt_url = "https://devicemgmt-service-beta.wyze.com";       ///< SPEC §11
+  std::string devicemgmt_url = "https://devicemgmt-service-beta.wyze.com";      ///< SPEC §11
   std::string toggle_url = "https://ai-subscription-service-beta.wyzecam.com";  ///< SPEC §11
 };
 

@@ -32,8 +32,12 @@ constexpr std::array<std::string_view, 3> card{"storage-used-space", "storage-to
 // payload_factory.py devicemgmt_get_iot_props_list, less what the bridge does not show.
 std::vector<capability_read> capabilities_of(std::string_view model) {
   if (model == "LD_CFP")
-    return {iot_device,         recording, {7, "siren", {"state"}}, {4, "floodlight", {"on"}},
-            {5, "wifi", {"signal-strength"}}, {8, "memory-card-management", card}};
+    return {iot_device,
+            recording,
+            {7, "siren", {"state"}},
+            {4, "floodlight", {"on"}},
+            {5, "wifi", {"signal-strength"}},
+            {8, "memory-card-management", card}};
   if (model == "AN_RSCW")
     return {iot_device,
             recording,
@@ -43,7 +47,10 @@ std::vector<capability_read> capabilities_of(std::string_view model) {
             {9, "wifi", {"signal-strength"}},
             {6, "memory-card-management", card}};
   if (model == "GW_GC1")
-    return {iot_device, recording, {4, "siren", {"state"}}, {9, "wifi", {"signal-strength"}},
+    return {iot_device,
+            recording,
+            {4, "siren", {"state"}},
+            {9, "wifi", {"signal-strength"}},
             {6, "memory-card-management", card}};
   if (model == "HL_PAN4")
     return {iot_device, recording, {4, "siren", {"state"}}, {5, "spotlight", {"on"}}, {9, "wifi", {"signal-strength"}}};
@@ -113,8 +120,9 @@ std::optional<error> devicemgmt_failure(const json::object& answer) {
   std::string msg = text_of(answer, "message");
   if (msg.empty()) msg = text_of(answer, "msg");
   if (msg.size() > 120) msg.resize(120);
-  if (code == "0") return error{failure::rejected, "the device-management API answered code 0" +
-                                                       (msg.empty() ? std::string() : " (" + msg + ")")};
+  if (code == "0")
+    return error{failure::rejected,
+                 "the device-management API answered code 0" + (msg.empty() ? std::string() : " (" + msg + ")")};
   return envelope_failure(code, msg);
 }
 
@@ -213,7 +221,8 @@ result<iot_state> parse_iot_properties(unsigned status, std::string_view body) {
       s.charging = on_off(prop("charging-status"));
     } else if (*name == "wifi") {
       // dBm, as the device list's rssi; a value outside -127..0 (a percentage?) is not one.
-      if (auto dbm = number(prop("signal-strength")); dbm && *dbm >= -127 && *dbm <= 0) s.signal = static_cast<int>(*dbm);
+      if (auto dbm = number(prop("signal-strength")); dbm && *dbm >= -127 && *dbm <= 0)
+        s.signal = static_cast<int>(*dbm);
     } else if (*name == "memory-card-management") {
       auto total = number(prop("storage-total-space"));
       auto used = number(prop("storage-used-space"));
@@ -227,11 +236,12 @@ result<iot_state> parse_iot_properties(unsigned status, std::string_view body) {
 std::string toggle_body(const toggle_request& r) {
   if (!valid(r)) return {};
   auto ids = *toggle_of(r.capability);
-  json::object item{{"device_firmware", "1234567890"},
-                    {"device_id", r.mac},
-                    {"device_model", r.model},
-                    {"page_id", json::array{ids.page}},
-                    {"toggle_update", json::array{json::object{{"toggle_id", ids.toggle}, {"toggle_status", r.status}}}}};
+  json::object item{
+      {"device_firmware", "1234567890"},
+      {"device_id", r.mac},
+      {"device_model", r.model},
+      {"page_id", json::array{ids.page}},
+      {"toggle_update", json::array{json::object{{"toggle_id", ids.toggle}, {"toggle_status", r.status}}}}};
   return json::serialize(json::object{{"data", json::array{std::move(item)}}, {"nonce", std::to_string(r.nonce_ms)}});
 }
 
@@ -251,8 +261,7 @@ std::string toggle_signature(std::string_view access_token, const toggle_request
 }
 
 result<done> parse_toggle_answer(unsigned status, std::string_view body) {
-  if (status == 429)
-    return error{failure::rate_limited, "HTTP 429: Wyze's rate limit was hit on the toggle API"};
+  if (status == 429) return error{failure::rate_limited, "HTTP 429: Wyze's rate limit was hit on the toggle API"};
   json::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) {

@@ -87,8 +87,8 @@ std::string correct_saved_times(session& s, std::int64_t now_ms) {
     s.events_pause_reason.clear();
   }
   if (s.devicemgmt_paused_until_ms > now_ms + max_pause_ms) {
-    corrected += std::string(corrected.empty() ? "" : "; ") +
-                 "a saved device-management pause more than 24 h ahead was dropped";
+    corrected +=
+        std::string(corrected.empty() ? "" : "; ") + "a saved device-management pause more than 24 h ahead was dropped";
     s.devicemgmt_paused_until_ms = 0;
     s.devicemgmt_pause_reason.clear();
   }

@@ -77,11 +77,11 @@ gate session_machine::events_ready(std::int64_t now_ms) const {
 
 gate session_machine::devicemgmt_ready(std::int64_t now_ms) {
   if (now_ms < session_.devicemgmt_paused_until_ms)
-    return {gate::step::fail, error{failure::rate_limited,
-                                    "waiting for the device-management API's rate limit until " +
-                                        clock_time(session_.devicemgmt_paused_until_ms) + " (" +
-                                        session_.devicemgmt_pause_reason + ")",
-                                    true}};
+    return {gate::step::fail,
+            error{failure::rate_limited,
+                  "waiting for the device-management API's rate limit until " +
+                      clock_time(session_.devicemgmt_paused_until_ms) + " (" + session_.devicemgmt_pause_reason + ")",
+                  true}};
   if (session_.current && now_ms < refresh_due_ms(session_) &&
       now_ms - session_.tokens_issued_ms <= tokens_expire_after_ms)
     return {gate::step::go, {}};
@@ -89,9 +89,7 @@ gate session_machine::devicemgmt_ready(std::int64_t now_ms) {
 }
 
 std::string& session_machine::reset_by_of(lane which) {
-  return which == lane::account  ? account_reset_by_
-         : which == lane::events ? events_reset_by_
-                                 : devicemgmt_reset_by_;
+  return which == lane::account ? account_reset_by_ : which == lane::events ? events_reset_by_ : devicemgmt_reset_by_;
 }
 
 const std::string& session_machine::credentials() {

@@ -125,8 +125,8 @@ class session_machine {
   fingerprint_function fingerprint_of_credentials_;
   persist_function persist_;
   common::logging::sink log_;
-  std::string fingerprint_;                         ///< credentials(), cached: it is slow on purpose
-  std::string fingerprint_of_;                      ///< the saved fingerprint whose salt fingerprint_ reuses
+  std::string fingerprint_;     ///< credentials(), cached: it is slow on purpose
+  std::string fingerprint_of_;  ///< the saved fingerprint whose salt fingerprint_ reuses
   /// X-RateLimit-Reset-By of each lane's last answer.
   std::string account_reset_by_, events_reset_by_, devicemgmt_reset_by_;
   std::uint64_t logins_ = 0;
