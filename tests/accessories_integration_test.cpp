@@ -1,7 +1,7 @@
 // The accessories and sensors end to end (SPEC 8b, §10): the simulator's demo account (a Cam v3, a v3
 // with the garage door controller, a Floodlight v2, a Cam Outdoor v2 on its battery and a Video
 // Doorbell), the bridge, a real mosquitto and Home Assistant's way of commanding, over real sockets.
-#include "tests/harness.hpp"
+#include "tests/camera_bridge.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -26,67 +26,22 @@ const std::string doorbell = "2CAA8E000005";    // Video Doorbell: signal, press
 
 // The bridge on that account with a 2 s property interval; `extra` goes after the wyze section;
 // `events`: events on, every second.
-struct accessory_bridge {
+struct accessory_bridge : camera_bridge {
   explicit accessory_bridge(const std::string& extra = "", bool events = false)
-      : mqtt(dir),
-        sim(dir, 1, {"--accessories"}),
-        metrics_port(free_port()),
-        config(write_config(
-            dir, sim, mqtt, "  poll_interval: 1h\n  property_interval: 2s\n",
-            extra +
-                (events ? "events:\n  enabled: true\n  interval: 1s\n  api_url: " + sim.url() + "\n" : std::string()) +
-                "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) + "\n")),
-        watch(mqtt.port(), "#") {
+      : camera_bridge(1, {"--accessories"}, "  poll_interval: 1h\n  property_interval: 2s\n",
+                      [&](const cloud& sim) {
+                        return extra + (events ? "events:\n  enabled: true\n  interval: 1s\n  api_url: " + sim.url() + "\n"
+                                               : std::string());
+                      }) {
     start();
   }
 
   void start() {
-    bridge = start_bridge(dir, {"--config", config, "--log-level", "debug"});
-    REQUIRE_MESSAGE(watch.wait_for("wyze/bridge/cloud", "online"), bridge->output());
+    camera_bridge::start();
     // The first property read has answered: the garage door's state is known.
     REQUIRE_MESSAGE(watch.wait_for("wyze/" + garage + "/garage_door", "closed"), bridge->output());
   }
-
-  void stop() {
-    bridge->signal(SIGTERM);
-    REQUIRE(bridge->wait_exit(10s) == 0);
-  }
-
-  // Publishes a command as Home Assistant does and returns the bridge's answer.
-  json::object command(const std::string& camera, const std::string& entity, const std::string& payload) {
-    auto answer = watch.command("wyze/" + camera + "/" + entity + "/set", payload);
-    REQUIRE_MESSAGE(!answer.empty(), bridge->output());
-    return json::parse(answer).as_object();
-  }
-
-  // The components of a camera's device config, by entity key.
-  json::object components(const std::string& camera) {
-    const std::string topic = "homeassistant/device/wyze_" + camera + "/config";
-    REQUIRE_MESSAGE(watch.wait_until([&](const auto& last) { return last.count(topic) > 0; }), bridge->output());
-    auto config = watch.last(topic);
-    return json::parse(config->payload).at("cmps").as_object();
-  }
-
-  std::string metrics() { return http_get(metrics_port, "/metrics").body; }
-
-  temp_dir dir;
-  broker mqtt;
-  cloud sim;
-  std::uint16_t metrics_port;
-  std::string config;
-  subscriber watch;
-  std::unique_ptr<process> bridge;
 };
-
-json::array sent_commands(cloud& sim) { return json::parse(sim.control("GET", "/sim/commands").body).as_array(); }
-
-std::set<std::string> keys(const json::object& components) {
-  std::set<std::string> out;
-  for (const auto& entry : components) out.emplace(entry.key());
-  return out;
-}
-
-bool has_line(const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; }
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 // Wyze's current cameras end to end (SPEC §11): the simulator's `--newer-models` account (a Cam v3
 // beside a Cam OG, a Cam Pan v4, a Floodlight Pro and a Battery Cam Pro), the bridge, a real
 // mosquitto and Home Assistant's way of commanding, over real sockets.
-#include "tests/harness.hpp"
+#include "tests/camera_bridge.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -23,53 +23,16 @@ const std::string flood_pro = "D03F27A1B2C4";    // Floodlight Pro
 const std::string battery_pro = "D03F27A1B2C5";  // Battery Cam Pro (64 %, charging)
 
 // The bridge on that account with a 2 s property interval; `extra` goes after the wyze section.
-struct newer_bridge {
+struct newer_bridge : camera_bridge {
   explicit newer_bridge(const std::string& extra = "")
-      : mqtt(dir),
-        sim(dir, 1, {"--newer-models"}),
-        metrics_port(free_port()),
-        config(write_config(dir, sim, mqtt, "  poll_interval: 1h\n  property_interval: 2s\n",
-                            extra + "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) + "\n")),
-        watch(mqtt.port(), "#") {
-    bridge = start_bridge(dir, {"--config", config, "--log-level", "debug"});
-    REQUIRE_MESSAGE(watch.wait_for("wyze/bridge/cloud", "online"), bridge->output());
+      : camera_bridge(1, {"--newer-models"}, "  poll_interval: 1h\n  property_interval: 2s\n",
+                      [&](const cloud&) { return extra; }) {
+    start();
     // The first get_iot_prop of each has answered.
     for (const auto* id : {&og, &pan, &flood_pro, &battery_pro})
       REQUIRE_MESSAGE(watch.wait_for("wyze/" + *id + "/power", "on"), bridge->output());
   }
-
-  json::object command(const std::string& camera, const std::string& entity, const std::string& payload) {
-    auto answer = watch.command("wyze/" + camera + "/" + entity + "/set", payload);
-    REQUIRE_MESSAGE(!answer.empty(), bridge->output());
-    return json::parse(answer).as_object();
-  }
-
-  json::object components(const std::string& camera) {
-    const std::string topic = "homeassistant/device/wyze_" + camera + "/config";
-    REQUIRE_MESSAGE(watch.wait_until([&](const auto& last) { return last.count(topic) > 0; }), bridge->output());
-    return json::parse(watch.last(topic)->payload).at("cmps").as_object();
-  }
-
-  std::string metrics() { return http_get(metrics_port, "/metrics").body; }
-
-  temp_dir dir;
-  broker mqtt;
-  cloud sim;
-  std::uint16_t metrics_port;
-  std::string config;
-  subscriber watch;
-  std::unique_ptr<process> bridge;
 };
-
-json::array sent_commands(cloud& sim) { return json::parse(sim.control("GET", "/sim/commands").body).as_array(); }
-
-std::set<std::string> keys(const json::object& components) {
-  std::set<std::string> out;
-  for (const auto& entry : components) out.emplace(entry.key());
-  return out;
-}
-
-bool has_line(const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; }
 
 }  // namespace
 
