@@ -242,6 +242,10 @@ void core::record_published(actions& out) {
 
 void core::handle(actions& out, ev::broker_up&, std::int64_t) {
   phase_ = phase::running;
+  // --once: the broker is there; the deadline is the acknowledgements' from when all is sent (the
+  // poll and the property reads in between are bounded by their own timeouts, and an account
+  // with many device-management cameras reads each one).
+  if (settings_.once) out.push_back(act::cancel_timer{timer::once});
   // The read-back starts first (once): until it ends, no camera message may go out.
   if (readback_.current() == readback::phase::not_started) readback_.start(out, retained_, std::to_string(random_()));
   out.push_back(act::publish{{topics_.state, "online"}});
@@ -251,7 +255,11 @@ void core::handle(actions& out, ev::broker_up&, std::int64_t) {
   finish_once_when_published(out);
 }
 
-void core::handle(actions&, ev::broker_down&, std::int64_t) { phase_ = phase::broker_away; }
+void core::handle(actions& out, ev::broker_down&, std::int64_t) {
+  phase_ = phase::broker_away;
+  // --once must not wait forever for a broker that went away.
+  if (settings_.once) out.push_back(act::start_timer{timer::once, once_broker_timeout});
+}
 
 // The read-back's marker came back or its window ran out (bridge/readback.hpp).
 void core::finish_readback(actions& out) {
@@ -418,6 +426,7 @@ void core::finish_once_when_published(actions& out) {
       phase_ != phase::running)
     return;
   phase_ = phase::draining;
+  out.push_back(act::start_timer{timer::once, once_broker_timeout});
   out.push_back(act::when_delivered{});
 }
 

@@ -1075,8 +1075,32 @@ TEST_CASE("--once reads the accessories' states once and finishes after their an
   CHECK_FALSE(has<bridge::act::when_delivered>(polled));  // not before the read answered
   auto answered = core.on(bridge::ev::properties_done{read_back_values({{"AA01", {{"P1049", "0"}}}})}, t0 + 10);
   CHECK(has<bridge::act::when_delivered>(answered));
-  CHECK_FALSE(has<bridge::act::start_timer>(answered));
+  for (const auto& t : all_of<bridge::act::start_timer>(answered)) CHECK(t.which != bridge::timer::properties);
   CHECK(contains(drained_payloads(core), "wyze/AA01/siren off"));
+}
+
+TEST_CASE("--once gives the broker 30 s to connect, then 30 s for the acknowledgements once all is sent") {
+  bridge::core core(settings(true), fixed_random());
+  auto started = core.on(bridge::ev::started{}, t0);
+  auto once_timers = [](const bridge::actions& out) {
+    std::vector<std::string> seen;
+    for (const auto& t : all_of<bridge::act::start_timer>(out))
+      if (t.which == bridge::timer::once) seen.push_back("start " + std::to_string(t.after.count()));
+    for (const auto& t : all_of<bridge::act::cancel_timer>(out))
+      if (t.which == bridge::timer::once) seen.push_back("cancel");
+    return seen;
+  };
+  CHECK(once_timers(started) == std::vector<std::string>{"start 30000"});
+  // Connected: no deadline while the poll and the property reads run (each bounded by its timeout).
+  CHECK(once_timers(core.on(bridge::ev::broker_up{}, t0 + 100)) == std::vector<std::string>{"cancel"});
+  core.on(bridge::ev::message{"wyze/bridge/readback", "42"}, t0 + 200);
+  // A broker lost before all is sent has 30 s to come back.
+  CHECK(once_timers(core.on(bridge::ev::broker_down{}, t0 + 300)) == std::vector<std::string>{"start 30000"});
+  CHECK(once_timers(core.on(bridge::ev::broker_up{}, t0 + 400)) == std::vector<std::string>{"cancel"});
+  // Everything sent, 40 s after start: the acknowledgements' 30 s start now.
+  auto polled = core.on(bridge::ev::poll_done{listing({controllable("AA01", "WYZEC1-JZ")})}, t0 + 40'000);
+  REQUIRE(has<bridge::act::when_delivered>(polled));
+  CHECK(once_timers(polled) == std::vector<std::string>{"start 30000"});
 }
 
 TEST_CASE("a property read whose answer names none of the cameras asked for is said once") {
