@@ -28,11 +28,10 @@ const std::string doorbell = "2CAA8E000005";    // Video Doorbell: signal, press
 // `events`: events on, every second.
 struct accessory_bridge : camera_bridge {
   explicit accessory_bridge(const std::string& extra = "", bool events = false)
-      : camera_bridge(1, {"--accessories"}, "  poll_interval: 1h\n  property_interval: 2s\n",
-                      [&](const cloud& sim) {
-                        return extra + (events ? "events:\n  enabled: true\n  interval: 1s\n  api_url: " + sim.url() + "\n"
-                                               : std::string());
-                      }) {
+      : camera_bridge(1, {"--accessories"}, "  poll_interval: 1h\n  property_interval: 2s\n", [&](const cloud& sim) {
+          return extra +
+                 (events ? "events:\n  enabled: true\n  interval: 1s\n  api_url: " + sim.url() + "\n" : std::string());
+        }) {
     start();
   }
 
