@@ -91,13 +91,8 @@ std::size_t retained_state::update(wyze::camera_list cameras) {
       camera.events = known->second.events;
       // So are the states of the property reads (the device list does not carry them).
       for (const auto& row : camera_entities())
-        if (row.value && broker::read_state(row, camera)) camera.*row.value = known->second.*row.value;
-      if (wyze::uses_devicemgmt(camera)) {
-        camera.battery = known->second.battery;
-        camera.charging = known->second.charging;
-        camera.signal = known->second.signal;
-        camera.sd_card = known->second.sd_card;
-      }
+        if (!row.property_pid.empty()) camera.*row.value = known->second.*row.value;
+      if (wyze::uses_devicemgmt(camera)) wyze::copy_read_states(camera, known->second);
     }
     if (known == cameras_.end() && (d.features.events || d.features.pictures))
       camera.events = wyze::shared_value(camera.events ? *camera.events : wyze::camera_events{});

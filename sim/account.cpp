@@ -56,6 +56,13 @@ bool is_camera(const json::object& device) {
   return type == "Camera" || type == "Doorbell";
 }
 
+json::object parse_object(const std::string& body) {
+  json::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return {};
+  return v.get_object();
+}
+
 std::string upper(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
@@ -73,13 +80,6 @@ constexpr const char* models[] = {"WYZE_CAKP2JFUS", "HL_CAM4",   "HL_PAN3", "GW_
 // a wrong entry in the bridge's table shows in the tests.
 bool is_battery_model(const std::string& model) {
   return model == "WVOD1" || model == "HL_WCO2" || model == "AN_RSCW" || model == "GW_BE1";
-}
-
-json::object parse_object(const std::string& body) {
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object()) return {};
-  return v.get_object();
 }
 
 // The simulator's own names for what a call is (the bridge has its own, in wyze/budget.cpp).

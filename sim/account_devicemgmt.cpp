@@ -103,13 +103,6 @@ void python_str(const json::value& v, std::string& out, bool top = false) {
   }
 }
 
-json::object parse_body(const std::string& body) {
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object()) return {};
-  return v.get_object();
-}
-
 response devicemgmt_error(std::string_view code, std::string_view message) {
   return json_answer(200, json::object{{"code", code}, {"message", message}, {"data", nullptr}});
 }
@@ -150,7 +143,7 @@ std::string account::iot_value(const json::object& device, const std::string& ke
 response account::devicemgmt_action(const request& req) {
   ++stats_["devicemgmt_action_calls"];
   if (!access_token_valid(header_of(req, "authorization"))) return devicemgmt_error("2001", "AccessTokenError");
-  json::object body = parse_body(req.body);
+  json::object body = parse_object(req.body);
   const auto* caps = body.if_contains("capabilities");
   const auto* target = body.if_contains("targetInfo");
   if (!caps || !caps->is_array() || caps->get_array().size() != 1 || !caps->get_array()[0].is_object() || !target ||
@@ -194,7 +187,7 @@ response account::devicemgmt_action(const request& req) {
 response account::devicemgmt_properties(const request& req) {
   ++stats_["iot_prop_calls"];
   if (!access_token_valid(header_of(req, "authorization"))) return devicemgmt_error("2001", "AccessTokenError");
-  json::object body = parse_body(req.body);
+  json::object body = parse_object(req.body);
   const auto* caps = body.if_contains("capabilities");
   const auto* target = body.if_contains("targetInfo");
   if (!caps || !caps->is_array() || !target || !target->is_object() || !body.contains("nonce"))

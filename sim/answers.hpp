@@ -21,6 +21,8 @@ std::string field(const boost::json::object& o, std::string_view key);
 /// An int64 member, or `otherwise`.
 std::int64_t int_field(const boost::json::object& o, std::string_view key, std::int64_t otherwise);
 std::string upper(std::string text);
+/// A request body as a JSON object, or an empty one when it is not one.
+boost::json::object parse_object(const std::string& body);
 /// A request header (names are lower case), or empty.
 std::string header_of(const request& req, const std::string& name);
 /// A device the bridge takes for a camera: product_type "Camera" or "Doorbell".

@@ -1,6 +1,6 @@
 // Camera commands end to end (SPEC §7): Home Assistant's way of publishing to <base>/<id>/<entity>/set
 // on a real mosquitto, the bridge, and the simulated cloud's control API, over real sockets.
-#include "tests/harness.hpp"
+#include "tests/camera_bridge.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -18,43 +18,16 @@ const std::string cam1 = "2CAA8E000001";  // the simulator's first camera: a Cam
 
 // A bridge with metrics, its broker, simulator and a subscriber on everything. `before_start` runs
 // once the broker and simulator are up and the bridge is not yet started.
-struct commanded_bridge {
+struct commanded_bridge : camera_bridge {
   explicit commanded_bridge(int cameras = 3, const std::string& extra = "",
                             const std::function<void(commanded_bridge&)>& before_start = {})
-      : mqtt(dir),
-        sim(dir, cameras),
-        metrics_port(free_port()),
-        config(write_config(dir, sim, mqtt, "  poll_interval: 1h\n",
-                            extra + "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) + "\n")),
-        watch(mqtt.port(), "#") {
+      : camera_bridge(cameras, {}, "  poll_interval: 1h\n", [&](const cloud&) { return extra; }) {
     if (before_start) before_start(*this);
-    bridge = start_bridge(dir, {"--config", config, "--log-level", "debug"});
-    REQUIRE_MESSAGE(watch.wait_for("wyze/bridge/cloud", "online"), bridge->output());
+    start();
     REQUIRE_MESSAGE(watch.wait_until([](const auto& last) { return last.count("wyze/" + cam1 + "/attributes") > 0; }),
                     bridge->output());
   }
-
-  // Publishes a command as Home Assistant does (QoS 1, not retained) and returns the bridge's answer.
-  json::object command(const std::string& camera, const std::string& entity, const std::string& payload) {
-    auto answer = watch.command("wyze/" + camera + "/" + entity + "/set", payload);
-    REQUIRE_MESSAGE(!answer.empty(), bridge->output());
-    return json::parse(answer).as_object();
-  }
-
-  std::string metrics() { return http_get(metrics_port, "/metrics").body; }
-
-  temp_dir dir;
-  broker mqtt;
-  cloud sim;
-  std::uint16_t metrics_port;
-  std::string config;
-  subscriber watch;
-  std::unique_ptr<process> bridge;
 };
-
-json::array sent_commands(cloud& sim) { return json::parse(sim.control("GET", "/sim/commands").body).as_array(); }
-
-bool has_line(const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; }
 
 }  // namespace
 

@@ -1114,3 +1114,35 @@ TEST_CASE("a property read whose answer names none of the cameras asked for is s
   auto again = core.on(bridge::ev::properties_done{read_back_values({})}, t0 + 300'020);
   CHECK(all_of<bridge::act::log>(again).size() == 1);  // the debug line only
 }
+
+TEST_CASE(
+    "a device-management camera's states come from get_iot_prop, carry over to the next device list, and a read "
+    "lagging behind a command is not believed") {
+  wyze::Camera og = camera("AA04");
+  og.product_model = "GW_GC1";
+  auto core = ready_core({og});
+  auto read = [&](bool power, std::int64_t at) {
+    wyze::iot_state s;
+    s.power = power;
+    s.signal = -60;
+    s.sd_card = wyze::sd_card_state{100, 10, 1};
+    core.on(bridge::ev::properties_done{wyze::property_values{}, {{"AA04", s}}}, at);
+    return drained_payloads(core);
+  };
+  auto first = read(true, t0 + 100);
+  CHECK(contains(first, "wyze/AA04/power on"));
+  CHECK(contains(first, "wyze/AA04/signal -60"));
+  CHECK(
+      contains(first, R"(wyze/AA04/sd_card {"state":"inserted","total_mb":100,"used_mb":10,"free_mb":90,"status":1})"));
+  // The next device list says nothing of them: they stay as read.
+  core.on(bridge::ev::poll_done{listing({og})}, t0 + 60'000);
+  CHECK(drained_payloads(core).empty());
+  REQUIRE(core.stats().property_reads.at("ok") == 1);
+  // A command carried out; a read still showing the old value is not believed for 2 minutes.
+  auto sent = all_of<bridge::act::command>(core.on(bridge::ev::message{"wyze/AA04/power/set", "off"}, t0 + 61'000));
+  REQUIRE(sent.size() == 1);
+  core.on(bridge::ev::command_done{"AA04", accepted}, t0 + 61'100);
+  CHECK(contains(drained_payloads(core), "wyze/AA04/power off"));
+  CHECK(read(true, t0 + 62'000).empty());
+  CHECK(contains(read(true, t0 + 200'000), "wyze/AA04/power on"));
+}

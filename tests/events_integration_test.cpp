@@ -1,7 +1,7 @@
 // Camera events and pictures end to end (SPEC §8): the simulated cloud creates events, the bridge
 // polls the signed v4 event list and publishes motion, event, last_event and the picture on a real
 // mosquitto, over real sockets.
-#include "tests/harness.hpp"
+#include "tests/camera_bridge.hpp"
 
 #include <doctest/doctest.h>
 #include <boost/json.hpp>
@@ -20,30 +20,20 @@ const std::string cam2 = "2CAA8E000002";
 
 // A bridge with events on (a 1 s interval, motion off after 5 s), metrics, and a subscriber on
 // everything. `events_extra` is added to the events section.
-struct evented_bridge {
+struct evented_bridge : camera_bridge {
   explicit evented_bridge(const std::string& events_extra = "", int cameras = 2)
-      : mqtt(dir),
-        sim(dir, cameras),
-        metrics_port(free_port()),
-        config(write_config(
-            dir, sim, mqtt, "  poll_interval: 1h\n",
-            "events:\n  enabled: true\n  interval: 1s\n  motion_off_after: 5s\n  api_url: " + sim.url() + "\n" +
-                events_extra + "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) + "\n")),
-        watch(mqtt.port(), "#") {
+      : camera_bridge(cameras, {}, "  poll_interval: 1h\n", [&](const cloud& sim) {
+          return "events:\n  enabled: true\n  interval: 1s\n  motion_off_after: 5s\n  api_url: " + sim.url() + "\n" +
+                 events_extra;
+        }) {
     start();
   }
 
   void start() {
-    bridge = start_bridge(dir, {"--config", config, "--log-level", "debug"});
-    REQUIRE_MESSAGE(watch.wait_for("wyze/bridge/cloud", "online"), bridge->output());
+    camera_bridge::start();
     REQUIRE_MESSAGE(watch.wait_for("wyze/" + cam1 + "/motion", "off"), bridge->output());
     // The first event poll has happened: events created from now on come with the next one.
     REQUIRE_MESSAGE(eventually([&] { return sim.stat("event_list_calls") >= 1; }, 10s), bridge->output());
-  }
-
-  void stop() {
-    bridge->signal(SIGTERM);
-    REQUIRE(bridge->wait_exit(10s) == 0);
   }
 
   // Creates events on the simulator; returns their ids.
@@ -62,16 +52,6 @@ struct evented_bridge {
       ids.emplace_back(json::parse(m.payload).at("event_id").as_string());
     return ids;
   }
-
-  std::string metrics() { return http_get(metrics_port, "/metrics").body; }
-
-  temp_dir dir;
-  broker mqtt;
-  cloud sim;
-  std::uint16_t metrics_port;
-  std::string config;
-  subscriber watch;
-  std::unique_ptr<process> bridge;
 };
 
 }  // namespace

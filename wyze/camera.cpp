@@ -106,14 +106,7 @@ Camera to_camera(const device_entry& e, bool thumbnails) {
   if (auto dongle = text(p[d::param_accessory]); dongle && !dongle->empty()) cam.accessory = std::move(dongle);
   // The device-management models' states come from get_iot_prop (SPEC §11): whatever the device
   // list says of them is not what their app shows, and one source per state is never two.
-  if (uses_devicemgmt(cam)) {
-    cam.power.reset();
-    cam.notifications.reset();
-    cam.motion_detection.reset();
-    cam.battery.reset();
-    cam.charging.reset();
-    cam.signal.reset();
-  }
+  if (uses_devicemgmt(cam)) copy_read_states(cam, Camera{});
   if (auto ts = integer(e.thumbs[d::thumbnails_ts]); thumbnails && ts && *ts > 0) {
     // Only an https URL is kept: a picture is never fetched over anything else.
     auto url = text(e.thumbs[d::thumbnails_url]);

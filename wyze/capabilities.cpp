@@ -28,6 +28,18 @@ bool has_garage_door(const Camera& camera) { return camera.accessory == "HL_CGDC
 
 bool uses_devicemgmt(const Camera& camera) { return is_model(camera, capability::devicemgmt_models); }
 
+void copy_read_states(Camera& to, const Camera& from) {
+  to.power = from.power;
+  to.notifications = from.notifications;
+  to.motion_detection = from.motion_detection;
+  to.siren = from.siren;
+  to.light = from.light;
+  to.battery = from.battery;
+  to.charging = from.charging;
+  to.signal = from.signal;
+  to.sd_card = from.sd_card;
+}
+
 camera_command command_for(const Camera& camera, const app_call& call, bool on) {
   camera_command command{camera.mac, camera.product_model.value_or(""), {}, {}, call.as_list};
   command.via = call.via;

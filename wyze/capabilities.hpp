@@ -75,6 +75,10 @@ std::string_view light_kind(const Camera& camera);
 /// come from get_iot_prop, not from the device list.
 bool uses_devicemgmt(const Camera& camera);
 
+/// Copies to `to` every state of `from` that get_iot_prop reads for a device-management camera
+/// (power, notifications, motion detection, siren, light, battery, charging, signal, memory card).
+void copy_read_states(Camera& to, const Camera& from);
+
 /// True when `camera` has the garage door controller (`dongle_product_model` HL_CGDC).
 bool has_garage_door(const Camera& camera);
 
